@@ -1,0 +1,26 @@
+"""Identity: the acting principal from a verified JWT bearer token."""
+
+from trellis_kernel.identity.fastapi import bearer_principal, require_role
+from trellis_kernel.identity.principal import Principal
+from trellis_kernel.identity.tokens import (
+    ClaimRules,
+    InvalidToken,
+    JwksVerifier,
+    SharedSecretVerifier,
+    TokenVerifier,
+    mint_token,
+    principal_from_claims,
+)
+
+__all__ = [
+    "ClaimRules",
+    "InvalidToken",
+    "JwksVerifier",
+    "Principal",
+    "SharedSecretVerifier",
+    "TokenVerifier",
+    "bearer_principal",
+    "mint_token",
+    "principal_from_claims",
+    "require_role",
+]

@@ -1,0 +1,731 @@
+"""Events published by the goals service.
+
+Visions and values, SMART goals set collaboratively, their milestones, check-ins, reviews,
+career tracks and development activities. Every event names the ids a consumer needs without
+reading any other event; people appear only as opaque ids, and free text that may describe a
+person is marked with ``x-personal-data``.
+
+Downstream payroll and learning systems react to ``MilestoneReached``, ``GoalCompleted`` and
+``DevelopmentActivityCompleted``: these three carry everything such a system needs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from trellis_contracts.base import EventContract, personal_data
+
+SERVICE = "goals"
+
+OpaqueId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"),
+]
+"""An identifier that says nothing about the person or thing it names."""
+
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+Percent = Annotated[int, Field(ge=0, le=100)]
+
+ProposerRole = Literal["employee", "manager"]
+AlignmentKind = Literal["organisational_objective", "parent_goal"]
+DevelopmentActivityKind = Literal[
+    "training", "mentoring", "shadowing", "stretch_assignment", "project_rotation"
+]
+ReviewOutcome = Literal["continue", "adjusted", "completed", "abandoned"]
+GoalTermName = Literal["title", "description", "metric", "due_date", "resources_needed"]
+
+
+def _organisation_id() -> Any:
+    return Field(
+        description="The organisation (tenant) the record belongs to.", examples=["org_7f3a"]
+    )
+
+
+def _employee_id() -> Any:
+    return Field(
+        description="The employee whose career the record is about.", examples=["emp_2c91"]
+    )
+
+
+def _manager_id() -> Any:
+    return Field(
+        description="The employee's manager at the time of the event.", examples=["emp_88d0"]
+    )
+
+
+def _actor_id(what: str) -> Any:
+    return Field(
+        description=f"Who {what}: an employee, manager or HR admin id.", examples=["emp_2c91"]
+    )
+
+
+def _goal_id() -> Any:
+    return Field(description="The goal the event belongs to.", examples=["goal_5b12"])
+
+
+def _milestone_id() -> Any:
+    return Field(description="The milestone, unique within its goal.", examples=["ms_01"])
+
+
+def _occurred_at() -> Any:
+    return Field(
+        description="When the event happened in the domain (UTC offset included).",
+        examples=["2026-01-15T09:30:00Z"],
+    )
+
+
+class _Part(BaseModel):
+    """A value nested inside an event."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+# --- values nested in events -------------------------------------------------------------
+
+
+class GoalMetric(_Part):
+    """What makes a goal measurable: a quantity, where it starts and where it should end."""
+
+    name: ShortText = personal_data("What is measured.", examples=["Tickets closed per week"])
+    unit: Annotated[str, StringConstraints(max_length=40)] = Field(
+        default="", description="Unit of the quantity, empty when unitless.", examples=["%"]
+    )
+    baseline: float = Field(description="The value when the goal is set.", examples=[40])
+    target: float = Field(description="The value that means the goal is met.", examples=[48])
+
+
+class MilestonePlan(_Part):
+    """A phased step of a goal as planned: who owns it and when it is due."""
+
+    milestone_id: OpaqueId = _milestone_id()
+    title: ShortText = personal_data(
+        "The step in a few words.", examples=["Complete the online Photoshop course"]
+    )
+    owner_id: OpaqueId = Field(
+        description="Who is accountable for the step.", examples=["emp_2c91"]
+    )
+    due_date: date = Field(description="When the step is due.", examples=["2026-02-14"])
+
+
+class Alignment(_Part):
+    """What a goal contributes to: an organisational objective or a parent goal."""
+
+    kind: AlignmentKind = Field(description="What the goal is aligned to.")
+    target_id: OpaqueId = Field(
+        description="Id of the organisational objective or of the parent goal.",
+        examples=["okr_2026_q1_growth"],
+    )
+
+
+class GoalTerms(_Part):
+    """The adjustable terms of an active goal."""
+
+    title: ShortText = personal_data("The goal in a few words.", examples=["Master Photoshop"])
+    description: LongText = personal_data(
+        "The outcome that makes the goal specific.",
+        examples=["Produce campaign visuals without design-team help by the end of February."],
+    )
+    metric: GoalMetric | None = Field(
+        default=None, description="How progress is measured, if by a metric."
+    )
+    due_date: date = Field(description="When the goal is due.", examples=["2026-02-28"])
+    resources_needed: tuple[ShortText, ...] = personal_data(
+        "Resources the goal needs to be achievable.", default=(), examples=[["Photoshop licence"]]
+    )
+
+
+class MilestoneProgress(_Part):
+    """Progress on one milestone as said at a check-in."""
+
+    milestone_id: OpaqueId = _milestone_id()
+    progress_percent: Percent = Field(
+        description="How far along the step is, 0-100.", examples=[60]
+    )
+
+
+class AgreedAction(_Part):
+    """An action agreed in a conversation, with an owner and a date."""
+
+    action: ShortText = personal_data(
+        "What will be done.", examples=["Book a shadowing day with sales"]
+    )
+    owner_id: OpaqueId = Field(description="Who will do it.", examples=["emp_2c91"])
+    due_date: date = Field(description="By when.", examples=["2026-03-01"])
+
+
+class Competency(_Part):
+    """A competency a career track develops."""
+
+    competency_id: OpaqueId = Field(
+        description="The competency, unique within its track.", examples=["system-design"]
+    )
+    name: ShortText = Field(description="Name of the competency.", examples=["System design"])
+    description: str = Field(default="", max_length=2000, description="What mastery looks like.")
+
+
+class TemplateStep(_Part):
+    """A milestone suggested by a template, due a number of days after the goal starts."""
+
+    title: ShortText = Field(
+        description="The step in a few words.", examples=["Shadow a tech lead for a sprint"]
+    )
+    offset_days: int = Field(
+        ge=1, le=3650, description="Days after the start when the step is due.", examples=[30]
+    )
+
+
+class MilestoneTemplate(_Part):
+    """A growth milestone of a career track that goals can be created from."""
+
+    template_id: OpaqueId = Field(
+        description="The template, unique within its track.", examples=["lead-design-review"]
+    )
+    title: ShortText = Field(
+        description="Title given to goals created from it.",
+        examples=["Lead a cross-team design review"],
+    )
+    description: LongText = Field(
+        description="The outcome expected.",
+        examples=["Run a design review with two other teams and publish the decision."],
+    )
+    competency_ids: tuple[OpaqueId, ...] = Field(
+        default=(), description="Competencies of the track it develops."
+    )
+    duration_days: int = Field(
+        ge=1, le=3650, description="Typical days from start to due date.", examples=[90]
+    )
+    steps: tuple[TemplateStep, ...] = Field(
+        default=(), description="Milestones suggested for the goal."
+    )
+
+
+# --- vision and values ------------------------------------------------------------------
+
+
+class _VisionStatement(_Part):
+    """Fields shared by several events (a mixin, not an event itself)."""
+
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    revision: int = Field(
+        ge=1, description="1 for the first statement, then one more per revision."
+    )
+    passions: tuple[ShortText, ...] = personal_data(
+        "Aspects of work the employee is passionate about.", default=()
+    )
+    strengths: tuple[ShortText, ...] = personal_data(
+        "Strengths that shape the employee's journey.", default=()
+    )
+    areas_to_grow: tuple[ShortText, ...] = personal_data(
+        "Weaknesses or areas the employee wants to grow.", default=()
+    )
+    interests: tuple[ShortText, ...] = personal_data(
+        "Interests and hobbies that add to job satisfaction.", default=()
+    )
+    values: tuple[ShortText, ...] = personal_data(
+        "Core values and beliefs guiding decisions at work.", default=()
+    )
+    long_term_aspirations: LongText = personal_data(
+        "Where the employee wants to be within the organisation in the long term.",
+        examples=["Lead the data platform team within three years."],
+    )
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+class VisionDefined(EventContract, _VisionStatement):
+    """An employee wrote down their vision and values for the first time."""
+
+    service: ClassVar[str] = SERVICE
+
+
+class VisionRevised(EventContract, _VisionStatement):
+    """An employee revised their vision and values; the full new statement is carried."""
+
+    service: ClassVar[str] = SERVICE
+
+
+# --- goal agreement -------------------------------------------------------------------------
+
+
+class GoalProposed(EventContract):
+    """The employee or the manager proposed a SMART goal (or a revision of a proposal)."""
+
+    service: ClassVar[str] = SERVICE
+
+    goal_id: OpaqueId = _goal_id()
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    manager_id: OpaqueId = _manager_id()
+    proposed_by: OpaqueId = _actor_id("proposed it")
+    proposer_role: ProposerRole = Field(description="Which side proposed; the other side agrees.")
+    proposal_revision: int = Field(
+        ge=1, description="1 for the first proposal, one more per re-proposal."
+    )
+    terms: GoalTerms = Field(description="What is proposed.")
+    milestones: tuple[MilestonePlan, ...] = Field(default=(), description="Phased steps proposed.")
+    career_track_id: OpaqueId | None = Field(
+        default=None, description="Career track the goal follows, if any."
+    )
+    template_id: OpaqueId | None = Field(
+        default=None, description="Track template the goal was created from, if any."
+    )
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+class GoalChangesRequested(EventContract):
+    """The side asked to agree asked for changes instead; the proposer may propose again."""
+
+    service: ClassVar[str] = SERVICE
+
+    goal_id: OpaqueId = _goal_id()
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    manager_id: OpaqueId = _manager_id()
+    requested_by: OpaqueId = _actor_id("asked for changes")
+    proposal_revision: int = Field(ge=1, description="The proposal the request answers.")
+    comment: LongText = personal_data("What should change and why.")
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+class GoalAgreed(EventContract):
+    """The other side agreed to the proposal: both find it achievable and realistic."""
+
+    service: ClassVar[str] = SERVICE
+
+    goal_id: OpaqueId = _goal_id()
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    manager_id: OpaqueId = _manager_id()
+    proposed_by: OpaqueId = _actor_id("proposed it")
+    agreed_by: OpaqueId = _actor_id("agreed")
+    proposal_revision: int = Field(ge=1, description="The proposal agreed to.")
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+class GoalCreated(EventContract):
+    """An agreed goal became active; carries the whole goal as agreed."""
+
+    service: ClassVar[str] = SERVICE
+
+    goal_id: OpaqueId = _goal_id()
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    manager_id: OpaqueId = _manager_id()
+    terms: GoalTerms = Field(description="The goal as agreed.")
+    milestones: tuple[MilestonePlan, ...] = Field(default=(), description="Phased steps as agreed.")
+    career_track_id: OpaqueId | None = Field(
+        default=None, description="Career track the goal follows, if any."
+    )
+    template_id: OpaqueId | None = Field(
+        default=None, description="Track template the goal was created from, if any."
+    )
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+# --- changes to an active goal -------------------------------------------------------------
+
+
+class GoalAdjusted(EventContract):
+    """The goal's terms changed, with the reason and both the old and the new terms."""
+
+    service: ClassVar[str] = SERVICE
+
+    goal_id: OpaqueId = _goal_id()
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    manager_id: OpaqueId = _manager_id()
+    adjusted_by: OpaqueId = _actor_id("adjusted it")
+    reason: LongText = personal_data(
+        "Why the goal changed.", examples=["Scope moved to the new product line."]
+    )
+    changed: tuple[GoalTermName, ...] = Field(min_length=1, description="Which terms changed.")
+    previous: GoalTerms = Field(description="The terms before the change.")
+    current: GoalTerms = Field(description="The terms after the change.")
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+class GoalAligned(EventContract):
+    """The goal was aligned (or re-aligned) to an organisational objective or parent goal."""
+
+    service: ClassVar[str] = SERVICE
+
+    goal_id: OpaqueId = _goal_id()
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    manager_id: OpaqueId = _manager_id()
+    aligned_by: OpaqueId = _actor_id("aligned it")
+    alignment: Alignment = Field(description="What the goal now contributes to.")
+    previous_alignment: Alignment | None = Field(
+        default=None, description="What it contributed to before a re-alignment, if anything."
+    )
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+class GoalUnaligned(EventContract):
+    """The goal no longer contributes to what it was aligned to."""
+
+    service: ClassVar[str] = SERVICE
+
+    goal_id: OpaqueId = _goal_id()
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    manager_id: OpaqueId = _manager_id()
+    unaligned_by: OpaqueId = _actor_id("removed the alignment")
+    previous_alignment: Alignment = Field(description="What the goal contributed to.")
+    reason: str = personal_data("Why, if said.", default="", max_length=4000)
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+# --- milestones -----------------------------------------------------------------------------
+
+
+class _MilestoneEvent(_Part):
+    """Fields shared by several events (a mixin, not an event itself)."""
+
+    goal_id: OpaqueId = _goal_id()
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    manager_id: OpaqueId = _manager_id()
+    milestone_id: OpaqueId = _milestone_id()
+    owner_id: OpaqueId = Field(
+        description="Who is accountable for the milestone.", examples=["emp_2c91"]
+    )
+    due_date: date = Field(description="When the milestone is (now) due.", examples=["2026-02-14"])
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+class MilestoneAdded(EventContract, _MilestoneEvent):
+    """A phased step was added to an active goal."""
+
+    service: ClassVar[str] = SERVICE
+
+    title: ShortText = personal_data("The step in a few words.")
+    added_by: OpaqueId = _actor_id("added it")
+
+
+class MilestoneRescheduled(EventContract, _MilestoneEvent):
+    """A milestone got a new due date, for a reason."""
+
+    service: ClassVar[str] = SERVICE
+
+    previous_due_date: date = Field(description="The due date before.")
+    reason: LongText = personal_data("Why the date moved.")
+    rescheduled_by: OpaqueId = _actor_id("rescheduled it")
+
+
+class MilestoneProgressUpdated(EventContract, _MilestoneEvent):
+    """Progress on a milestone changed."""
+
+    service: ClassVar[str] = SERVICE
+
+    previous_progress_percent: Percent = Field(description="Progress before, 0-100.")
+    progress_percent: Percent = Field(description="Progress now, 0-100.")
+    updated_by: OpaqueId = _actor_id("reported it")
+    check_in_id: OpaqueId | None = Field(
+        default=None, description="The check-in it was said in, if any."
+    )
+
+
+class MilestoneReached(EventContract, _MilestoneEvent):
+    """A milestone was reached. Self-contained for payroll, LMS and recognition."""
+
+    service: ClassVar[str] = SERVICE
+
+    title: ShortText = personal_data("The step in a few words.")
+    goal_title: ShortText = personal_data("The goal the step belongs to.")
+    reached_on: date = Field(description="The day it was reached.", examples=["2026-02-10"])
+    on_time: bool = Field(description="True when reached on or before the due date.")
+    career_track_id: OpaqueId | None = Field(
+        default=None, description="Career track of the goal, if any."
+    )
+    recorded_by: OpaqueId = _actor_id("recorded it")
+
+
+class MilestoneMissed(EventContract, _MilestoneEvent):
+    """The due date passed before the milestone was reached. Said once per milestone."""
+
+    service: ClassVar[str] = SERVICE
+
+    progress_percent: Percent = Field(description="Progress when the date passed, 0-100.")
+
+
+# --- conversations ----------------------------------------------------------------------------
+
+
+class CheckInRecorded(EventContract):
+    """A check-in: what progress was made toward the milestones since the last one."""
+
+    service: ClassVar[str] = SERVICE
+
+    check_in_id: OpaqueId = Field(description="The check-in.", examples=["ci_0042"])
+    goal_id: OpaqueId = _goal_id()
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    manager_id: OpaqueId = _manager_id()
+    recorded_by: OpaqueId = _actor_id("recorded it")
+    progress_summary: LongText = personal_data(
+        "The answer to: what progress have you made toward your milestones since we last spoke?"
+    )
+    milestone_progress: tuple[MilestoneProgress, ...] = Field(
+        default=(), description="Progress per milestone."
+    )
+    blockers: tuple[ShortText, ...] = personal_data("Obstacles in the way.", default=())
+    resources_needed: tuple[ShortText, ...] = personal_data("Resources asked for.", default=())
+    agreed_actions: tuple[AgreedAction, ...] = Field(
+        default=(), description="Actions agreed, with owners and dates."
+    )
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+class GoalReviewed(EventContract):
+    """A deeper review of the goal took place; its outcome follows as its own event."""
+
+    service: ClassVar[str] = SERVICE
+
+    review_id: OpaqueId = Field(description="The review.", examples=["rev_0007"])
+    goal_id: OpaqueId = _goal_id()
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    manager_id: OpaqueId = _manager_id()
+    reviewed_by: OpaqueId = _actor_id("held the review")
+    outcome: ReviewOutcome = Field(description="What the review decided.")
+    summary: LongText = personal_data("What was discussed and decided.")
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+class GoalCompleted(EventContract):
+    """The goal was achieved. Self-contained for payroll, LMS and recognition."""
+
+    service: ClassVar[str] = SERVICE
+
+    goal_id: OpaqueId = _goal_id()
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    manager_id: OpaqueId = _manager_id()
+    completed_by: OpaqueId = _actor_id("closed it")
+    title: ShortText = personal_data("The goal in a few words.")
+    due_date: date = Field(description="When the goal was due.")
+    completed_on: date = Field(description="The day it was completed.")
+    on_time: bool = Field(description="True when completed on or before the due date.")
+    metric: GoalMetric | None = Field(default=None, description="The goal's metric, if it had one.")
+    achieved_value: float | None = Field(
+        default=None, description="The metric's final value, if measured."
+    )
+    milestones_reached: tuple[OpaqueId, ...] = Field(
+        default=(), description="Ids of milestones reached."
+    )
+    career_track_id: OpaqueId | None = Field(
+        default=None, description="Career track of the goal, if any."
+    )
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+class GoalAbandoned(EventContract):
+    """The goal was given up; the lesson learned turns it into a revised plan, not a verdict."""
+
+    service: ClassVar[str] = SERVICE
+
+    goal_id: OpaqueId = _goal_id()
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    manager_id: OpaqueId = _manager_id()
+    abandoned_by: OpaqueId = _actor_id("closed it")
+    reason: LongText = personal_data("Why the goal was given up.")
+    lesson_learned: LongText = personal_data("What was learned, to carry into the next plan.")
+    revised_goal_id: OpaqueId | None = Field(
+        default=None, description="The goal that follows this one, if any."
+    )
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+# --- career tracks ----------------------------------------------------------------------------
+
+
+class _CareerTrackDefinition(_Part):
+    """Fields shared by several events (a mixin, not an event itself)."""
+
+    organisation_id: OpaqueId = _organisation_id()
+    track_id: OpaqueId = Field(
+        description="The track, unique within the organisation.", examples=["ic"]
+    )
+    revision: int = Field(ge=1, description="1 when defined, one more per revision.")
+    name: ShortText = Field(description="Name of the track.", examples=["Individual contributor"])
+    description: str = Field(default="", max_length=4000, description="What the track leads to.")
+    competencies: tuple[Competency, ...] = Field(
+        default=(), description="Competencies the track develops."
+    )
+    milestone_templates: tuple[MilestoneTemplate, ...] = Field(
+        default=(), description="Growth milestones goals can be created from."
+    )
+    defined_by: OpaqueId = _actor_id("configured it")
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+class CareerTrackDefined(EventContract, _CareerTrackDefinition):
+    """An organisation configured a career track (e.g. individual contributor, leadership)."""
+
+    service: ClassVar[str] = SERVICE
+
+
+class CareerTrackRevised(EventContract, _CareerTrackDefinition):
+    """A career track's definition changed; the full new definition is carried."""
+
+    service: ClassVar[str] = SERVICE
+
+
+class CareerTrackChosen(EventContract):
+    """An employee chose (or switched to) a career track."""
+
+    service: ClassVar[str] = SERVICE
+
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    track_id: OpaqueId = Field(description="The track chosen.", examples=["leadership"])
+    previous_track_id: OpaqueId | None = Field(
+        default=None, description="The track followed before, if any."
+    )
+    chosen_by: OpaqueId = _actor_id("recorded the choice")
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+class ReportingLineChanged(EventContract):
+    """An employee's manager changed (or was set for the first time, or removed)."""
+
+    service: ClassVar[str] = SERVICE
+
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    manager_id: OpaqueId | None = Field(
+        description="The new manager; null when the employee has none."
+    )
+    previous_manager_id: OpaqueId | None = Field(
+        default=None, description="The manager before, if any."
+    )
+    changed_by: OpaqueId = _actor_id("changed it")
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+# --- development activities ---------------------------------------------------------------------
+
+
+class _DevelopmentActivityEvent(_Part):
+    """Fields shared by several events (a mixin, not an event itself)."""
+
+    activity_id: OpaqueId = Field(
+        description="The activity, unique within its goal.", examples=["act_03"]
+    )
+    goal_id: OpaqueId = _goal_id()
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    kind: DevelopmentActivityKind = Field(description="What sort of activity.")
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+class DevelopmentActivityPlanned(EventContract, _DevelopmentActivityEvent):
+    """A development activity was planned toward a goal."""
+
+    service: ClassVar[str] = SERVICE
+
+    title: ShortText = personal_data(
+        "The activity in a few words.", examples=["Adobe Photoshop fundamentals"]
+    )
+    description: str = personal_data("Details, if any.", default="", max_length=4000)
+    mentor_id: OpaqueId | None = Field(
+        default=None, description="Mentor or person shadowed, if any."
+    )
+    due_date: date = Field(description="When it should be done.")
+    planned_by: OpaqueId = _actor_id("planned it")
+
+
+class DevelopmentActivityStarted(EventContract, _DevelopmentActivityEvent):
+    """A planned development activity began."""
+
+    service: ClassVar[str] = SERVICE
+
+    started_by: OpaqueId = _actor_id("started it")
+
+
+class DevelopmentActivityCompleted(EventContract, _DevelopmentActivityEvent):
+    """A development activity was completed. Self-contained for LMS systems."""
+
+    service: ClassVar[str] = SERVICE
+
+    title: ShortText = personal_data("The activity in a few words.")
+    completed_on: date = Field(description="The day it was completed.")
+    reflection: str = personal_data(
+        "What was learned and how it leads to next steps.", default="", max_length=4000
+    )
+    completed_by: OpaqueId = _actor_id("recorded it")
+
+
+class DevelopmentActivityCancelled(EventContract, _DevelopmentActivityEvent):
+    """A development activity was dropped."""
+
+    service: ClassVar[str] = SERVICE
+
+    reason: LongText = personal_data("Why it was dropped.")
+    cancelled_by: OpaqueId = _actor_id("cancelled it")
+
+
+GOALS_EVENTS: tuple[type[EventContract], ...] = (
+    VisionDefined,
+    VisionRevised,
+    GoalProposed,
+    GoalChangesRequested,
+    GoalAgreed,
+    GoalCreated,
+    GoalAdjusted,
+    GoalAligned,
+    GoalUnaligned,
+    MilestoneAdded,
+    MilestoneRescheduled,
+    MilestoneProgressUpdated,
+    MilestoneReached,
+    MilestoneMissed,
+    CheckInRecorded,
+    GoalReviewed,
+    GoalCompleted,
+    GoalAbandoned,
+    CareerTrackDefined,
+    CareerTrackRevised,
+    CareerTrackChosen,
+    ReportingLineChanged,
+    DevelopmentActivityPlanned,
+    DevelopmentActivityStarted,
+    DevelopmentActivityCompleted,
+    DevelopmentActivityCancelled,
+)
+"""Every event the goals service publishes, for catalogues and schema generation."""
+
+GoalsEvent = (
+    VisionDefined
+    | VisionRevised
+    | GoalProposed
+    | GoalChangesRequested
+    | GoalAgreed
+    | GoalCreated
+    | GoalAdjusted
+    | GoalAligned
+    | GoalUnaligned
+    | MilestoneAdded
+    | MilestoneRescheduled
+    | MilestoneProgressUpdated
+    | MilestoneReached
+    | MilestoneMissed
+    | CheckInRecorded
+    | GoalReviewed
+    | GoalCompleted
+    | GoalAbandoned
+    | CareerTrackDefined
+    | CareerTrackRevised
+    | CareerTrackChosen
+    | ReportingLineChanged
+    | DevelopmentActivityPlanned
+    | DevelopmentActivityStarted
+    | DevelopmentActivityCompleted
+    | DevelopmentActivityCancelled
+)

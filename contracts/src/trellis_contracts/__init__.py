@@ -1,4 +1,5 @@
-"""Trellis event contracts: the published language of the goals, feedback and recognition services."""
+"""Trellis event contracts: the published language of the goals, feedback and recognition
+services."""
 
 from trellis_contracts.base import TYPE_PREFIX, EventContract, personal_data
 

@@ -1,0 +1,163 @@
+"""A PostgreSQL cluster from the machine's own binaries, on 127.0.0.1, one database per service.
+
+initdb refuses to run as root, so as root the cluster belongs to the `postgres` user and
+every server command runs through runuser. Only TCP on 127.0.0.1 is served, with a generated
+password (scram-sha-256) kept in TRELLIS_HOME/postgres/password.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pwd
+import secrets
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+
+from trellis_deploy.local import prerequisites, processes
+from trellis_deploy.settings import SERVICES, configured_port
+
+DEFAULT_PORT = 15432
+SUPERUSER = "trellis"
+SERVER_USER = "postgres"
+
+
+class PostgresStartError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class PostgresStatus:
+    running: bool
+    pid: int | None
+    admin_dsn: str
+    database_urls: dict[str, str] = field(default_factory=dict)
+    log_file: Path = Path()
+
+
+def database_name(service: str) -> str:
+    return f"trellis_{service}"
+
+
+class LocalPostgres:
+    def __init__(self, home: Path) -> None:
+        self.root = home / "postgres"
+        self.data = self.root / "data"
+        self.log_file = self.root / "postgres.log"
+        self.password_file = self.root / "password"
+        self.port_file = self.root / "port"
+
+    def status(self) -> PostgresStatus:
+        pid = processes.read_pid(self.data / "postmaster.pid")
+        running = pid is not None and processes.is_running(pid, str(self.data))
+        port = int(self.port_file.read_text()) if self.port_file.exists() else DEFAULT_PORT
+        password = self.password_file.read_text().strip() if self.password_file.exists() else ""
+        return PostgresStatus(
+            running=running,
+            pid=pid if running else None,
+            admin_dsn=self._dsn(port, password, "postgres"),
+            database_urls={s: self._dsn(port, password, database_name(s)) for s in SERVICES},
+            log_file=self.log_file,
+        )
+
+    def up(self) -> PostgresStatus:
+        if not self.status().running:
+            bin_dir = prerequisites.postgres_bin_dir()
+            self._init_cluster_once(bin_dir)
+            port = self._choose_port()
+            self._server_command(
+                bin_dir / "pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data),
+                "-l", str(self.log_file),
+                "-o", f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''",
+            )
+        status = self.status()
+        asyncio.run(_create_databases(status.admin_dsn))
+        return status
+
+    def down(self) -> bool:
+        if not self.status().running:
+            return False
+        self._server_command(
+            prerequisites.postgres_bin_dir() / "pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.data)
+        )
+        return True
+
+    def _init_cluster_once(self, bin_dir: Path) -> None:
+        if (self.data / "PG_VERSION").exists():
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        password = secrets.token_urlsafe(24)
+        self.password_file.write_text(password + "\n")
+        self.password_file.chmod(0o600)
+        pwfile = self.root / "initdb-password"
+        pwfile.write_text(password + "\n")
+        self._hand_to_server_user(self.root, pwfile)
+        try:
+            self._server_command(
+                bin_dir / "initdb", "-D", str(self.data), "-U", SUPERUSER, f"--pwfile={pwfile}",
+                "--auth-host=scram-sha-256", "--auth-local=scram-sha-256",
+                "-E", "UTF8", "--no-locale",
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+        with (self.data / "postgresql.conf").open("a") as conf:
+            # The global-order reader waits for open transactions (snapshot xmin); a session
+            # left idle inside a transaction must not hold every subscriber back for long.
+            conf.write("\nidle_in_transaction_session_timeout = '60s'\nmax_connections = 200\n")
+
+    def _choose_port(self) -> int:
+        if self.port_file.exists():
+            port = int(self.port_file.read_text())
+            if processes.port_is_free(port):
+                return port
+        preferred = configured_port("TRELLIS_POSTGRES_PORT", DEFAULT_PORT)
+        port = preferred if processes.port_is_free(preferred) else processes.free_port()
+        self.port_file.write_text(str(port))
+        return port
+
+    def _hand_to_server_user(self, *paths: Path) -> None:
+        if os.geteuid() != 0:
+            return
+        server_user = _server_user()
+        for path in paths:
+            os.chown(path, server_user.pw_uid, server_user.pw_gid)
+
+    def _server_command(self, program: Path, *args: str) -> None:
+        command = [str(program), *args]
+        if os.geteuid() == 0:
+            _server_user()
+            command = ["runuser", "-u", SERVER_USER, "--", *command]
+        result = subprocess.run(command, capture_output=True, text=True, cwd="/")
+        if result.returncode != 0:
+            raise PostgresStartError(
+                f"`{' '.join(command)}` failed ({result.returncode}):\n{result.stdout}{result.stderr}"
+                f"\nLast lines of {self.log_file}:\n{processes.tail(self.log_file)}"
+            )
+
+    @staticmethod
+    def _dsn(port: int, password: str, database: str) -> str:
+        return f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{port}/{database}"
+
+
+def _server_user() -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(SERVER_USER)
+    except KeyError:
+        raise prerequisites.MissingPrerequisite(
+            "Running as root, the local PostgreSQL must run as the `postgres` user, which does not "
+            "exist: install Debian's postgresql package (it creates the user) or run as a normal user."
+        ) from None
+
+
+async def _create_databases(admin_dsn: str) -> None:
+    connection = await asyncpg.connect(admin_dsn)
+    try:
+        existing = {r["datname"] for r in await connection.fetch("select datname from pg_database")}
+        for service in SERVICES:
+            if database_name(service) not in existing:
+                await connection.execute(f'create database "{database_name(service)}"')
+    finally:
+        await connection.close()

@@ -17,14 +17,9 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from trellis_contracts.base import EventContract, personal_data
+from trellis_contracts.fields import OpaqueId
 
 SERVICE = "goals"
-
-OpaqueId = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"),
-]
-"""An identifier that says nothing about the person or thing it names."""
 
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]

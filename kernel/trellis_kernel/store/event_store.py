@@ -1,0 +1,353 @@
+"""The PostgreSQL event store: append with optimistic concurrency, read a stream, read all.
+
+See schema.py for how global order stays gap-safe while writers run in parallel.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import asyncpg
+
+from trellis_kernel.store import schema
+from trellis_kernel.store.connections import Connection, Pool
+from trellis_kernel.store.records import EventMetadata, NewEvent, Position, StoredEvent
+from trellis_kernel.store.upcasting import Upcasters
+
+
+class ExpectedVersion(enum.Enum):
+    """What a writer expects of a stream besides an exact version number.
+
+    append(expected=...) takes an int (the stream's current version, 0 for a new stream),
+    ExpectedVersion.NO_STREAM (same as 0) or ExpectedVersion.ANY (no check).
+    """
+
+    ANY = "any"
+    NO_STREAM = "no_stream"
+
+
+Expected = int | ExpectedVersion
+
+
+class ConcurrencyConflict(Exception):
+    """The stream was not at the version the writer expected; nothing was stored."""
+
+    def __init__(self, stream_id: str, expected: Expected, current_version: int) -> None:
+        shown = expected.value if isinstance(expected, ExpectedVersion) else expected
+        super().__init__(
+            f"stream {stream_id!r} is at version {current_version}, the writer expected {shown}"
+        )
+        self.stream_id = stream_id
+        self.expected = expected
+        self.current_version = current_version
+
+
+class DuplicateEvent(Exception):
+    """An event with this id is stored already (a retried command?); nothing was stored."""
+
+    def __init__(self, stream_id: str, detail: str | None) -> None:
+        super().__init__(f"duplicate event id appending to {stream_id!r}: {detail}")
+        self.stream_id = stream_id
+
+
+_ANY_RETRIES: Final = 20
+
+_COLUMNS: Final = """
+    event_id, stream_id, version, transaction_id::text::bigint AS transaction_id,
+    global_position, event_type, schema_version, payload::text AS payload, occurred_at,
+    recorded_at, correlation_id, causation_id, principal, traceparent
+"""
+
+# One statement, one round trip, for the whole batch: read the stream's version, insert every
+# event only if it matches (or if $2 is NULL, "any"), and report both. A concurrent writer that
+# slips in between makes the unique (stream_id, version) key fail instead.
+_APPEND: Final = """
+WITH current AS (
+    SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1
+), appended AS (
+    INSERT INTO events (event_id, stream_id, version, event_type, schema_version, payload,
+                        occurred_at, correlation_id, causation_id, principal, traceparent)
+    SELECT e.event_id, $1, current.version + e.ordinal::integer, e.event_type,
+           e.schema_version, e.payload::jsonb, e.occurred_at, $8, $9, $10, $11
+    FROM current,
+         unnest($3::uuid[], $4::text[], $5::integer[], $6::text[], $7::timestamptz[])
+             WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, occurred_at,
+                                  ordinal)
+    WHERE $2::integer IS NULL OR current.version = $2::integer
+    ORDER BY e.ordinal
+    RETURNING version, global_position, transaction_id, recorded_at
+)
+SELECT current.version AS current_version, appended.version,
+       appended.global_position, appended.transaction_id::text::bigint AS transaction_id,
+       appended.recorded_at
+FROM current LEFT JOIN appended ON true
+ORDER BY appended.version
+"""
+
+_READ_STREAM: Final = f"""
+SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 ORDER BY version
+"""
+
+_STREAM_VERSION: Final = "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1"
+
+_READ_ALL: Final = f"""
+SELECT {_COLUMNS} FROM events
+WHERE (transaction_id, global_position) > ($1::bigint::text::xid8, $2::bigint)
+  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY transaction_id, global_position
+LIMIT $3
+"""
+
+# Not gap-safe: rows of transactions still running may later appear below what this returns.
+_READ_ALL_VISIBLE: Final = f"""
+SELECT {_COLUMNS} FROM events
+WHERE (transaction_id, global_position) > ($1::bigint::text::xid8, $2::bigint)
+ORDER BY transaction_id, global_position
+LIMIT $3
+"""
+
+_NOTIFY: Final = f"SELECT pg_notify('{schema.NOTIFY_CHANNEL}', '')"
+# Sent in its own tiny transaction after the append committed. NOTIFY holds a cluster-wide lock
+# from its transaction's commit until the commit is flushed; inside the append that would
+# serialise every writer's commit. Here the lock is held only for a commit that does not wait
+# for the disk (a lost notification only delays a listener until it polls).
+_NOTIFY_AFTER_COMMIT: Final = f"SET LOCAL synchronous_commit = off; {_NOTIFY}"
+
+_SETUP_LOCK: Final = "SELECT pg_advisory_xact_lock(hashtext('trellis_kernel.store.setup'))"
+
+
+class EventStore:
+    """Streams of events in one PostgreSQL database (one per service)."""
+
+    def __init__(self, pool: Pool, *, upcasters: Upcasters | None = None) -> None:
+        self._pool = pool
+        self._upcasters = upcasters or Upcasters()
+
+    @property
+    def pool(self) -> Pool:
+        return self._pool
+
+    async def setup(self) -> None:
+        """Create the tables and indexes if missing; safe to call from many processes."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute(_SETUP_LOCK)
+            for statement in schema.STATEMENTS:
+                await connection.execute(statement)
+
+    async def append(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        *,
+        expected: Expected,
+        metadata: EventMetadata,
+        connection: Connection | None = None,
+    ) -> int:
+        """Append events to a stream atomically and return the stream's new version.
+
+        Raises ConcurrencyConflict (nothing stored) when the stream is not at `expected`.
+        With `connection`, the append joins that connection's transaction, if one is open.
+        """
+        stored = await self.append_stored(
+            stream_id, events, expected=expected, metadata=metadata, connection=connection
+        )
+        if stored:
+            return stored[-1].version
+        return await self.stream_version(stream_id, connection=connection)
+
+    async def append_stored(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        *,
+        expected: Expected,
+        metadata: EventMetadata,
+        connection: Connection | None = None,
+    ) -> list[StoredEvent]:
+        """Like append(), but returns the events as stored (for inline projections)."""
+        expected_version = _expected_version(expected)
+        if not events:
+            if expected_version is not None:
+                current = await self.stream_version(stream_id, connection=connection)
+                if current != expected_version:
+                    raise ConcurrencyConflict(stream_id, expected, current)
+            return []
+        now = datetime.now(UTC)
+        arguments = (
+            stream_id,
+            expected_version,
+            [event.event_id for event in events],
+            [event.event_type for event in events],
+            [event.schema_version for event in events],
+            [json.dumps(event.payload, separators=(",", ":")) for event in events],
+            [event.occurred_at or now for event in events],
+            metadata.correlation_id,
+            metadata.causation_id,
+            metadata.principal,
+            metadata.traceparent,
+        )
+        if connection is None:
+            async with self._pool.acquire() as own_connection:
+                rows = await self._insert(own_connection, stream_id, expected, arguments)
+                await own_connection.execute(_NOTIFY_AFTER_COMMIT)
+        else:
+            rows = await self._insert(connection, stream_id, expected, arguments)
+            if connection.is_in_transaction():
+                await connection.execute(_NOTIFY)  # delivered when the caller commits
+            else:
+                await connection.execute(_NOTIFY_AFTER_COMMIT)
+        return [
+            StoredEvent(
+                event_id=event.event_id,
+                stream_id=stream_id,
+                version=row["version"],
+                position=Position(row["transaction_id"], row["global_position"]),
+                event_type=event.event_type,
+                schema_version=event.schema_version,
+                payload=event.payload,
+                occurred_at=event.occurred_at or now,
+                recorded_at=row["recorded_at"],
+                correlation_id=metadata.correlation_id,
+                causation_id=metadata.causation_id,
+                principal=metadata.principal,
+                traceparent=metadata.traceparent,
+            )
+            for event, row in zip(events, rows, strict=True)
+        ]
+
+    async def _insert(
+        self,
+        connection: Connection,
+        stream_id: str,
+        expected: Expected,
+        arguments: tuple[Any, ...],
+    ) -> list[asyncpg.Record]:
+        """Run the append statement; retry unique races only when the writer expects ANY."""
+        for _ in range(_ANY_RETRIES):
+            try:
+                if expected is ExpectedVersion.ANY and connection.is_in_transaction():
+                    # A savepoint, so that losing a race does not abort the caller's transaction.
+                    async with connection.transaction():
+                        rows = await connection.fetch(_APPEND, *arguments)
+                else:
+                    rows = await connection.fetch(_APPEND, *arguments)
+            except asyncpg.UniqueViolationError as error:
+                if error.constraint_name == schema.EVENT_ID_CONSTRAINT:
+                    raise DuplicateEvent(stream_id, error.detail) from error
+                if expected is ExpectedVersion.ANY:
+                    continue
+                # The caller's transaction may be aborted now: ask on another connection.
+                current = await self.stream_version(stream_id)
+                raise ConcurrencyConflict(stream_id, expected, current) from error
+            if rows[0]["version"] is None:
+                raise ConcurrencyConflict(stream_id, expected, rows[0]["current_version"])
+            return rows
+        raise ConcurrencyConflict(
+            stream_id, expected, await self.stream_version(stream_id, connection=connection)
+        )
+
+    async def stream_version(self, stream_id: str, *, connection: Connection | None = None) -> int:
+        """The stream's current version; 0 when it has no events."""
+        version: int
+        if connection is None:
+            version = await self._pool.fetchval(_STREAM_VERSION, stream_id)
+        else:
+            version = await connection.fetchval(_STREAM_VERSION, stream_id)
+        return version
+
+    async def read_stream(
+        self,
+        stream_id: str,
+        from_version: int = 1,
+        *,
+        connection: Connection | None = None,
+    ) -> list[StoredEvent]:
+        """The stream's events from `from_version` on, in version order."""
+        if connection is None:
+            rows = await self._pool.fetch(_READ_STREAM, stream_id, from_version)
+        else:
+            rows = await connection.fetch(_READ_STREAM, stream_id, from_version)
+        return [self._decode(row) for row in rows]
+
+    async def read_all(
+        self,
+        after: Position,
+        limit: int,
+        *,
+        connection: Connection | None = None,
+    ) -> list[StoredEvent]:
+        """Up to `limit` events after `after` in global order, never skipping one.
+
+        Only events of transactions older than every transaction still running are returned,
+        so an event that commits late can never land behind a checkpoint taken from this.
+        """
+        return await self._read(_READ_ALL, after, limit, connection)
+
+    async def read_all_visible(
+        self,
+        after: Position,
+        limit: int,
+        *,
+        connection: Connection,
+    ) -> list[StoredEvent]:
+        """Every committed event after `after` that the connection can see. NOT gap-safe.
+
+        Only for a caller that has made sure no transaction still running can add an event it
+        cares about below the result (projection rebuild, holding the projection's tables).
+        """
+        return await self._read(_READ_ALL_VISIBLE, after, limit, connection)
+
+    async def _read(
+        self,
+        query: str,
+        after: Position,
+        limit: int,
+        connection: Connection | None,
+    ) -> list[StoredEvent]:
+        arguments = (after.transaction_id, after.global_position, limit)
+        if connection is None:
+            rows = await self._pool.fetch(query, *arguments)
+        else:
+            rows = await connection.fetch(query, *arguments)
+        return [self._decode(row) for row in rows]
+
+    async def notify(self, connection: Connection | None = None) -> None:
+        """Wake the listeners of `trellis_events` (after a commit made elsewhere)."""
+        if connection is None:
+            await self._pool.execute(_NOTIFY_AFTER_COMMIT)
+        else:
+            await connection.execute(_NOTIFY)
+
+    def _decode(self, row: asyncpg.Record) -> StoredEvent:
+        schema_version, payload = self._upcasters.upcast(
+            row["event_type"], row["schema_version"], json.loads(row["payload"])
+        )
+        return StoredEvent(
+            event_id=row["event_id"],
+            stream_id=row["stream_id"],
+            version=row["version"],
+            position=Position(row["transaction_id"], row["global_position"]),
+            event_type=row["event_type"],
+            schema_version=schema_version,
+            payload=payload,
+            occurred_at=row["occurred_at"],
+            recorded_at=row["recorded_at"],
+            correlation_id=row["correlation_id"],
+            causation_id=row["causation_id"],
+            principal=row["principal"],
+            traceparent=row["traceparent"],
+        )
+
+
+def _expected_version(expected: Expected) -> int | None:
+    if expected is ExpectedVersion.ANY:
+        return None
+    if expected is ExpectedVersion.NO_STREAM:
+        return 0
+    if isinstance(expected, bool) or not isinstance(expected, int) or expected < 0:
+        raise ValueError(f"expected version must be ANY, NO_STREAM or an int >= 0: {expected!r}")
+    return expected

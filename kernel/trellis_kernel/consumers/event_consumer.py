@@ -1,0 +1,234 @@
+"""Idempotent consumers of other services' events, on FastStream's KafkaBroker.
+
+Delivery is at least once: the subscriber uses a consumer group and AckPolicy.NACK_ON_ERROR,
+so an offset is committed only after the record was handled (or dead-lettered); an
+unexpected failure (the database is down, the dead-letter topic cannot be written) seeks
+back and the record comes again. The effect is applied once: the handler runs in one
+transaction with the claim of (consumer, event id) in ``processed_events``, so a redelivered
+event is recognised and changes nothing.
+
+A record that cannot be decoded, or whose handler still fails after ``max_attempts``, is
+republished to the dead-letter topic with the error and its coordinates in headers, and
+consumption carries on with the next record. Events of a type without a handler are skipped
+and counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.middlewares import AckPolicy
+
+from trellis_kernel.consumers import processed_events
+from trellis_kernel.consumers.dead_letters import (
+    HANDLER_FAILED,
+    UNDECODABLE,
+    DeadLetterTopic,
+    dead_letter_headers,
+    dead_letter_topic,
+)
+from trellis_kernel.consumers.incoming import (
+    EventDecoder,
+    Headers,
+    IncomingEvent,
+    RecordCoordinates,
+)
+from trellis_kernel.store.connections import Connection, Pool
+
+logger = logging.getLogger(__name__)
+
+EventHandler = Callable[[IncomingEvent, Connection], Awaitable[None]]
+"""Applies one event; runs inside the transaction that records it as processed."""
+
+
+@dataclass(frozen=True)
+class ConsumerSettings:
+    max_attempts: int = 3  # handler attempts before a record is dead-lettered
+    retry_backoff: float = 0.1  # seconds before the second attempt, doubled after each failure
+    redelivery_delay: float = (
+        1.0  # seconds before an infrastructure failure lets the record come again
+    )
+    auto_offset_reset: Literal["earliest", "latest"] = "earliest"
+    dead_letter_topic: DeadLetterTopic = dead_letter_topic
+
+
+@dataclass
+class ConsumerStats:
+    applied: int = 0
+    duplicates: int = 0
+    retries: int = 0
+    dead_lettered: int = 0
+    skipped_unknown: Counter[str] = field(default_factory=Counter)  # per event type
+
+
+class _HandlerFailed(Exception):
+    """The handler itself raised: worth retrying, then dead-lettering."""
+
+
+class EventConsumer:
+    """One named consumer (= Kafka group id) of one or more topics; register handlers per type."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        broker: KafkaBroker,
+        pool: Pool,
+        topics: Sequence[str],
+        decode: EventDecoder,
+        settings: ConsumerSettings = ConsumerSettings(),
+    ) -> None:
+        if settings.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.name = name
+        self._broker = broker
+        self._pool = pool
+        self._topics = tuple(topics)
+        self._decode = decode
+        self.settings = settings
+        self._handlers: dict[str, EventHandler] = {}
+        self.stats = ConsumerStats()
+        self._subscribed = False
+
+    def handles(self, event_type: str) -> Callable[[EventHandler], EventHandler]:
+        """Decorator registering the handler of one CloudEvents type."""
+
+        def register(handler: EventHandler) -> EventHandler:
+            if event_type in self._handlers:
+                raise ValueError(f"{self.name} already has a handler for {event_type}")
+            self._handlers[event_type] = handler
+            return handler
+
+        return register
+
+    async def setup(self) -> None:
+        """Create the processed-events table (idempotent)."""
+        async with self._pool.acquire() as connection:
+            await processed_events.setup(connection)
+
+    def subscribe(self) -> None:
+        """Register the subscriber on the broker; call once, before the broker starts."""
+        if self._subscribed:
+            raise RuntimeError(f"{self.name} is already subscribed")
+        self._subscribed = True
+
+        async def receive(message: KafkaMessage) -> None:
+            await self.process(message.raw_message)
+
+        self._broker.subscriber(
+            *self._topics,
+            group_id=self.name,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            auto_offset_reset=self.settings.auto_offset_reset,
+            title=f"{self.name}",
+        )(receive)
+
+    async def process(self, record: object) -> None:
+        """Handle one Kafka ConsumerRecord: apply once, skip, or dead-letter it."""
+        coordinates = RecordCoordinates(
+            topic=getattr(record, "topic"),  # noqa: B009 - aiokafka's record is untyped
+            partition=getattr(record, "partition"),  # noqa: B009
+            offset=getattr(record, "offset"),  # noqa: B009
+            key=getattr(record, "key"),  # noqa: B009
+        )
+        headers: Headers = list(getattr(record, "headers", None) or ())
+        value: bytes = getattr(record, "value", None) or b""
+        try:
+            decoded = self._decode(headers, value)
+        except Exception as error:
+            await self._dead_letter(headers, value, coordinates, UNDECODABLE, error, attempts=0)
+            return
+        handler = self._handlers.get(decoded.event_type)
+        if handler is None:
+            self.stats.skipped_unknown[decoded.event_type] += 1
+            logger.debug("%s: no handler for %s; skipped", self.name, decoded.event_type)
+            return
+        await self._apply_with_retries(handler, IncomingEvent(decoded, coordinates), headers, value)
+
+    async def _apply_with_retries(
+        self, handler: EventHandler, event: IncomingEvent, headers: Headers, value: bytes
+    ) -> None:
+        delay = self.settings.retry_backoff
+        for attempt in range(1, self.settings.max_attempts + 1):
+            try:
+                applied = await self._apply_once(handler, event)
+            except _HandlerFailed as failure:
+                cause = failure.__cause__ or failure
+                if attempt == self.settings.max_attempts:
+                    await self._dead_letter(
+                        headers, value, event.coordinates, HANDLER_FAILED, cause, attempts=attempt
+                    )
+                    return
+                logger.warning(
+                    "%s: attempt %d for event %s failed: %r",
+                    self.name,
+                    attempt,
+                    event.event_id,
+                    cause,
+                )
+                self.stats.retries += 1
+                await asyncio.sleep(delay)
+                delay *= 2
+                continue
+            except Exception:
+                # Not the handler's fault (database unreachable, ...): let the record come again.
+                await asyncio.sleep(self.settings.redelivery_delay)
+                raise
+            if applied:
+                self.stats.applied += 1
+            else:
+                self.stats.duplicates += 1
+            return
+
+    async def _apply_once(self, handler: EventHandler, event: IncomingEvent) -> bool:
+        async with self._pool.acquire() as connection, connection.transaction():
+            if not await processed_events.claim(connection, self.name, event.event_id):
+                return False
+            try:
+                await handler(event, connection)
+            except Exception as error:
+                raise _HandlerFailed() from error
+            return True
+
+    async def _dead_letter(
+        self,
+        headers: Headers,
+        value: bytes,
+        coordinates: RecordCoordinates,
+        reason: str,
+        error: BaseException,
+        *,
+        attempts: int,
+    ) -> None:
+        topic = self.settings.dead_letter_topic(coordinates.topic)
+        logger.error(
+            "%s: %s at %s[%d]@%d goes to %s: %r",
+            self.name,
+            reason,
+            coordinates.topic,
+            coordinates.partition,
+            coordinates.offset,
+            topic,
+            error,
+        )
+        await self._broker.publish(
+            value,
+            topic=topic,
+            key=coordinates.key,
+            headers=dead_letter_headers(
+                headers,
+                coordinates,
+                consumer=self.name,
+                reason=reason,
+                error=error,
+                attempts=attempts,
+            ),
+        )
+        self.stats.dead_lettered += 1

@@ -1,0 +1,57 @@
+"""An event as a consumer receives it: CloudEvents attributes, data, and where it was read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+Headers = Sequence[tuple[str, bytes]]
+
+
+@dataclass(frozen=True)
+class RecordCoordinates:
+    """Where a record was read; a dead letter carries them so it can be traced and replayed."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+
+
+@dataclass(frozen=True)
+class DecodedEvent:
+    """What a decoder makes of a record's headers and value."""
+
+    event_id: UUID
+    event_type: str
+    source: str
+    data: dict[str, Any]
+    subject: str | None = None
+    attributes: dict[str, str] | None = None  # every CloudEvents attribute, as received
+    model: Any = None  # the typed contract model, when the decoder knows the type
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    """A decoded event plus its record coordinates; what a handler is given."""
+
+    decoded: DecodedEvent
+    coordinates: RecordCoordinates
+
+    @property
+    def event_id(self) -> UUID:
+        return self.decoded.event_id
+
+    @property
+    def event_type(self) -> str:
+        return self.decoded.event_type
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.decoded.data
+
+
+EventDecoder = Callable[[Headers, bytes], DecodedEvent]
+"""Decodes a record (CloudEvents binary mode); raises on a record it cannot read."""

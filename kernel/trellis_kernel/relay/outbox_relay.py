@@ -1,0 +1,175 @@
+"""The outbox relay: publishes a service's stored events to Kafka, in global order, at least once.
+
+The events table is the outbox. The leader replica reads events after its checkpoint with
+EventStore.read_all (gap-safe: an event is read only once every older transaction has ended),
+sends a batch to Kafka with an idempotent producer (acks=all), waits until the broker has
+acknowledged every record of the batch, and only then advances the checkpoint. A crash between
+the acknowledgement and the checkpoint publishes the batch again; consumers deduplicate by
+event id, so the effect is still once.
+
+It wakes on ``NOTIFY trellis_events`` (sent by the store on commit) and also polls, so a lost
+notification or an event held back by an older open transaction is picked up within
+``poll_interval`` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+import asyncpg
+from aiokafka import AIOKafkaProducer  # type: ignore[import-untyped]
+
+from trellis_kernel.relay.checkpoints import RelayCheckpoints
+from trellis_kernel.relay.encoding import EventEncoder, TopicChooser, record_key
+from trellis_kernel.relay.leadership import leadership
+from trellis_kernel.store.connections import Connection
+from trellis_kernel.store.event_store import EventStore
+from trellis_kernel.store.records import Position, StoredEvent
+from trellis_kernel.store.schema import NOTIFY_CHANNEL
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RelaySettings:
+    name: str = "outbox"
+    batch_size: int = 1000
+    poll_interval: float = 1.0  # seconds between reads when no notification arrives
+    retry_delay: float = 1.0  # seconds to wait after a failed round before trying again
+
+
+class OutboxRelay:
+    """Relays one service's events to Kafka; run one per replica, only one is active at a time.
+
+    Use as ``async with OutboxRelay(...) as relay: await relay.run()``.
+    """
+
+    def __init__(
+        self,
+        *,
+        dsn: str,
+        store: EventStore,
+        bootstrap_servers: str,
+        topic_for: TopicChooser,
+        encode: EventEncoder,
+        settings: RelaySettings = RelaySettings(),
+        checkpoints: RelayCheckpoints | None = None,
+        producer_options: dict[str, Any] | None = None,
+    ) -> None:
+        self._dsn = dsn
+        self._store = store
+        self._topic_for = topic_for
+        self._encode = encode
+        self.settings = settings
+        self._checkpoints = checkpoints or RelayCheckpoints(settings.name)
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap_servers,
+            linger_ms=5,
+            **(producer_options or {}),
+            # The guarantees are not options: no duplicates from producer retries, no
+            # acknowledgement before every in-sync replica has the record.
+            enable_idempotence=True,
+            acks="all",
+        )
+        self.is_leader = False
+        self.published = 0  # records acknowledged by the broker since start
+
+    async def __aenter__(self) -> Self:
+        await self.setup()
+        await self._producer.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self._producer.stop()
+
+    async def setup(self) -> None:
+        """Create the checkpoint table if it is missing (idempotent)."""
+        connection = await asyncpg.connect(self._dsn)
+        try:
+            await self._checkpoints.setup(connection)
+        finally:
+            await connection.close()
+
+    async def run(self) -> None:
+        """Relay until cancelled: wait for leadership, publish, and start over after a failure."""
+        while True:
+            try:
+                async with leadership(self._dsn, self.settings.name) as connection:
+                    self.is_leader = True
+                    await self._relay_as_leader(connection)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("relay %s: round failed; retrying", self.settings.name)
+                await asyncio.sleep(self.settings.retry_delay)
+            finally:
+                self.is_leader = False
+
+    async def relay_pending(self, connection: Connection) -> int:
+        """Publish every event visible now, batch by batch; return how many were published.
+
+        ``connection`` must be the leader's; it is exposed for one-shot use (tests, tools).
+        """
+        position = await self._checkpoints.load(connection)
+        total = 0
+        while True:
+            count, position = await self._relay_batch(connection, position)
+            total += count
+            if count < self.settings.batch_size:
+                return total
+
+    async def _relay_as_leader(self, connection: Connection) -> None:
+        woken = asyncio.Event()
+
+        def on_notification(*_: object) -> None:
+            woken.set()
+
+        await connection.add_listener(NOTIFY_CHANNEL, on_notification)
+        position = await self._checkpoints.load(connection)
+        while True:
+            woken.clear()
+            count, position = await self._relay_batch(connection, position)
+            if count == self.settings.batch_size:
+                continue  # under load: go straight on to the next batch
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), timeout=self.settings.poll_interval)
+            if connection.is_closed():
+                raise ConnectionError("the leader's connection is closed; leadership is lost")
+
+    async def _relay_batch(self, connection: Connection, after: Position) -> tuple[int, Position]:
+        events = await self._store.read_all(after, self.settings.batch_size, connection=connection)
+        if not events:
+            return 0, after
+        await self._publish(events)
+        last = events[-1].position
+        await self._checkpoints.save(connection, last)
+        self.published += len(events)
+        return len(events), last
+
+    async def _publish(self, events: list[StoredEvent]) -> None:
+        """Send every event, then wait until the broker has acknowledged all of them."""
+        deliveries = []
+        for event in events:
+            encoded = self._encode(event)
+            deliveries.append(
+                await self._producer.send(
+                    self._topic_for(event),
+                    value=encoded.value,
+                    key=record_key(event),
+                    headers=encoded.headers,
+                )
+            )
+        results = await asyncio.gather(*deliveries, return_exceptions=True)
+        failures = [result for result in results if isinstance(result, BaseException)]
+        if failures:
+            raise failures[0]

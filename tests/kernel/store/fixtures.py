@@ -1,0 +1,38 @@
+"""Fixtures every kernel suite that needs an event store can inherit (store, relay, consumers).
+
+Subclass PostgresEventStoreFixtures in a test class to get `pool` (an asyncpg pool on a fresh
+database) and `store` (an EventStore set up in it); override `upcasters` to register some.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from trellis_kernel.store import EventStore, Pool, Upcasters
+
+
+async def open_pool(dsn: str, *, max_size: int = 10) -> Pool:
+    pool: Pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_size)
+    return pool
+
+
+class PostgresEventStoreFixtures:
+    @pytest.fixture
+    def upcasters(self) -> Upcasters:
+        return Upcasters()
+
+    @pytest.fixture
+    async def pool(self, database_dsn: str) -> AsyncIterator[Pool]:
+        pool = await open_pool(database_dsn)
+        try:
+            yield pool
+        finally:
+            await pool.close()
+
+    @pytest.fixture
+    async def store(self, pool: Pool, upcasters: Upcasters) -> EventStore:
+        store = EventStore(pool, upcasters=upcasters)
+        await store.setup()
+        return store

@@ -101,7 +101,9 @@ def _provision(stack: ExitStack) -> Infrastructure:
     if _docker_engine_answers():
         try:
             found = _from_testcontainers(stack)
-            return Infrastructure(env_kafka or found.kafka_bootstrap, env_pg or found.postgres_admin_dsn, found.source)
+            return Infrastructure(
+                env_kafka or found.kafka_bootstrap, env_pg or found.postgres_admin_dsn, found.source
+            )
         except Exception as error:
             tried.append(f"testcontainers: {type(error).__name__}: {error}")
     else:

@@ -36,7 +36,7 @@ def _up() -> int:
     endpoints = infrastructure.up()
     print(f"Infrastructure ready in {time.monotonic() - started:.1f}s (state in {settings.trellis_home()})")
     _status()
-    print("Point a shell at it with: eval \"$(trellis infra env)\"")
+    print('Point a shell at it with: eval "$(trellis infra env)"')
     return 0 if endpoints else 1
 
 

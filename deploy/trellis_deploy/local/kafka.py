@@ -67,10 +67,16 @@ class LocalKafka:
         self._format_storage_once(java)
         pid = processes.spawn(
             [
-                java, *HEAP, "-XX:+UseG1GC", "-Djava.awt.headless=true",
+                java,
+                *HEAP,
+                "-XX:+UseG1GC",
+                "-Djava.awt.headless=true",
                 f"-Dlog4j.configuration=file:{self.log4j_config}",
                 f"-Dkafka.logs.dir={self.logs}",
-                "-cp", f"{self.libs}/*", MAIN_CLASS, str(self.config),
+                "-cp",
+                f"{self.libs}/*",
+                MAIN_CLASS,
+                str(self.config),
             ],
             self.logs / "kafka.out",
             cwd=self.root,
@@ -83,10 +89,13 @@ class LocalKafka:
             still_starting=lambda: processes.is_running(pid, str(self.config)),
         )
         if not ready:
+            alive = processes.is_running(pid, str(self.config))
             processes.terminate(pid, str(self.config))
+            self.pid_file.unlink(missing_ok=True)
+            what = f"did not answer within {timeout:.0f}s" if alive else "exited before answering"
             raise KafkaStartError(
-                f"Kafka did not answer a metadata request on {bootstrap} within {timeout:.0f}s. "
-                f"Last lines of {self.logs / 'kafka.out'}:\n{processes.tail(self.logs / 'kafka.out')}"
+                f"Kafka on {bootstrap} {what}. See {self.log_file}; its last lines:\n"
+                f"{processes.tail(self.log_file)}\n{processes.tail(self.logs / 'kafka.out')}"
             )
         return self.status()
 
@@ -110,8 +119,13 @@ class LocalKafka:
         shutil.rmtree(staging, ignore_errors=True)
         result = subprocess.run(
             [
-                mvn, "-B", "-q", "-f", str(POM),
-                "dependency:copy-dependencies", "-DincludeScope=runtime",
+                mvn,
+                "-B",
+                "-q",
+                "-f",
+                str(POM),
+                "dependency:copy-dependencies",
+                "-DincludeScope=runtime",
                 f"-DoutputDirectory={staging}",
             ],
             capture_output=True,
@@ -151,9 +165,17 @@ class LocalKafka:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
         result = subprocess.run(
             [
-                java, "-Xmx256m", f"-Dlog4j.configuration=file:{self.log4j_config}",
-                "-cp", f"{self.libs}/*", "kafka.tools.StorageTool",
-                "format", "-t", cluster_id, "-c", str(self.config),
+                java,
+                "-Xmx256m",
+                f"-Dlog4j.configuration=file:{self.log4j_config}",
+                "-cp",
+                f"{self.libs}/*",
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(self.config),
             ],
             capture_output=True,
             text=True,

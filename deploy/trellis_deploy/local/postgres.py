@@ -69,9 +69,17 @@ class LocalPostgres:
             self._init_cluster_once(bin_dir)
             port = self._choose_port()
             self._server_command(
-                bin_dir / "pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data),
-                "-l", str(self.log_file),
-                "-o", f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''",
+                bin_dir / "pg_ctl",
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log_file),
+                "-o",
+                f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''",
             )
         status = self.status()
         asyncio.run(_create_databases(status.admin_dsn))
@@ -97,9 +105,17 @@ class LocalPostgres:
         self._hand_to_server_user(self.root, pwfile)
         try:
             self._server_command(
-                bin_dir / "initdb", "-D", str(self.data), "-U", SUPERUSER, f"--pwfile={pwfile}",
-                "--auth-host=scram-sha-256", "--auth-local=scram-sha-256",
-                "-E", "UTF8", "--no-locale",
+                bin_dir / "initdb",
+                "-D",
+                str(self.data),
+                "-U",
+                SUPERUSER,
+                f"--pwfile={pwfile}",
+                "--auth-host=scram-sha-256",
+                "--auth-local=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-locale",
             )
         finally:
             pwfile.unlink(missing_ok=True)

@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaClient
@@ -39,7 +40,7 @@ async def postgres_answers(dsn: str) -> bool:
 
 
 def wait_until(
-    probe: Callable[[], Awaitable[bool]],
+    probe: Callable[[], Coroutine[Any, Any, bool]],
     *,
     timeout: float,
     still_starting: Callable[[], bool],

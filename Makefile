@@ -1,0 +1,28 @@
+# `make run` and `make test` set everything up on a fresh machine (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test check infra-up infra-down install bench contracts
+
+$(VENV)/installed.stamp: pyproject.toml contracts/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ./contracts -e '.[dev]'
+	touch $@
+
+install: $(VENV)/installed.stamp
+
+run: install
+	$(BIN)/trellis infra up
+
+test: install check
+	$(BIN)/trellis infra up
+	$(BIN)/pytest
+
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+infra-down: install
+	$(BIN)/trellis infra down

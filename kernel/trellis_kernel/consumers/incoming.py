@@ -30,7 +30,6 @@ class DecodedEvent:
     data: dict[str, Any]
     subject: str | None = None
     attributes: dict[str, str] | None = None  # every CloudEvents attribute, as received
-    model: Any = None  # the typed contract model, when the decoder knows the type
 
 
 @dataclass(frozen=True)

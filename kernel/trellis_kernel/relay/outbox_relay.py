@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any, Self
 
 import asyncpg
-from aiokafka import AIOKafkaProducer  # type: ignore[import-untyped]
+from aiokafka import AIOKafkaProducer
 
 from trellis_kernel.relay.checkpoints import RelayCheckpoints
 from trellis_kernel.relay.encoding import EventEncoder, TopicChooser, record_key

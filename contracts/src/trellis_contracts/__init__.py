@@ -3,4 +3,6 @@ services."""
 
 from trellis_contracts.base import TYPE_PREFIX, EventContract, personal_data
 
+__version__ = "1.0.0"
+
 __all__ = ["TYPE_PREFIX", "EventContract", "personal_data"]

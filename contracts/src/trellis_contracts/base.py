@@ -40,6 +40,4 @@ def personal_data(description: str, **kwargs: Any) -> Any:
     mask or erase it; such a field never goes into a CloudEvents attribute.
     """
     extra = kwargs.pop("json_schema_extra", {}) or {}
-    return Field(
-        description=description, json_schema_extra={**extra, "x-personal-data": True}, **kwargs
-    )
+    return Field(description=description, json_schema_extra={**extra, "x-personal-data": True}, **kwargs)

@@ -24,6 +24,11 @@ EVENTS_BY_SERVICE: Mapping[str, tuple[type[EventContract], ...]] = MappingProxyT
 """Event classes per publishing service, in declaration order."""
 
 
+RETIRED_TYPES: frozenset[str] = frozenset()
+"""Types whose deprecation window is over: their checked-in schemas stay as a record, and the
+compatibility gate accepts that no class publishes them any more."""
+
+
 class UnknownEventType(LookupError):
     """The CloudEvents type names no event this version of the contracts knows."""
 
@@ -34,8 +39,7 @@ def _index() -> dict[str, type[EventContract]]:
         for event in events:
             if event.service != service:
                 raise ValueError(
-                    f"{event.__name__} declares service {event.service!r}, "
-                    f"but is listed under {service!r}"
+                    f"{event.__name__} declares service {event.service!r}, but is listed under {service!r}"
                 )
             event_type = event.event_type()
             if event_type in index:

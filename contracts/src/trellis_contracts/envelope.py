@@ -47,9 +47,7 @@ _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 _CORE_ATTRIBUTES = frozenset(
     {"id", "source", "specversion", "type", "subject", "time", "dataschema", "datacontenttype"}
 )
-_TRELLIS_EXTENSIONS = frozenset(
-    {"traceparent", "tracestate", "correlationid", "causationid", "sequence"}
-)
+_TRELLIS_EXTENSIONS = frozenset({"traceparent", "tracestate", "correlationid", "causationid", "sequence"})
 
 Headers = list[tuple[str, bytes]]
 E = TypeVar("E", bound=EventContract)
@@ -72,8 +70,7 @@ class EventTypeName:
         match = _EVENT_TYPE.match(event_type)
         if match is None:
             raise EnvelopeError(
-                f"{event_type!r} is not a Trellis event type "
-                f"({TYPE_PREFIX}.<service>.<EventName>.v<major>)"
+                f"{event_type!r} is not a Trellis event type ({TYPE_PREFIX}.<service>.<EventName>.v<major>)"
             )
         return cls(match["service"], match["name"], int(match["major"]))
 
@@ -204,9 +201,7 @@ class Envelope:
             "tracestate": self.tracestate,
             "correlationid": self.correlationid,
             "causationid": self.causationid,
-            "sequence": None
-            if self.sequence is None
-            else str(self.sequence).zfill(SEQUENCE_DIGITS),
+            "sequence": None if self.sequence is None else str(self.sequence).zfill(SEQUENCE_DIGITS),
             **self.extensions,
         }
         return {name: value for name, value in values.items() if value is not None}
@@ -214,9 +209,7 @@ class Envelope:
     @classmethod
     def from_attributes(cls, attributes: Mapping[str, str]) -> Envelope:
         """Read attributes as strings (headers or a structured event), validating them."""
-        missing = [
-            name for name in ("specversion", "id", "source", "type") if not attributes.get(name)
-        ]
+        missing = [name for name in ("specversion", "id", "source", "type") if not attributes.get(name)]
         if missing:
             raise EnvelopeError(f"required CloudEvents attributes missing: {missing}")
         if not attributes.get("subject") or not attributes.get("time"):
@@ -285,9 +278,7 @@ def encode_binary(envelope: Envelope, data: Mapping[str, Any] | EventContract) -
     for name, value in envelope.attributes().items():
         header = CONTENT_TYPE_HEADER if name == "datacontenttype" else CE_HEADER_PREFIX + name
         headers.append((header, value.encode("utf-8")))
-    return KafkaRecord(
-        key=envelope.subject.encode("utf-8"), headers=headers, value=_json_bytes(data)
-    )
+    return KafkaRecord(key=envelope.subject.encode("utf-8"), headers=headers, value=_json_bytes(data))
 
 
 def structured_event(envelope: Envelope, data: Mapping[str, Any] | EventContract) -> bytes:

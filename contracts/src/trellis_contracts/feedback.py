@@ -61,12 +61,8 @@ class FeedbackRequested(EventContract):
     recipient_id: OpaqueId = Field(description="Employee the feedback is about.")
     giver_id: OpaqueId = Field(description="Employee asked to give the feedback.")
     relationship: GiverRelationship = Field(description=_RELATIONSHIP_DESCRIPTION)
-    focus: FeedbackFocus = Field(
-        default="general", description="What the feedback should be about."
-    )
-    goal_id: OpaqueId | None = Field(
-        default=None, description="Goal the feedback relates to, if any."
-    )
+    focus: FeedbackFocus = Field(default="general", description="What the feedback should be about.")
+    goal_id: OpaqueId | None = Field(default=None, description="Goal the feedback relates to, if any.")
     milestone_id: OpaqueId | None = Field(
         default=None, description="Milestone the feedback relates to, if any."
     )
@@ -123,9 +119,7 @@ class FeedbackGiven(EventContract):
         "on a manager's coaching.",
     )
     goal_id: OpaqueId | None = Field(default=None, description="Goal it relates to, if any.")
-    milestone_id: OpaqueId | None = Field(
-        default=None, description="Milestone it relates to, if any."
-    )
+    milestone_id: OpaqueId | None = Field(default=None, description="Milestone it relates to, if any.")
     content: str = personal_data("The feedback text.", min_length=1, max_length=10000)
     visibility: FeedbackVisibility = Field(
         default="recipient_only",
@@ -188,9 +182,7 @@ class ConversationScheduled(EventContract):
     )
     scheduled_for: AwareDatetime = Field(description="When the conversation takes place.")
     goal_ids: tuple[OpaqueId, ...] = Field(default=(), description="Goals on the agenda.")
-    agenda: str | None = personal_data(
-        "Agenda in the participants' words.", default=None, max_length=4000
-    )
+    agenda: str | None = personal_data("Agenda in the participants' words.", default=None, max_length=4000)
     scheduled_at: AwareDatetime = Field(description="When it was scheduled.")
 
 

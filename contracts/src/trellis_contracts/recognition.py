@@ -71,9 +71,7 @@ class RecognitionAwarded(EventContract):
     awarded_by_id: OpaqueId = Field(description="Employee who gave the recognition.")
     kind: RecognitionKind = Field(description="Form the recognition takes.")
     goal_id: OpaqueId | None = Field(default=None, description="Goal it recognises, if any.")
-    milestone_id: OpaqueId | None = Field(
-        default=None, description="Milestone it recognises, if any."
-    )
+    milestone_id: OpaqueId | None = Field(default=None, description="Milestone it recognises, if any.")
     message: str | None = personal_data("Words of recognition.", default=None, max_length=4000)
     visibility: RecognitionVisibility = Field(
         default="team", description="Who can see it: everyone, the team, or the recipient."
@@ -113,8 +111,7 @@ class RewardGranted(EventContract):
     )
 
     reward_id: OpaqueId = Field(
-        description="Id of the reward (the aggregate); payroll "
-        "should use it as its idempotency key."
+        description="Id of the reward (the aggregate); payroll should use it as its idempotency key."
     )
     recipient_id: OpaqueId = Field(description="Employee rewarded.")
     granted_by_id: OpaqueId = Field(description="Employee who granted it.")
@@ -179,9 +176,7 @@ class CompensationAdjustmentProposed(EventContract):
     effective_on: date = Field(description="Date the new pay would apply from.")
     goal_id: OpaqueId | None = Field(default=None, description="Goal behind it, if any.")
     milestone_id: OpaqueId | None = Field(default=None, description="Milestone behind it, if any.")
-    justification: str | None = personal_data(
-        "Why the change is proposed.", default=None, max_length=4000
-    )
+    justification: str | None = personal_data("Why the change is proposed.", default=None, max_length=4000)
     triggering_event_id: str | None = Field(default=None, description=_TRIGGER_DESCRIPTION)
     proposed_at: AwareDatetime = Field(description="When it was proposed.")
 
@@ -209,9 +204,7 @@ class CompensationAdjustmentApproved(EventContract):
         }
     )
 
-    adjustment_id: OpaqueId = Field(
-        description="The approved adjustment; payroll's idempotency key."
-    )
+    adjustment_id: OpaqueId = Field(description="The approved adjustment; payroll's idempotency key.")
     employee_id: OpaqueId = Field(description="Employee whose pay changes.")
     approved_by_id: OpaqueId = Field(description="Employee who approved it.")
     kind: CompensationChangeKind = Field(description="Reason category for the change.")

@@ -76,7 +76,7 @@ class RecognitionAwarded(EventContract):
     visibility: RecognitionVisibility = Field(
         default="team", description="Who can see it: everyone, the team, or the recipient."
     )
-    triggering_event_id: str | None = Field(default=None, description=_TRIGGER_DESCRIPTION)
+    triggering_event_id: OpaqueId | None = Field(default=None, description=_TRIGGER_DESCRIPTION)
     awarded_at: AwareDatetime = Field(description="When it was awarded.")
 
 
@@ -126,7 +126,7 @@ class RewardGranted(EventContract):
     recognition_id: OpaqueId | None = Field(
         default=None, description="Recognition this reward accompanies, if any."
     )
-    triggering_event_id: str | None = Field(default=None, description=_TRIGGER_DESCRIPTION)
+    triggering_event_id: OpaqueId | None = Field(default=None, description=_TRIGGER_DESCRIPTION)
     granted_at: AwareDatetime = Field(description="When it was granted.")
 
     @model_validator(mode="after")
@@ -177,7 +177,7 @@ class CompensationAdjustmentProposed(EventContract):
     goal_id: OpaqueId | None = Field(default=None, description="Goal behind it, if any.")
     milestone_id: OpaqueId | None = Field(default=None, description="Milestone behind it, if any.")
     justification: str | None = personal_data("Why the change is proposed.", default=None, max_length=4000)
-    triggering_event_id: str | None = Field(default=None, description=_TRIGGER_DESCRIPTION)
+    triggering_event_id: OpaqueId | None = Field(default=None, description=_TRIGGER_DESCRIPTION)
     proposed_at: AwareDatetime = Field(description="When it was proposed.")
 
 
@@ -216,7 +216,7 @@ class CompensationAdjustmentApproved(EventContract):
     )
     pay_period: PayPeriod = Field(description="Period the amounts refer to.")
     effective_on: date = Field(description="Date the new pay applies from.")
-    triggering_event_id: str | None = Field(
+    triggering_event_id: OpaqueId | None = Field(
         default=None,
         description="CloudEvents id of the CompensationAdjustmentProposed event approved here.",
     )
@@ -246,7 +246,7 @@ class CompensationAdjustmentRejected(EventContract):
     employee_id: OpaqueId = Field(description="Employee whose pay was to change.")
     rejected_by_id: OpaqueId = Field(description="Employee who rejected it.")
     reason: str | None = personal_data("Why it was rejected.", default=None, max_length=4000)
-    triggering_event_id: str | None = Field(
+    triggering_event_id: OpaqueId | None = Field(
         default=None,
         description="CloudEvents id of the CompensationAdjustmentProposed event rejected here.",
     )
@@ -290,7 +290,7 @@ class LearningAssignmentRequested(EventContract):
     due_on: date | None = Field(default=None, description="Date it should be completed by.")
     goal_id: OpaqueId | None = Field(default=None, description="Goal it serves, if any.")
     milestone_id: OpaqueId | None = Field(default=None, description="Milestone it serves, if any.")
-    triggering_event_id: str | None = Field(default=None, description=_TRIGGER_DESCRIPTION)
+    triggering_event_id: OpaqueId | None = Field(default=None, description=_TRIGGER_DESCRIPTION)
     requested_at: AwareDatetime = Field(description="When it was requested.")
 
 

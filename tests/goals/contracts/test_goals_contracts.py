@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+
 from trellis_contracts import EventContract
 from trellis_contracts import goals as g
 
@@ -109,9 +110,7 @@ def test_events_downstream_systems_react_to_are_self_contained(
         (g.VisionRevised, "values"),
     ],
 )
-def test_free_text_about_people_is_marked_personal_data(
-    event: type[EventContract], field: str
-) -> None:
+def test_free_text_about_people_is_marked_personal_data(event: type[EventContract], field: str) -> None:
     assert _schema_properties(event)[field]["x-personal-data"] is True
 
 

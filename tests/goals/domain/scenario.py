@@ -40,9 +40,10 @@ def given(decider: Decider[C, S, E], *history: E) -> Given[C, S, E]:
     return Given(decider, history)
 
 
-def replay(decider: Decider[C, S, E], *commands: C) -> list[E]:
-    """The events a sequence of commands records, each decided against the ones before."""
-    events: list[E] = []
+def replay(decider: Decider[C, S, E], *commands: C, history: Sequence[E] = ()) -> list[E]:
+    """``history`` followed by the events the commands record, each decided against the
+    events before it."""
+    events: list[E] = list(history)
     for command in commands:
         events.extend(decider.handle(events, command))
     return events

@@ -1,0 +1,195 @@
+"""The catalogue, the models' shape rules (opaque ids, money, personal data) and topics."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from trellis_contracts.base import EventContract
+from trellis_contracts.catalogue import (
+    CATALOGUE,
+    EVENTS_BY_SERVICE,
+    UnknownEventType,
+    contract_for,
+)
+from trellis_contracts.envelope import encode_binary, envelope_for
+from trellis_contracts.feedback import FEEDBACK_EVENTS, FeedbackGiven
+from trellis_contracts.goals import GOALS_EVENTS, MilestoneReached
+from trellis_contracts.recognition import (
+    RECOGNITION_EVENTS,
+    CompensationAdjustmentApproved,
+    RewardGranted,
+)
+from trellis_contracts.topics import TOPICS, topic_for
+
+from .examples import examples_of
+
+OURS = FEEDBACK_EVENTS + RECOGNITION_EVENTS
+NOT_AN_ID = ["jane.doe@example.com", "Jane Doe", "", "x" * 200]
+# Strings that are neither ids nor personal data, with the reason.
+NOT_PERSONAL = {
+    ("PolicyPublished", "title"): "a policy's title",
+    ("PolicyPublished", "document_url"): "a link to the policy",
+    ("LearningAssignmentRequested", "activity_id"): "the LMS's course code or xAPI IRI",
+}
+
+
+def test_catalogue_holds_every_event_of_the_three_services_by_type() -> None:
+    assert set(EVENTS_BY_SERVICE) == {"goals", "feedback", "recognition"}
+    every = GOALS_EVENTS + FEEDBACK_EVENTS + RECOGNITION_EVENTS
+    assert len(CATALOGUE) == len(every)
+    for contract in every:
+        assert contract_for(contract.event_type()) is contract
+    assert contract_for("dev.trellis.feedback.FeedbackGiven.v1") is FeedbackGiven
+    assert contract_for("dev.trellis.goals.MilestoneReached.v1") is MilestoneReached
+
+
+def test_each_module_lists_all_of_its_event_classes() -> None:
+    for module_events in (FEEDBACK_EVENTS, RECOGNITION_EVENTS):
+        module = module_events[0].__module__
+        defined = {c for c in EventContract.__subclasses__() if c.__module__ == module}
+        assert defined == set(module_events)
+
+
+def test_unknown_type_is_a_distinct_error() -> None:
+    with pytest.raises(UnknownEventType, match=r"FeedbackGiven\.v9"):
+        contract_for("dev.trellis.feedback.FeedbackGiven.v9")
+
+
+def _properties(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every property of the event and of the objects nested in it, by dotted name."""
+    found: dict[str, dict[str, Any]] = {}
+    definitions = schema.get("$defs", {})
+
+    def walk(node: dict[str, Any], prefix: str) -> None:
+        for name, prop in node.get("properties", {}).items():
+            found[prefix + name] = prop
+            for option in [prop, *prop.get("anyOf", []), prop.get("items", {})]:
+                ref = option.get("$ref", "")
+                if ref.startswith("#/$defs/"):
+                    walk(definitions[ref.removeprefix("#/$defs/")], f"{prefix}{name}.")
+
+    walk(schema, "")
+    return found
+
+
+def _string_schema(prop: dict[str, Any]) -> dict[str, Any] | None:
+    for option in [prop, *prop.get("anyOf", []), prop.get("items", {})]:
+        if option.get("type") == "string":
+            return option
+        for inner in option.get("anyOf", []):
+            if inner.get("type") == "string":
+                return inner
+    return None
+
+
+@pytest.mark.parametrize("contract", list(CATALOGUE.values()), ids=lambda c: c.event_type())
+def test_identifiers_are_opaque(contract: type[EventContract]) -> None:
+    for name, prop in _properties(contract.model_json_schema()).items():
+        leaf = name.rsplit(".", 1)[-1]
+        if not (leaf.endswith("_id") or leaf.endswith("_ids") or leaf.endswith("_by")):
+            continue
+        if (contract.__name__, leaf) in NOT_PERSONAL:
+            continue
+        string = _string_schema(prop)
+        assert string is not None, f"{name} is not a string id"
+        if leaf.endswith("_by") and "format" in string:
+            continue  # a date such as respond_by
+        pattern = string.get("pattern")
+        assert pattern, f"{name} accepts any text; use OpaqueId"
+        for bad in NOT_AN_ID:
+            assert not re.match(pattern, bad), f"{name} accepts {bad!r}"
+
+
+@pytest.mark.parametrize("contract", OURS, ids=lambda c: c.event_type())
+def test_free_text_is_marked_as_personal_data(contract: type[EventContract]) -> None:
+    for name, prop in _properties(contract.model_json_schema()).items():
+        string = _string_schema(prop)
+        if string is None or {"pattern", "format", "enum", "const"} & set(string):
+            continue
+        if (contract.__name__, name) in NOT_PERSONAL:
+            continue
+        assert prop.get("x-personal-data") is True, f"{name} is free text: use personal_data()"
+
+
+@pytest.mark.parametrize("contract", OURS, ids=lambda c: c.event_type())
+def test_every_field_is_documented_and_every_event_has_an_example(
+    contract: type[EventContract],
+) -> None:
+    schema = contract.model_json_schema()
+    for name, prop in _properties(schema).items():
+        assert prop.get("description"), f"{name} has no description"
+    assert examples_of(contract), "no example payload"
+
+
+@pytest.mark.parametrize("contract", OURS, ids=lambda c: c.event_type())
+def test_personal_data_never_reaches_the_kafka_headers(contract: type[EventContract]) -> None:
+    for payload in examples_of(contract):
+        event = contract.model_validate(payload)
+        subject = getattr(event, next(iter(contract.model_fields)))  # the aggregate id
+        record = encode_binary(
+            envelope_for(event, id="e-1", subject=subject, time=event_time(payload)), event
+        )
+        header_text = b" ".join(value for _, value in record.headers).decode()
+        for name, prop in _properties(contract.model_json_schema()).items():
+            if prop.get("x-personal-data") and isinstance(payload.get(name), str):
+                assert payload[name] not in header_text
+
+
+def event_time(payload: dict[str, Any]) -> Any:
+    from datetime import datetime
+
+    stamp = next(value for key, value in payload.items() if key.endswith("_at"))
+    return datetime.fromisoformat(stamp)
+
+
+def test_money_is_a_decimal_string_with_an_iso_currency() -> None:
+    example = RewardGranted.model_json_schema()["examples"][0]
+    reward = RewardGranted.model_validate(example)
+    assert reward.amount is not None
+    assert str(reward.amount.as_decimal()) == "500.00"
+    for amount in (500, 500.0, "5e2", "1,000.00", ""):
+        with pytest.raises(ValidationError):
+            RewardGranted.model_validate({**example, "amount": {"amount": amount, "currency": "EUR"}})
+    for currency in ("eur", "EURO", "€"):
+        with pytest.raises(ValidationError):
+            RewardGranted.model_validate({**example, "amount": {"amount": "1.00", "currency": currency}})
+
+
+def test_monetary_rewards_need_an_amount_and_others_refuse_one() -> None:
+    cash, responsibility = RewardGranted.model_json_schema()["examples"]
+    with pytest.raises(ValidationError, match="needs an amount"):
+        RewardGranted.model_validate({**cash, "amount": None})
+    with pytest.raises(ValidationError, match="carries no amount"):
+        RewardGranted.model_validate({**responsibility, "amount": cash["amount"]})
+
+
+def test_payroll_events_carry_what_payroll_needs() -> None:
+    required = set(CompensationAdjustmentApproved.model_json_schema()["required"])
+    assert {"adjustment_id", "employee_id", "change", "pay_period", "effective_on"} <= required
+    assert "triggering_event_id" in CompensationAdjustmentApproved.model_fields
+
+
+def test_models_are_frozen_and_ignore_unknown_fields() -> None:
+    example = FeedbackGiven.model_json_schema()["examples"][0]
+    event = FeedbackGiven.model_validate({**example, "added_in_a_later_minor": 1})
+    assert not hasattr(event, "added_in_a_later_minor")
+    with pytest.raises(ValidationError):
+        event.content = "changed"  # type: ignore[misc]
+
+
+def test_one_topic_per_service_keyed_by_aggregate() -> None:
+    assert {t.name for t in TOPICS.values()} == {
+        "trellis.goals.events.v1",
+        "trellis.feedback.events.v1",
+        "trellis.recognition.events.v1",
+    }
+    feedback = topic_for("feedback")
+    assert feedback.partitions == 12
+    assert feedback.topic_config()["cleanup.policy"] == "delete"
+    assert int(feedback.topic_config()["retention.ms"]) == 30 * 24 * 3600 * 1000
+    with pytest.raises(LookupError):
+        topic_for("payroll")

@@ -1,0 +1,204 @@
+"""Consumers apply each event once, skip unknown types, and dead-letter what they cannot handle."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+
+from tests.kernel.consumers.conftest import (
+    COMPLETED,
+    PROGRESS,
+    ConsumerWorld,
+    cloudevent,
+    record_effect,
+    started,
+)
+from tests.kernel.relay.support import eventually, header, read_topic
+from trellis_contracts.envelope import KafkaRecord
+from trellis_kernel.consumers import dead_letter_topic
+
+
+async def test_a_redelivered_event_changes_nothing(world: ConsumerWorld) -> None:
+    first, second = uuid.uuid4(), uuid.uuid4()
+    broker = KafkaBroker(world.bootstrap)
+    consumer = world.consumer(broker)
+    record_effect(consumer)
+    async with started(broker, consumer):
+        await world.produce(
+            [
+                cloudevent(PROGRESS, {"n": 1}, event_id=first),
+                cloudevent(PROGRESS, {"n": 1}, event_id=first),  # the relay published it again
+                cloudevent(PROGRESS, {"n": 2}, event_id=second),
+            ]
+        )
+        await eventually(lambda: consumer.stats.applied == 2, what="two events applied")
+        await eventually(lambda: consumer.stats.duplicates == 1, what="the duplicate seen")
+
+    assert await world.effects() == [(first, 1), (second, 2)]
+
+
+async def test_a_poison_message_is_dead_lettered_and_the_next_one_still_processed(
+    world: ConsumerWorld,
+) -> None:
+    poison = KafkaRecord(key=b"g-1", headers=[("ce_id", b"1")], value=b"\xff not json")
+    good = uuid.uuid4()
+    broker = KafkaBroker(world.bootstrap)
+    consumer = world.consumer(broker)
+    record_effect(consumer)
+    async with started(broker, consumer):
+        await world.produce([poison, cloudevent(PROGRESS, {"n": 7}, event_id=good)])
+        await eventually(lambda: consumer.stats.applied == 1, what="the good event applied")
+
+    assert await world.effects() == [(good, 7)]
+    assert consumer.stats.dead_lettered == 1
+    (letter,) = await read_topic(world.bootstrap, dead_letter_topic(world.topic), 1, settle=0.3)
+    assert letter.value == poison.value
+    assert letter.key == poison.key
+    assert header(letter, "dlt-reason") == "undecodable"
+    assert "EnvelopeError" in (header(letter, "dlt-error") or "")
+    assert header(letter, "dlt-original-topic") == world.topic
+    assert header(letter, "dlt-original-partition") == "0"
+    assert header(letter, "dlt-original-offset") == "0"
+    assert header(letter, "dlt-consumer") == "progress-tracker"
+    assert header(letter, "ce_id") == "1"  # the original headers travel with it
+
+
+async def test_an_event_whose_handler_keeps_failing_is_dead_lettered_after_bounded_attempts(
+    world: ConsumerWorld,
+) -> None:
+    failing, good = uuid.uuid4(), uuid.uuid4()
+    broker = KafkaBroker(world.bootstrap)
+    consumer = world.consumer(broker, max_attempts=3)
+    record_effect(consumer)
+    calls = 0
+
+    @consumer.handles(COMPLETED)
+    async def complete(event: Any, connection: Any) -> None:
+        nonlocal calls
+        calls += 1
+        # a partial effect, rolled back with the failed attempt
+        await connection.execute("insert into effects (event_id, n) values ($1, $2)", event.event_id, -1)
+        raise ValueError("goal g-1 has no owner")
+
+    async with started(broker, consumer):
+        await world.produce(
+            [
+                cloudevent(COMPLETED, {}, event_id=failing),
+                cloudevent(PROGRESS, {"n": 3}, event_id=good),
+            ]
+        )
+        await eventually(lambda: consumer.stats.applied == 1, what="the next event applied")
+
+    assert calls == 3
+    assert consumer.stats.retries == 2
+    assert await world.effects() == [(good, 3)]
+    (letter,) = await read_topic(world.bootstrap, dead_letter_topic(world.topic), 1, settle=0.3)
+    assert header(letter, "ce_id") == str(failing)
+    assert header(letter, "dlt-reason") == "handler-failed"
+    assert header(letter, "dlt-error") == "ValueError: goal g-1 has no owner"
+    assert header(letter, "dlt-attempts") == "3"
+    assert header(letter, "dlt-original-offset") == "0"
+
+
+async def test_a_transient_failure_is_retried_and_applied_once(world: ConsumerWorld) -> None:
+    event_id = uuid.uuid4()
+    broker = KafkaBroker(world.bootstrap)
+    consumer = world.consumer(broker)
+    attempts = 0
+
+    @consumer.handles(PROGRESS)
+    async def flaky(event: Any, connection: Any) -> None:
+        nonlocal attempts
+        attempts += 1
+        await connection.execute(
+            "insert into effects (event_id, n) values ($1, $2)", event.event_id, attempts
+        )
+        if attempts == 1:
+            raise ConnectionResetError("the LMS hung up")
+
+    async with started(broker, consumer):
+        await world.produce([cloudevent(PROGRESS, {"n": 1}, event_id=event_id)])
+        await eventually(lambda: consumer.stats.applied == 1, what="the event applied")
+
+    assert await world.effects() == [(event_id, 2)]
+    assert (consumer.stats.retries, consumer.stats.dead_lettered) == (1, 0)
+
+
+async def test_events_of_unknown_types_are_skipped_and_counted(world: ConsumerWorld) -> None:
+    broker = KafkaBroker(world.bootstrap)
+    consumer = world.consumer(broker)
+    record_effect(consumer)
+    known = uuid.uuid4()
+    async with started(broker, consumer):
+        await world.produce(
+            [
+                cloudevent(COMPLETED, {}),
+                cloudevent("dev.trellis.recognition.KudosGiven.v1", {}),
+                cloudevent(COMPLETED, {}),
+                cloudevent(PROGRESS, {"n": 4}, event_id=known),
+            ]
+        )
+        await eventually(lambda: consumer.stats.applied == 1, what="the known event applied")
+
+    assert dict(consumer.stats.skipped_unknown) == {
+        COMPLETED: 2,
+        "dev.trellis.recognition.KudosGiven.v1": 1,
+    }
+    assert consumer.stats.dead_lettered == 0
+    assert await world.effects() == [(known, 4)]
+
+
+async def test_a_restarted_consumer_resumes_after_what_it_handled(world: ConsumerWorld) -> None:
+    before, after = uuid.uuid4(), uuid.uuid4()
+    first_broker = KafkaBroker(world.bootstrap)
+    first = world.consumer(first_broker)
+    record_effect(first)
+    async with started(first_broker, first):
+        await world.produce([cloudevent(PROGRESS, {"n": 1}, event_id=before)])
+        await eventually(lambda: first.stats.applied == 1, what="the first event applied")
+
+    second_broker = KafkaBroker(world.bootstrap)
+    second = world.consumer(second_broker)
+    record_effect(second)
+    async with started(second_broker, second):
+        await world.produce([cloudevent(PROGRESS, {"n": 2}, event_id=after)])
+        await eventually(lambda: second.stats.applied == 1, what="the second event applied")
+
+    # the group's offset was committed after handling: the first event is not read again
+    assert second.stats.duplicates == 0
+    assert await world.effects() == [(before, 1), (after, 2)]
+
+
+class _PoolThatFailsOnce:
+    """A pool whose first acquire once armed fails as if PostgreSQL were restarting."""
+
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+        self.armed = False
+        self.failures = 0
+
+    def acquire(self) -> Any:
+        if self.armed and self.failures == 0:
+            self.failures += 1
+            raise OSError("connection refused")
+        return self._pool.acquire()
+
+
+async def test_an_infrastructure_failure_lets_the_record_come_again(world: ConsumerWorld) -> None:
+    event_id = uuid.uuid4()
+    broker = KafkaBroker(world.bootstrap)
+    flaky_pool = _PoolThatFailsOnce(world.pool)
+    consumer = world.consumer(broker, pool=flaky_pool)
+    record_effect(consumer)
+    async with started(broker, consumer):
+        flaky_pool.armed = True
+        await world.produce([cloudevent(PROGRESS, {"n": 5}, event_id=event_id)])
+        await eventually(lambda: consumer.stats.applied == 1, what="the redelivered event applied")
+
+    # not the handler's fault, so no dead letter: the offset was not committed and Kafka
+    # delivered the record again
+    assert flaky_pool.failures == 1
+    assert (consumer.stats.retries, consumer.stats.dead_lettered) == (0, 0)
+    assert await world.effects() == [(event_id, 5)]

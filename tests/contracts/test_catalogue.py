@@ -77,6 +77,8 @@ def _properties(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _string_schema(prop: dict[str, Any]) -> dict[str, Any] | None:
+    option: dict[str, Any]
+    inner: dict[str, Any]
     for option in [prop, *prop.get("anyOf", []), prop.get("items", {})]:
         if option.get("type") == "string":
             return option

@@ -14,6 +14,7 @@ from cloudevents.core.v1.event import CloudEvent
 from cloudevents.v1 import kafka as ce_kafka_v1
 from cloudevents.v1.http import CloudEvent as LegacyCloudEvent
 from pydantic import ValidationError
+
 from trellis_contracts.catalogue import UnknownEventType
 from trellis_contracts.envelope import (
     SCHEMA_BASE_URI,
@@ -184,9 +185,7 @@ def test_we_read_a_binary_record_written_by_the_official_sdk() -> None:
 
 
 def test_we_read_a_structured_record_written_by_the_official_sdk() -> None:
-    message = ce_kafka.to_structured(
-        sdk_event(FEEDBACK_GIVEN.model_dump(mode="json")), JSONFormat()
-    )
+    message = ce_kafka.to_structured(sdk_event(FEEDBACK_GIVEN.model_dump(mode="json")), JSONFormat())
 
     decoded = decode_as(FeedbackGiven, list(message.headers.items()), message.value)
 
@@ -209,6 +208,7 @@ def test_we_read_a_binary_record_written_by_the_legacy_sdk_api() -> None:
     )
     message = ce_kafka_v1.to_binary(legacy)
     headers = [(name, value) for name, value in message.headers.items()]
+    assert isinstance(message.value, bytes)
 
     decoded = decode_record(headers, message.value)
 
@@ -239,9 +239,7 @@ def test_plain_dict_data_encodes_like_the_model() -> None:
 def test_sequence_headers_sort_like_stream_versions() -> None:
     versions = [1, 9, 10, 99, 100, 12345]
     encoded = [
-        dict(encode_binary(trellis_envelope(sequence=v), conversation_held()).headers)[
-            "ce_sequence"
-        ]
+        dict(encode_binary(trellis_envelope(sequence=v), conversation_held()).headers)["ce_sequence"]
         for v in versions
     ]
     assert sorted(encoded) == encoded
@@ -302,8 +300,6 @@ def test_event_type_names_map_to_source_and_schema_file() -> None:
 
     assert parsed == EventTypeName("recognition", "RewardGranted", 1)
     assert source_for(parsed.service) == "/trellis/recognition"
-    assert schema_path_for_uri(SCHEMA_BASE_URI + parsed.schema_path) == (
-        "recognition/RewardGranted.v1.json"
-    )
+    assert schema_path_for_uri(SCHEMA_BASE_URI + parsed.schema_path) == ("recognition/RewardGranted.v1.json")
     with pytest.raises(EnvelopeError):
         EventTypeName.parse("com.example.RewardGranted")

@@ -1,0 +1,202 @@
+"""The compatibility gate: breaking changes to published events fail with what broke and how
+to version it; adding an optional field passes."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from pydantic import Field, create_model
+
+from trellis_contracts import feedback
+from trellis_contracts.artefacts import SOURCE_ROOT, load_schema, published_schemas
+from trellis_contracts.base import EventContract
+from trellis_contracts.catalogue import RETIRED_TYPES
+from trellis_contracts.compatibility import compare_catalogues, compare_event_schemas
+from trellis_contracts.generate import current_schemas, main
+from trellis_contracts.schemas import event_schema
+
+GIVEN = "dev.trellis.feedback.FeedbackGiven.v1"
+HELD = "dev.trellis.feedback.ConversationHeld.v1"
+
+
+def published(event_type: str) -> dict[str, Any]:
+    return copy.deepcopy(load_schema(event_type))
+
+
+def problems(event_type: str, new: dict[str, Any]) -> list[str]:
+    return [b.message() for b in compare_event_schemas(event_type, published(event_type), new)]
+
+
+def test_current_models_are_compatible_with_every_published_schema() -> None:
+    breakages = compare_catalogues(published_schemas(), current_schemas(), RETIRED_TYPES)
+    assert not breakages, "\n".join(b.message() for b in breakages)
+
+
+def test_a_removed_field_fails_and_says_how_to_version_it() -> None:
+    broken = published(GIVEN)
+    del broken["properties"]["relationship"]
+    broken["required"].remove("relationship")
+
+    [message] = problems(GIVEN, broken)
+
+    assert "field 'relationship' was removed" in message
+    assert "FeedbackGivenV2 with `major = 2`" in message
+    assert "dev.trellis.feedback.FeedbackGiven.v2" in message
+    assert "deprecation window" in message
+
+
+def test_a_retyped_field_fails() -> None:
+    broken = published(GIVEN)
+    broken["properties"]["given_at"] = {"type": "integer", "description": "epoch seconds"}
+
+    [message] = problems(GIVEN, broken)
+
+    assert "'given_at' changed type from 'string' to 'integer'" in message
+
+
+def test_an_optional_field_made_required_fails() -> None:
+    broken = published(GIVEN)
+    broken["required"].append("request_id")
+
+    [message] = problems(GIVEN, broken)
+
+    assert "'request_id' became required" in message
+
+
+def test_a_new_required_field_fails() -> None:
+    broken = published(GIVEN)
+    broken["properties"]["rating"] = {"type": "integer"}
+    broken["required"].append("rating")
+
+    assert any("'rating' was added as a required field" in m for m in problems(GIVEN, broken))
+
+
+def test_narrowed_values_and_nullability_fail() -> None:
+    broken = published(GIVEN)
+    broken["properties"]["relationship"]["enum"].remove("mentor")
+    broken["properties"]["request_id"] = broken["properties"]["request_id"]["anyOf"][0]
+
+    messages = problems(GIVEN, broken)
+
+    assert any("'relationship' changed its allowed values (removed ['mentor'])" in m for m in messages)
+    assert any("'request_id' no longer accepts null" in m for m in messages)
+
+
+def test_a_change_inside_a_nested_object_fails_with_its_path() -> None:
+    broken = published(HELD)
+    action = broken["$defs"]["AgreedAction"]
+    del action["properties"]["owner_id"]
+    action["required"].remove("owner_id")
+
+    [message] = problems(HELD, broken)
+
+    assert "field 'agreed_actions[].owner_id' was removed" in message
+
+
+def test_an_added_optional_field_and_new_wording_pass() -> None:
+    evolved = published(GIVEN)
+    evolved["properties"]["sentiment"] = {
+        "anyOf": [{"type": "string"}, {"type": "null"}],
+        "default": None,
+    }
+    evolved["properties"]["content"]["description"] = "The feedback, in the giver's words."
+    evolved["examples"] = []
+
+    assert problems(GIVEN, evolved) == []
+
+
+def _model_like_feedback_given(
+    drop: str | None = None, add: dict[str, Any] | None = None
+) -> type[EventContract]:
+    fields: dict[str, Any] = {
+        name: (info.annotation, info)
+        for name, info in feedback.FeedbackGiven.model_fields.items()
+        if name != drop
+    }
+    fields.update(add or {})
+    model = create_model(
+        "FeedbackGiven", __base__=EventContract, __doc__=feedback.FeedbackGiven.__doc__, **fields
+    )
+    model.service = "feedback"
+    return model
+
+
+def test_the_gate_catches_an_edited_model_not_only_edited_json() -> None:
+    without_giver = _model_like_feedback_given(drop="giver_id")
+    with_sentiment = _model_like_feedback_given(
+        add={"sentiment": (str | None, Field(default=None, description="Tone."))}
+    )
+    assert without_giver.event_type() == GIVEN
+
+    assert any("'giver_id' was removed" in m for m in problems(GIVEN, event_schema(without_giver)))
+    assert problems(GIVEN, event_schema(with_sentiment)) == []
+
+
+def test_a_removed_or_renamed_event_fails_unless_retired() -> None:
+    before = {GIVEN: published(GIVEN)}
+    renamed = {"dev.trellis.feedback.FeedbackShared.v1": published(GIVEN)}
+
+    [breakage] = compare_catalogues(before, renamed)
+    assert "no longer in the catalogue (removed or renamed)" in breakage.message()
+    assert "FeedbackGivenV2" in breakage.message()
+
+    assert compare_catalogues(before, renamed, retired=[GIVEN]) == []
+
+
+def test_a_new_major_version_beside_the_old_one_passes() -> None:
+    class FeedbackGivenV2(EventContract):
+        service: ClassVar[str] = "feedback"
+        major: ClassVar[int] = 2
+        feedback_id: str
+        rating: int
+
+    assert FeedbackGivenV2.event_type() == "dev.trellis.feedback.FeedbackGiven.v2"
+    before = {GIVEN: published(GIVEN)}
+    after = {GIVEN: published(GIVEN), FeedbackGivenV2.event_type(): event_schema(FeedbackGivenV2)}
+    assert compare_catalogues(before, after) == []
+
+
+@pytest.fixture
+def contracts_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "contracts"
+    shutil.copytree(SOURCE_ROOT / "schemas", root / "schemas")
+    shutil.copy(SOURCE_ROOT / "asyncapi.json", root / "asyncapi.json")
+    return root
+
+
+def test_generator_refuses_to_overwrite_a_schema_with_a_breaking_one(
+    contracts_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    schema_file = contracts_copy / "schemas/feedback/FeedbackGiven.v1.json"
+    # As if the published schema had a field the current model dropped.
+    schema = json.loads(schema_file.read_text())
+    schema["properties"]["mood"] = {"type": "string"}
+    schema["required"].append("mood")
+    schema_file.write_text(json.dumps(schema))
+    before = schema_file.read_text()
+
+    assert main(["--root", str(contracts_copy)]) == 2
+
+    assert schema_file.read_text() == before
+    assert "field 'mood' was removed" in capsys.readouterr().err
+
+
+def test_generator_check_reports_stale_artefacts(
+    contracts_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--root", str(contracts_copy), "--check"]) == 0
+
+    schema_file = contracts_copy / "schemas/feedback/FeedbackGiven.v1.json"
+    schema = json.loads(schema_file.read_text())
+    schema["properties"]["content"]["description"] = "edited by hand"
+    schema_file.write_text(json.dumps(schema))
+
+    assert main(["--root", str(contracts_copy), "--check"]) == 1
+    assert "schemas/feedback/FeedbackGiven.v1.json" in capsys.readouterr().err
+    assert main(["--root", str(contracts_copy)]) == 0
+    assert main(["--root", str(contracts_copy), "--check"]) == 0

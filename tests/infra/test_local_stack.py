@@ -4,6 +4,7 @@ shared stack the other tests use is left alone."""
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -38,8 +39,10 @@ def isolated_home() -> Iterator[tuple[Path, dict[str, str]]]:
         if key not in {"KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "POSTGRES_DATABASE_URL"}
         and not key.endswith("_DATABASE_URL")
     }
-    env["TRELLIS_KAFKA_PORT"] = str(processes.free_port())
-    env["TRELLIS_POSTGRES_PORT"] = str(processes.free_port())
+    base = random.randrange(20000, 30000, 10)
+    env["TRELLIS_KAFKA_PORT"] = str(processes.free_port_from(base))
+    env["TRELLIS_KAFKA_CONTROLLER_PORT"] = str(processes.free_port_from(base + 3))
+    env["TRELLIS_POSTGRES_PORT"] = str(processes.free_port_from(base + 6))
     yield home, env
     _trellis(home, env, "infra", "down")
     shutil.rmtree(home, ignore_errors=True)

@@ -145,9 +145,10 @@ class LocalKafka:
             port, controller = (int(p) for p in self.ports_file.read_text().split())
             if not choose_new or (processes.port_is_free(port) and processes.port_is_free(controller)):
                 return port, controller
-        preferred = configured_port("TRELLIS_KAFKA_PORT", DEFAULT_PORT)
-        port = preferred if processes.port_is_free(preferred) else processes.free_port()
-        controller = processes.free_port()
+        port = processes.free_port_from(configured_port("TRELLIS_KAFKA_PORT", DEFAULT_PORT))
+        controller = processes.free_port_from(
+            configured_port("TRELLIS_KAFKA_CONTROLLER_PORT", port + 1), excluding=frozenset({port})
+        )
         self.root.mkdir(parents=True, exist_ok=True)
         self.ports_file.write_text(f"{port} {controller}\n")
         return port, controller

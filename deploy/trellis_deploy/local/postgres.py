@@ -129,8 +129,7 @@ class LocalPostgres:
             port = int(self.port_file.read_text())
             if processes.port_is_free(port):
                 return port
-        preferred = configured_port("TRELLIS_POSTGRES_PORT", DEFAULT_PORT)
-        port = preferred if processes.port_is_free(preferred) else processes.free_port()
+        port = processes.free_port_from(configured_port("TRELLIS_POSTGRES_PORT", DEFAULT_PORT))
         self.port_file.write_text(str(port))
         return port
 

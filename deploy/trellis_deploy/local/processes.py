@@ -65,10 +65,16 @@ def terminate(pid: int, marker: str, *, timeout: float = 30.0) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_port_from(preferred: int, *, excluding: frozenset[int] = frozenset()) -> int:
+    """The first free port from `preferred` upwards.
+
+    Never a port the kernel hands out for outgoing connections (bind to 0): a listener there
+    can find its port taken by some client's connection on its next start.
+    """
+    for port in range(preferred, preferred + 200):
+        if port not in excluding and port_is_free(port):
+            return port
+    raise OSError(f"no free port on 127.0.0.1 in {preferred}-{preferred + 199}")
 
 
 def port_is_free(port: int) -> bool:

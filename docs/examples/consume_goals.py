@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from aiokafka import AIOKafkaConsumer
 from pydantic import ValidationError
 
+from trellis_contracts.base import EventContract
 from trellis_contracts.catalogue import UnknownEventType
 from trellis_contracts.envelope import DecodedEvent, EnvelopeError, decode_record
 from trellis_contracts.goals import DevelopmentActivityCompleted, GoalCompleted, MilestoneReached
@@ -37,7 +38,7 @@ class MilestoneFeed:
     def handle(self, headers: Iterable[tuple[str, bytes | None]], value: bytes) -> bool:
         """Handle one record; False when it was a duplicate or of no interest."""
         try:
-            decoded: DecodedEvent[object] = decode_record(headers, value)
+            decoded: DecodedEvent[EventContract] = decode_record(headers, value)
         except UnknownEventType as unknown:
             # A newer producer may publish types (or major versions) this consumer does not
             # know yet: skip them rather than stop.

@@ -53,7 +53,7 @@ def _cases() -> list[tuple[str, str, bool]]:
     header, *rows = [line.split() for line in MATRIX.strip().splitlines()]
     callers = header[1:]
     assert callers == list(CALLERS)
-    cases = []
+    cases: list[tuple[str, str, bool]] = []
     for action, *marks in rows:
         assert len(marks) == len(callers), action
         cases.extend((action, caller, mark == "Y") for caller, mark in zip(callers, marks, strict=True))

@@ -142,7 +142,7 @@ def test_each_kind_of_development_activity_can_be_planned(kind: str) -> None:
         goal_id=GOAL,
         organisation_id=ORG,
         employee_id=EMPLOYEE,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         title="Photoshop fundamentals",
         mentor_id="emp_5",
         due_date=date(2026, 2, 1),

@@ -308,7 +308,7 @@ def test_a_closed_goal_no_longer_changes() -> None:
         goal_id=GOAL, milestone_id="ms_2", progress_percent=10, updated_by=EMPLOYEE, now=NOW
     )
     for command in (progress, review(KeepGoal(), review_id="rev_2"), reach("ms_2", FEB_10)):
-        given(goal_decider, *history).when_rejected(command, field="goal_id", match="closed")  # type: ignore[arg-type]
+        given(goal_decider, *history).when_rejected(command, field="goal_id", match="closed")
 
 
 def test_a_review_is_recorded_once() -> None:

@@ -1,0 +1,63 @@
+"""A goal as the read side keeps it: the domain's view of the goal plus what screens need
+(when it last changed, its last check-in, how many events it has)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from trellis_contracts.goals import CheckInRecorded, GoalProposed
+from trellis_goals.domain.goal.state import Goal, GoalEvent, evolve_goal
+
+
+@dataclass(frozen=True)
+class LastCheckIn:
+    check_in_id: str
+    recorded_at: datetime
+    recorded_by: str
+    blockers: tuple[str, ...]
+    resources_needed: tuple[str, ...]
+
+    @property
+    def day(self) -> date:
+        return self.recorded_at.date()
+
+
+@dataclass(frozen=True)
+class GoalRecord:
+    goal: Goal
+    proposed_at: datetime
+    updated_at: datetime
+    version: int
+    last_check_in: LastCheckIn | None = None
+
+
+def apply_goal_event(record: GoalRecord | None, event: GoalEvent) -> GoalRecord | None:
+    goal = evolve_goal(record.goal if record is not None else None, event)
+    if goal is None:
+        return None
+    if record is None:
+        if not isinstance(event, GoalProposed):
+            return None
+        return GoalRecord(goal, event.occurred_at, event.occurred_at, 1)
+    record = replace(record, goal=goal, updated_at=event.occurred_at, version=record.version + 1)
+    if isinstance(event, CheckInRecorded):
+        record = replace(
+            record,
+            last_check_in=LastCheckIn(
+                event.check_in_id,
+                event.occurred_at,
+                event.recorded_by,
+                event.blockers,
+                event.resources_needed,
+            ),
+        )
+    return record
+
+
+def goal_record(events: Iterable[GoalEvent]) -> GoalRecord | None:
+    record: GoalRecord | None = None
+    for event in events:
+        record = apply_goal_event(record, event)
+    return record

@@ -1,0 +1,92 @@
+"""A goal's history: what it looked like at a given moment, and its timeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from tests.goals.domain.builders import EMPLOYEE, GOAL, MANAGER, NOW, agree, propose, reach
+from tests.goals.domain.scenario import replay
+from trellis_contracts.goals import Alignment
+from trellis_goals.domain.goal import goal_decider
+from trellis_goals.domain.goal.commands import AdjustGoal, AlignGoal, TermChanges
+from trellis_goals.domain.goal.state import GoalEvent
+from trellis_goals.projections.history import goal_as_of, goal_on, goal_timeline
+
+AGREED_AT = datetime(2026, 1, 16, 10, 0, tzinfo=UTC)
+ALIGNED_AT = datetime(2026, 1, 20, 10, 0, tzinfo=UTC)
+ADJUSTED_AT = datetime(2026, 2, 1, 10, 0, tzinfo=UTC)
+REALIGNED_AT = datetime(2026, 2, 5, 10, 0, tzinfo=UTC)
+REACHED_AT = datetime(2026, 2, 10, 10, 0, tzinfo=UTC)
+OBJECTIVE = Alignment(kind="organisational_objective", target_id="okr_growth")
+PARENT = Alignment(kind="parent_goal", target_id="goal_team")
+
+
+def history() -> list[GoalEvent]:
+    return replay(
+        goal_decider,
+        propose(),
+        agree(now=AGREED_AT),
+        AlignGoal(goal_id=GOAL, aligned_by=MANAGER, alignment=OBJECTIVE, now=ALIGNED_AT),
+        AdjustGoal(
+            goal_id=GOAL,
+            adjusted_by=MANAGER,
+            reason="Broader scope",
+            changes=TermChanges(title="Master Photoshop and Illustrator"),
+            now=ADJUSTED_AT,
+        ),
+        AlignGoal(goal_id=GOAL, aligned_by=MANAGER, alignment=PARENT, now=REALIGNED_AT),
+        reach("ms_1", REACHED_AT),
+    )
+
+
+def test_before_it_was_proposed_there_was_no_goal() -> None:
+    assert goal_as_of(history(), NOW - timedelta(seconds=1)) is None
+
+
+def test_the_goal_as_it_was_at_each_moment() -> None:
+    events = history()
+    proposed = goal_as_of(events, NOW)
+    assert proposed is not None and proposed.goal.status == "proposed"
+
+    before_adjustment = goal_as_of(events, ADJUSTED_AT - timedelta(seconds=1))
+    assert before_adjustment is not None
+    assert before_adjustment.goal.status == "active"
+    assert before_adjustment.goal.terms.title == "Master Photoshop"
+    assert before_adjustment.goal.alignment == OBJECTIVE
+
+    after_realignment = goal_as_of(events, REALIGNED_AT)
+    assert after_realignment is not None
+    assert after_realignment.goal.terms.title == "Master Photoshop and Illustrator"
+    assert after_realignment.goal.alignment == PARENT
+    ms_1 = after_realignment.goal.milestone("ms_1")
+    assert ms_1 is not None and not ms_1.reached
+
+    now = goal_as_of(events, REACHED_AT)
+    assert now is not None and now.version == len(events)
+
+
+def test_a_day_means_the_end_of_that_day_in_the_callers_zone() -> None:
+    events = history()
+    # The adjustment at 10:00 UTC on 1 February is 22:00 on 31 January at UTC-12.
+    behind = timezone(timedelta(hours=-12))
+    on_31_jan_utc = goal_on(events, date(2026, 1, 31), UTC)
+    on_31_jan_behind = goal_on(events, date(2026, 1, 31), behind)
+    assert on_31_jan_utc is not None and on_31_jan_behind is not None
+    assert on_31_jan_utc.goal.terms.title == "Master Photoshop"
+    assert on_31_jan_behind.goal.terms.title == "Master Photoshop and Illustrator"
+
+
+def test_the_timeline_names_who_did_what_without_personal_text() -> None:
+    timeline = goal_timeline(history())
+    assert [(t.version, t.event_type, t.actor_id) for t in timeline] == [
+        (1, "dev.trellis.goals.GoalProposed.v1", EMPLOYEE),
+        (2, "dev.trellis.goals.GoalAgreed.v1", MANAGER),
+        (3, "dev.trellis.goals.GoalCreated.v1", None),
+        (4, "dev.trellis.goals.GoalAligned.v1", MANAGER),
+        (5, "dev.trellis.goals.GoalAdjusted.v1", MANAGER),
+        (6, "dev.trellis.goals.GoalAligned.v1", MANAGER),
+        (7, "dev.trellis.goals.MilestoneReached.v1", EMPLOYEE),
+    ]
+    assert timeline[4].summary == "adjusted: title"
+    assert timeline[5].summary == "aligned to parent_goal goal_team"
+    assert all("Photoshop" not in t.summary for t in timeline)

@@ -15,6 +15,7 @@ import asyncpg
 
 from trellis_kernel.store import schema
 from trellis_kernel.store.connections import Connection, Pool
+from trellis_kernel.store.notifier import NOTIFY, NOTIFY_WITHOUT_WAITING_FOR_DISK, BackgroundNotifier
 from trellis_kernel.store.records import EventMetadata, NewEvent, Position, StoredEvent
 from trellis_kernel.store.upcasting import Upcasters
 
@@ -38,9 +39,7 @@ class ConcurrencyConflict(Exception):
 
     def __init__(self, stream_id: str, expected: Expected, current_version: int) -> None:
         shown = expected.value if isinstance(expected, ExpectedVersion) else expected
-        super().__init__(
-            f"stream {stream_id!r} is at version {current_version}, the writer expected {shown}"
-        )
+        super().__init__(f"stream {stream_id!r} is at version {current_version}, the writer expected {shown}")
         self.stream_id = stream_id
         self.expected = expected
         self.current_version = current_version
@@ -110,13 +109,6 @@ ORDER BY transaction_id, global_position
 LIMIT $3
 """
 
-_NOTIFY: Final = f"SELECT pg_notify('{schema.NOTIFY_CHANNEL}', '')"
-# Sent in its own tiny transaction after the append committed. NOTIFY holds a cluster-wide lock
-# from its transaction's commit until the commit is flushed; inside the append that would
-# serialise every writer's commit. Here the lock is held only for a commit that does not wait
-# for the disk (a lost notification only delays a listener until it polls).
-_NOTIFY_AFTER_COMMIT: Final = f"SET LOCAL synchronous_commit = off; {_NOTIFY}"
-
 _SETUP_LOCK: Final = "SELECT pg_advisory_xact_lock(hashtext('trellis_kernel.store.setup'))"
 
 
@@ -126,6 +118,7 @@ class EventStore:
     def __init__(self, pool: Pool, *, upcasters: Upcasters | None = None) -> None:
         self._pool = pool
         self._upcasters = upcasters or Upcasters()
+        self._notifier = BackgroundNotifier(pool)
 
     @property
     def pool(self) -> Pool:
@@ -193,13 +186,14 @@ class EventStore:
         if connection is None:
             async with self._pool.acquire() as own_connection:
                 rows = await self._insert(own_connection, stream_id, expected, arguments)
-                await own_connection.execute(_NOTIFY_AFTER_COMMIT)
+            self._notifier.request()
+        elif connection.is_in_transaction():
+            rows = await self._insert(connection, stream_id, expected, arguments)
+            # Delivered when the caller commits; holds the notify lock through that commit.
+            await connection.execute(NOTIFY)
         else:
             rows = await self._insert(connection, stream_id, expected, arguments)
-            if connection.is_in_transaction():
-                await connection.execute(_NOTIFY)  # delivered when the caller commits
-            else:
-                await connection.execute(_NOTIFY_AFTER_COMMIT)
+            self._notifier.request()
         return [
             StoredEvent(
                 event_id=event.event_id,
@@ -316,11 +310,15 @@ class EventStore:
         return [self._decode(row) for row in rows]
 
     async def notify(self, connection: Connection | None = None) -> None:
-        """Wake the listeners of `trellis_events` (after a commit made elsewhere)."""
+        """Wake the listeners of `trellis_events`: now, or with `connection`'s commit."""
         if connection is None:
-            await self._pool.execute(_NOTIFY_AFTER_COMMIT)
+            await self._pool.execute(NOTIFY_WITHOUT_WAITING_FOR_DISK)
         else:
-            await connection.execute(_NOTIFY)
+            await connection.execute(NOTIFY)
+
+    async def flush_notifications(self) -> None:
+        """Wait until the notifications of finished appends have been sent (before closing)."""
+        await self._notifier.flush()
 
     def _decode(self, row: asyncpg.Record) -> StoredEvent:
         schema_version, payload = self._upcasters.upcast(

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+
 from trellis_kernel.store import (
     NOTIFY_CHANNEL,
     ConcurrencyConflict,
@@ -42,11 +43,34 @@ def titles(events: list[StoredEvent]) -> list[str]:
     return [stored.payload["title"] for stored in events]
 
 
-async def read_everything(store: EventStore, after: Position = Position.START) -> list[StoredEvent]:
+async def read_all_eventually(
+    store: EventStore,
+    count: int,
+    *,
+    after: Position = Position.START,
+    page: int = 100,
+    patience_seconds: float = 15.0,
+) -> list[StoredEvent]:
+    """Read in pages from `after`, checkpointing like a relay, until `count` events arrived.
+
+    read_all holds back events while any older transaction in the cluster is still open (other
+    tests' included), so a correct store may answer "nothing yet": poll. One more read at the
+    end must find nothing further.
+    """
     collected: list[StoredEvent] = []
-    while batch := await store.read_all(after, 100):
-        collected.extend(batch)
-        after = batch[-1].position
+    deadline = asyncio.get_running_loop().time() + patience_seconds
+    while len(collected) < count:
+        batch = await store.read_all(after, page)
+        assert len(batch) <= page
+        if batch:
+            collected.extend(batch)
+            after = batch[-1].position
+        elif asyncio.get_running_loop().time() > deadline:
+            break
+        else:
+            await asyncio.sleep(0.01)
+    assert len(collected) == count, f"read {len(collected)} events, expected {count}"
+    assert await store.read_all(after, page) == []
     return collected
 
 
@@ -99,22 +123,14 @@ class EventStoreContract:
         stream = goal_stream()
         await store.append(stream, [event("a")], expected=ExpectedVersion.NO_STREAM, metadata=ACTOR)
         with pytest.raises(ConcurrencyConflict) as conflict:
-            await store.append(
-                stream, [event("again")], expected=ExpectedVersion.NO_STREAM, metadata=ACTOR
-            )
+            await store.append(stream, [event("again")], expected=ExpectedVersion.NO_STREAM, metadata=ACTOR)
         assert conflict.value.current_version == 1
         assert conflict.value.expected is ExpectedVersion.NO_STREAM
 
     async def test_any_appends_whatever_the_version(self, store: EventStore) -> None:
         stream = goal_stream()
-        assert (
-            await store.append(stream, [event("a")], expected=ExpectedVersion.ANY, metadata=ACTOR)
-            == 1
-        )
-        assert (
-            await store.append(stream, [event("b")], expected=ExpectedVersion.ANY, metadata=ACTOR)
-            == 2
-        )
+        assert await store.append(stream, [event("a")], expected=ExpectedVersion.ANY, metadata=ACTOR) == 1
+        assert await store.append(stream, [event("b")], expected=ExpectedVersion.ANY, metadata=ACTOR) == 2
 
     async def test_of_concurrent_writers_expecting_the_same_version_exactly_one_wins(
         self, store: EventStore
@@ -122,10 +138,7 @@ class EventStoreContract:
         stream = goal_stream()
         await store.append(stream, [event("start")], expected=0, metadata=ACTOR)
         results = await asyncio.gather(
-            *(
-                store.append(stream, [event(f"writer {n}")], expected=1, metadata=ACTOR)
-                for n in range(8)
-            ),
+            *(store.append(stream, [event(f"writer {n}")], expected=1, metadata=ACTOR) for n in range(8)),
             return_exceptions=True,
         )
         winners = [result for result in results if result == 2]
@@ -135,15 +148,11 @@ class EventStoreContract:
         assert all(conflict.current_version == 2 for conflict in conflicts)
         assert [e.version for e in await store.read_stream(stream)] == [1, 2]
 
-    async def test_concurrent_any_writers_all_succeed_with_distinct_versions(
-        self, store: EventStore
-    ) -> None:
+    async def test_concurrent_any_writers_all_succeed_with_distinct_versions(self, store: EventStore) -> None:
         stream = goal_stream()
         versions = await asyncio.gather(
             *(
-                store.append(
-                    stream, [event(f"writer {n}")], expected=ExpectedVersion.ANY, metadata=ACTOR
-                )
+                store.append(stream, [event(f"writer {n}")], expected=ExpectedVersion.ANY, metadata=ACTOR)
                 for n in range(8)
             )
         )
@@ -158,15 +167,11 @@ class EventStoreContract:
         stream = goal_stream()
         await store.append(stream, [event("a")], expected=0, metadata=ACTOR)
         with pytest.raises(ConcurrencyConflict):
-            await store.append(
-                stream, [event("x"), event("y"), event("z")], expected=0, metadata=ACTOR
-            )
+            await store.append(stream, [event("x"), event("y"), event("z")], expected=0, metadata=ACTOR)
         assert titles(await store.read_stream(stream)) == ["a"]
-        assert titles(await read_everything(store)) == ["a"]
+        assert titles(await read_all_eventually(store, 1)) == ["a"]
 
-    async def test_a_batch_with_an_already_stored_event_id_stores_nothing(
-        self, store: EventStore
-    ) -> None:
+    async def test_a_batch_with_an_already_stored_event_id_stores_nothing(self, store: EventStore) -> None:
         first = event("a")
         await store.append(goal_stream(), [first], expected=0, metadata=ACTOR)
         stream = goal_stream()
@@ -175,14 +180,12 @@ class EventStoreContract:
         assert await store.read_stream(stream) == []
         assert await store.stream_version(stream) == 0
 
-    async def test_a_batch_keeps_its_order_in_the_stream_and_in_global_order(
-        self, store: EventStore
-    ) -> None:
+    async def test_a_batch_keeps_its_order_in_the_stream_and_in_global_order(self, store: EventStore) -> None:
         stream = goal_stream()
         names = [f"step {n}" for n in range(50)]
         await store.append(stream, [event(name) for name in names], expected=0, metadata=ACTOR)
         assert titles(await store.read_stream(stream)) == names
-        everything = await read_everything(store)
+        everything = await read_all_eventually(store, 50)
         assert titles(everything) == names
         positions = [stored.position for stored in everything]
         assert positions == sorted(positions)
@@ -210,15 +213,12 @@ class EventStoreContract:
         expected_titles = []
         for n in range(7):
             stream = goal_stream()
-            await store.append(
-                stream, [event(f"{n}.1"), event(f"{n}.2")], expected=0, metadata=ACTOR
-            )
+            await store.append(stream, [event(f"{n}.1"), event(f"{n}.2")], expected=0, metadata=ACTOR)
             expected_titles += [f"{n}.1", f"{n}.2"]
-        first_page = await store.read_all(Position.START, 5)
-        assert titles(first_page) == expected_titles[:5]
-        rest = await read_everything(store, after=first_page[-1].position)
-        assert titles(rest) == expected_titles[5:]
-        assert await store.read_all(rest[-1].position, 5) == []
+        in_pages_of_five = await read_all_eventually(store, 14, page=5)
+        assert titles(in_pages_of_five) == expected_titles
+        after_the_fifth = await read_all_eventually(store, 9, after=in_pages_of_five[4].position)
+        assert titles(after_the_fifth) == expected_titles[5:]
 
     async def test_stored_events_carry_their_metadata(self, store: EventStore) -> None:
         stream = goal_stream()
@@ -240,7 +240,7 @@ class EventStoreContract:
         after = datetime.now(UTC)
 
         (from_stream,) = await store.read_stream(stream)
-        (from_all,) = await read_everything(store)
+        (from_all,) = await read_all_eventually(store, 1)
         for stored in (from_stream, from_all):
             assert stored.event_id == new.event_id
             assert stored.stream_id == stream
@@ -249,9 +249,7 @@ class EventStoreContract:
             assert stored.schema_version == 2
             assert stored.payload == new.payload
             assert stored.occurred_at == occurred
-            assert (
-                before - timedelta(seconds=1) <= stored.recorded_at <= after + timedelta(seconds=1)
-            )
+            assert before - timedelta(seconds=1) <= stored.recorded_at <= after + timedelta(seconds=1)
             assert stored.principal == "manager-grace"
             assert stored.correlation_id == metadata.correlation_id
             assert stored.causation_id == metadata.causation_id
@@ -269,23 +267,17 @@ class EventStoreContract:
     async def test_append_stored_returns_what_a_read_returns(self, store: EventStore) -> None:
         stream = goal_stream()
         metadata = EventMetadata(principal="p", correlation_id=uuid4())
-        returned = await store.append_stored(
-            stream, [event("a"), event("b")], expected=0, metadata=metadata
-        )
+        returned = await store.append_stored(stream, [event("a"), event("b")], expected=0, metadata=metadata)
         assert returned == await store.read_stream(stream)
 
     # --- transactions -----------------------------------------------------------------------
 
-    async def test_an_append_joins_the_callers_transaction(
-        self, store: EventStore, pool: Pool
-    ) -> None:
+    async def test_an_append_joins_the_callers_transaction(self, store: EventStore, pool: Pool) -> None:
         stream = goal_stream()
         async with pool.acquire() as connection:
             transaction = connection.transaction()
             await transaction.start()
-            await store.append(
-                stream, [event("undone")], expected=0, metadata=ACTOR, connection=connection
-            )
+            await store.append(stream, [event("undone")], expected=0, metadata=ACTOR, connection=connection)
             assert titles(await store.read_stream(stream, connection=connection)) == ["undone"]
             await transaction.rollback()
         assert await store.read_stream(stream) == []
@@ -297,9 +289,7 @@ class EventStoreContract:
         await store.append(stream, [event("a"), event("b"), event("c")], expected=0, metadata=ACTOR)
         async with pool.acquire() as connection, connection.transaction():
             with pytest.raises(ConcurrencyConflict) as conflict:
-                await store.append(
-                    stream, [event("late")], expected=2, metadata=ACTOR, connection=connection
-                )
+                await store.append(stream, [event("late")], expected=2, metadata=ACTOR, connection=connection)
         assert conflict.value.current_version == 3
 
     # --- gap-safe global order --------------------------------------------------------------
@@ -314,9 +304,7 @@ class EventStoreContract:
             (event_a,) = await store.append_stored(
                 goal_stream(), [event("A")], expected=0, metadata=ACTOR, connection=writer_a
             )
-            (event_b,) = await store.append_stored(
-                goal_stream(), [event("B")], expected=0, metadata=ACTOR
-            )
+            (event_b,) = await store.append_stored(goal_stream(), [event("B")], expected=0, metadata=ACTOR)
             assert event_a.position.global_position < event_b.position.global_position
             assert event_a.position < event_b.position
 
@@ -328,7 +316,7 @@ class EventStoreContract:
 
             await transaction_a.commit()
 
-        after_commit = await store.read_all(checkpoint, 100)
+        after_commit = await read_all_eventually(store, 2, after=checkpoint)
         assert titles(after_commit) == ["A", "B"]
         assert [e.event_id for e in after_commit] == [event_a.event_id, event_b.event_id]
 
@@ -342,26 +330,23 @@ class EventStoreContract:
         async def write(writer: int) -> None:
             for n in range(appends_per_writer):
                 new = event(f"{writer}.{n}")
-                await store.append(
-                    goal_stream(), [new, event(f"{writer}.{n}b")], expected=0, metadata=ACTOR
-                )
+                await store.append(goal_stream(), [new, event(f"{writer}.{n}b")], expected=0, metadata=ACTOR)
                 written.append(new.event_id)
 
-        async def read() -> list[StoredEvent]:
+        async def read_while_writing() -> list[StoredEvent]:
             seen: list[StoredEvent] = []
             checkpoint = Position.START
-            while True:
-                finished = writers_done.is_set()
+            while not writers_done.is_set():
                 batch = await store.read_all(checkpoint, 7)
                 seen.extend(batch)
                 if batch:
                     checkpoint = batch[-1].position
-                elif finished:
-                    return seen
                 else:
                     await asyncio.sleep(0.001)
+            total = writers * appends_per_writer * 2
+            return seen + await read_all_eventually(store, total - len(seen), after=checkpoint, page=7)
 
-        reader = asyncio.create_task(read())
+        reader = asyncio.create_task(read_while_writing())
         await asyncio.gather(*(write(w) for w in range(writers)))
         writers_done.set()
         seen = await reader
@@ -371,7 +356,7 @@ class EventStoreContract:
         assert set(written) <= set(seen_ids)
         positions = [e.position for e in seen]
         assert positions == sorted(positions)
-        assert [e.position for e in await read_everything(store)] == positions
+        assert [e.position for e in await read_all_eventually(store, len(positions))] == positions
 
     # --- notification -----------------------------------------------------------------------
 
@@ -411,9 +396,7 @@ class EventStoreContract:
 
 def upgrade_goal_created(upcasters: Upcasters) -> None:
     """v1 {"title"} -> v2 {"title", "due": null} -> v3 {"name", "due"}."""
-    upcasters.register(
-        "dev.trellis.goals.GoalCreated.v1", 1, lambda payload: {**payload, "due": None}
-    )
+    upcasters.register("dev.trellis.goals.GoalCreated.v1", 1, lambda payload: {**payload, "due": None})
     upcasters.register(
         "dev.trellis.goals.GoalCreated.v1",
         2,
@@ -451,7 +434,7 @@ class UpcastingContract:
             expected=0,
             metadata=ACTOR,
         )
-        for stored in (await store.read_stream(stream), await read_everything(store)):
+        for stored in (await store.read_stream(stream), await read_all_eventually(store, 4)):
             assert [(e.event_type, e.schema_version, e.payload) for e in stored] == [
                 ("dev.trellis.goals.GoalCreated.v1", 3, {"name": "from v1", "due": None}),
                 ("dev.trellis.goals.GoalCreated.v1", 3, {"name": "from v2", "due": "2026-06-01"}),

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+
 from trellis_kernel.store import EventStore, Pool, Upcasters
 
 

@@ -1,0 +1,252 @@
+"""Append rate of the Trellis event store beside two baselines, on one PostgreSQL, in one run.
+
+    python -m bench.event_store [--commands 2000] [--seconds 5]
+
+Every figure is a rate of one-event commands per second from 1 and from 8 concurrent clients:
+
+- trellis: a command reads its stream, decides (the next progress value) and appends one event
+  with the version it read as the expected version (EventStore.append, NOTIFY included);
+- asyncpg: one plain one-row INSERT per command, each its own transaction (the floor any store
+  on PostgreSQL pays: one commit per command);
+- eventsourcing: the Python eventsourcing library's PostgreSQL application recorder doing the
+  same command (repository.get, trigger one event, save), clients being threads.
+
+Each measurement stops after --commands commands or --seconds seconds, whichever comes first.
+The last line printed is one JSON object with every figure and ratio.
+
+Relay slot: when bench/relay.py exists and defines `async def measure(dsn: str) -> dict`,
+its figures (relay rate beside a plain aiokafka producer) are added under "relay".
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import os
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+from bench.database import ScratchDatabase, admin_dsn, scratch_database
+from trellis_kernel.store import EventMetadata, EventStore, NewEvent
+
+CLIENT_COUNTS = (1, 8)
+EVENTS_PER_STREAM = 10  # each stream takes this many commands, so reads stay short and alike
+METADATA = EventMetadata(principal="bench", correlation_id=uuid.uuid4())
+
+
+class Goal(Aggregate):  # the eventsourcing library's aggregate for the same command
+    @event("Created")
+    def __init__(self, progress: int) -> None:
+        self.progress = progress
+
+    @event("ProgressRecorded")
+    def record_progress(self, progress: int) -> None:
+        self.progress = progress
+
+
+@dataclass(frozen=True)
+class Rate:
+    commands: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.commands / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Budget:
+    commands: int
+    seconds: float
+
+    def per_client(self, clients: int) -> int:
+        return max(1, self.commands // clients)
+
+
+async def run_async_clients(
+    clients: int, budget: Budget, command: Callable[[int, int], Awaitable[None]]
+) -> Rate:
+    """Run command(client, n) from `clients` tasks until the budget is spent."""
+    deadline = time.perf_counter() + budget.seconds
+
+    async def client(number: int) -> int:
+        done = 0
+        for n in range(budget.per_client(clients)):
+            if time.perf_counter() > deadline:
+                break
+            await command(number, n)
+            done += 1
+        return done
+
+    started = time.perf_counter()
+    done = await asyncio.gather(*(client(c) for c in range(clients)))
+    return Rate(sum(done), time.perf_counter() - started)
+
+
+async def measure_trellis(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
+    pool = await asyncpg.create_pool(database.dsn, min_size=clients, max_size=clients)
+    try:
+        store = EventStore(pool)
+        await store.setup()
+        run = uuid.uuid4().hex[:8]
+
+        async def command(client: int, n: int) -> None:
+            stream = f"goal-{run}{client}x{n // EVENTS_PER_STREAM}"
+            history = await store.read_stream(stream)
+            version = history[-1].version if history else 0
+            progress = (history[-1].payload["progress"] if history else 0) + 1
+            await store.append(
+                stream,
+                [NewEvent("dev.trellis.goals.ProgressRecorded.v1", {"progress": progress})],
+                expected=version,
+                metadata=METADATA,
+            )
+
+        await command(0, -1)  # warm the pool's prepared statements
+        return await run_async_clients(clients, budget, command)
+    finally:
+        await pool.close()
+
+
+async def measure_plain_asyncpg(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
+    pool = await asyncpg.create_pool(database.dsn, min_size=clients, max_size=clients)
+    try:
+        await pool.execute(
+            "CREATE TABLE IF NOT EXISTS plain_rows (id uuid PRIMARY KEY, payload jsonb NOT NULL)"
+        )
+
+        async def command(client: int, n: int) -> None:
+            await pool.execute(
+                "INSERT INTO plain_rows (id, payload) VALUES ($1, $2::jsonb)",
+                uuid.uuid4(),
+                json.dumps({"progress": n}),
+            )
+
+        await command(0, -1)
+        return await run_async_clients(clients, budget, command)
+    finally:
+        await pool.close()
+
+
+def measure_eventsourcing(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
+    application = Application(
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": database.name,
+            "POSTGRES_HOST": database.host,
+            "POSTGRES_PORT": str(database.port),
+            "POSTGRES_USER": database.user,
+            "POSTGRES_PASSWORD": database.password,
+            "POSTGRES_POOL_SIZE": str(clients),
+            "POSTGRES_MAX_OVERFLOW": "0",
+            "CREATE_TABLE": "y",
+        }
+    )
+    deadline_lock = threading.Lock()
+    deadline = [0.0]
+
+    def client(number: int) -> int:
+        done = 0
+        goal_id: Any = None
+        for n in range(budget.per_client(clients)):
+            with deadline_lock:
+                if time.perf_counter() > deadline[0]:
+                    break
+            if n % EVENTS_PER_STREAM == 0:
+                goal = Goal(progress=1)
+            else:
+                goal = application.repository.get(goal_id)
+                goal.record_progress(goal.progress + 1)
+            application.save(goal)
+            goal_id = goal.id
+            done += 1
+        return done
+
+    try:
+        deadline[0] = time.perf_counter() + 60
+        client(-1)  # warm up: connections, tables
+        deadline[0] = time.perf_counter() + budget.seconds
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=clients) as executor:
+            done = list(executor.map(client, range(clients)))
+        return Rate(sum(done), time.perf_counter() - started)
+    finally:
+        application.close()
+
+
+async def measure_relay(dsn: str) -> dict[str, Any] | None:
+    """MESSAGING's slot: figures from bench/relay.py when it exists."""
+    try:
+        relay = importlib.import_module("bench.relay")
+    except ModuleNotFoundError:
+        return None
+    figures: dict[str, Any] = await relay.measure(dsn)
+    return figures
+
+
+def ratio(numerator: Rate, denominator: Rate) -> float:
+    return round(numerator.per_second / denominator.per_second, 3) if denominator.per_second else 0.0
+
+
+async def main_async(admin: str, budget: Budget) -> dict[str, Any]:
+    rates: dict[str, dict[int, Rate]] = {"trellis": {}, "asyncpg": {}, "eventsourcing": {}}
+    async with scratch_database(admin, "bench_store") as database:
+        for clients in CLIENT_COUNTS:
+            rates["asyncpg"][clients] = await measure_plain_asyncpg(database, clients, budget)
+            rates["trellis"][clients] = await measure_trellis(database, clients, budget)
+            rates["eventsourcing"][clients] = await asyncio.to_thread(
+                measure_eventsourcing, database, clients, budget
+            )
+            for name in rates:
+                rate = rates[name][clients]
+                print(
+                    f"{name:>14} {clients} client(s): {rate.per_second:9.1f} commands/s "
+                    f"({rate.commands} in {rate.seconds:.2f}s)",
+                    flush=True,
+                )
+        relay = await measure_relay(database.dsn)
+
+    figures: dict[str, Any] = {
+        "bench": "event_store",
+        "budget": {"commands": budget.commands, "seconds": budget.seconds},
+        "cpus": os.cpu_count(),
+    }
+    for name, by_clients in rates.items():
+        for clients, rate in by_clients.items():
+            figures[f"{name}_{clients}_clients_per_s"] = round(rate.per_second, 1)
+            figures[f"{name}_{clients}_clients_commands"] = rate.commands
+    for clients in CLIENT_COUNTS:
+        trellis = rates["trellis"][clients]
+        figures[f"trellis_vs_asyncpg_{clients}_clients"] = ratio(trellis, rates["asyncpg"][clients])
+        figures[f"trellis_vs_eventsourcing_{clients}_clients"] = ratio(
+            trellis, rates["eventsourcing"][clients]
+        )
+    figures["target_vs_asyncpg_8_clients_met"] = figures["trellis_vs_asyncpg_8_clients"] >= 0.7
+    figures["target_vs_eventsourcing_8_clients_met"] = figures["trellis_vs_eventsourcing_8_clients"] >= 10
+    figures["relay"] = relay
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--commands", type=int, default=2000, help="per measurement")
+    parser.add_argument("--seconds", type=float, default=5.0, help="per measurement")
+    arguments = parser.parse_args(argv)
+    figures = asyncio.run(main_async(admin_dsn(), Budget(arguments.commands, arguments.seconds)))
+    print(json.dumps(figures), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

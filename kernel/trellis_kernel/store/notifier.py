@@ -1,0 +1,50 @@
+"""Wakes the LISTENers of `trellis_events` after appends commit, off the writer's path.
+
+NOTIFY holds a cluster-wide lock from its transaction's commit until that commit is flushed,
+so a NOTIFY inside every append would serialise all writers' commits. Instead, after an append
+commits, the store asks this notifier for a wake-up; it sends NOTIFY from its own tiny
+transaction (which does not wait for the disk) in the background, and requests that arrive while
+one is in flight are folded into a single follow-up. Every commit is thus followed by at least
+one notification sent after it. A lost notification only delays a listener until it polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Final
+
+from trellis_kernel.store.connections import Pool
+from trellis_kernel.store.schema import NOTIFY_CHANNEL
+
+logger = logging.getLogger(__name__)
+
+NOTIFY: Final = f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')"
+NOTIFY_WITHOUT_WAITING_FOR_DISK: Final = f"SET LOCAL synchronous_commit = off; {NOTIFY}"
+
+
+class BackgroundNotifier:
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
+        self._requested = False
+        self._task: asyncio.Task[None] | None = None
+
+    def request(self) -> None:
+        """Ask for a notification to be sent after now (non-blocking)."""
+        self._requested = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._send_while_requested())
+
+    async def flush(self) -> None:
+        """Wait until every requested notification has been sent."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
+    async def _send_while_requested(self) -> None:
+        while self._requested:
+            self._requested = False
+            try:
+                await self._pool.execute(NOTIFY_WITHOUT_WAITING_FOR_DISK)
+            except Exception:  # listeners fall back to polling; never fail a committed append
+                logger.warning("could not notify %s", NOTIFY_CHANNEL, exc_info=True)
+                return

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from trellis_deploy.local import prerequisites, processes, readiness
@@ -65,7 +66,8 @@ class LocalKafka:
         port, controller_port = self._ports(choose_new=True)
         self._write_config(port, controller_port)
         self._format_storage_once(java)
-        pid = processes.spawn(
+        started_at = datetime.now().strftime("[%Y-%m-%d %H:%M:%S")
+        broker = processes.spawn(
             [
                 java,
                 *HEAP,
@@ -81,21 +83,23 @@ class LocalKafka:
             self.logs / "kafka.out",
             cwd=self.root,
         )
-        self.pid_file.write_text(f"{pid}\n")
+        self.pid_file.write_text(f"{broker.pid}\n")
         bootstrap = f"127.0.0.1:{port}"
         ready = readiness.wait_until(
             lambda: readiness.kafka_answers_metadata(bootstrap),
             timeout=timeout,
-            still_starting=lambda: processes.is_running(pid, str(self.config)),
+            still_starting=lambda: broker.poll() is None,
         )
         if not ready:
-            alive = processes.is_running(pid, str(self.config))
-            processes.terminate(pid, str(self.config))
+            exited = broker.poll() is not None
+            processes.stop_child(broker)
             self.pid_file.unlink(missing_ok=True)
-            what = f"did not answer within {timeout:.0f}s" if alive else "exited before answering"
+            what = (
+                f"exited with status {broker.returncode}" if exited else f"did not answer in {timeout:.0f}s"
+            )
             raise KafkaStartError(
-                f"Kafka on {bootstrap} {what}. See {self.log_file}; its last lines:\n"
-                f"{processes.tail(self.log_file)}\n{processes.tail(self.logs / 'kafka.out')}"
+                f"Kafka on {bootstrap} {what}. First errors in {self.log_file}:\n"
+                f"{processes.first_errors(self.log_file, since=started_at)}"
             )
         return self.status()
 

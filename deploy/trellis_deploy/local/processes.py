@@ -33,7 +33,9 @@ def is_running(pid: int, marker: str) -> bool:
     return True
 
 
-def spawn(command: list[str], log_file: Path, *, cwd: Path, env: dict[str, str] | None = None) -> int:
+def spawn(
+    command: list[str], log_file: Path, *, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """Starts `command` detached from our session, its output appended to `log_file`."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
@@ -46,7 +48,19 @@ def spawn(command: list[str], log_file: Path, *, cwd: Path, env: dict[str, str] 
             start_new_session=True,
             env={**os.environ, **(env or {})},
         )
-    return process.pid
+    return process
+
+
+def stop_child(process: subprocess.Popen[bytes], *, timeout: float = 30.0) -> None:
+    """Stops a process we spawned ourselves: SIGTERM, then SIGKILL after `timeout`."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def terminate(pid: int, marker: str, *, timeout: float = 30.0) -> None:
@@ -92,3 +106,17 @@ def tail(path: Path, lines: int = 25) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except FileNotFoundError:
         return "(no log yet)"
+
+
+def first_errors(log_file: Path, *, since: str, lines: int = 12) -> str:
+    """The first ERROR line logged at or after `since` (a log timestamp prefix) and what follows it."""
+    try:
+        log = log_file.read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return "(no log)"
+    recent = [i for i, line in enumerate(log) if line[: len(since)] >= since]
+    start = recent[0] if recent else 0
+    for i in range(start, len(log)):
+        if " ERROR " in log[i] or " FATAL " in log[i]:
+            return "\n".join(log[i : i + lines])
+    return "\n".join(log[-lines:])

@@ -58,20 +58,15 @@ def _topic(service: str, key: str) -> Topic:
     )
 
 
-GOALS_TOPIC = _topic(
-    "goals",
-    "Aggregate (stream) id of the goals service: a goal, an employee's vision or career "
-    "choice, or a career track; equals the CloudEvents subject.",
+_KEY = (
+    "Identifies the aggregate (stream) the event belongs to; every event of one aggregate "
+    "has the same key. The aggregate id itself is the CloudEvents subject: {ids}."
 )
-FEEDBACK_TOPIC = _topic(
-    "feedback",
-    "Aggregate id: request_id, feedback_id or conversation_id; equals the CloudEvents subject.",
-)
+GOALS_TOPIC = _topic("goals", _KEY.format(ids="a goal, an employee or a career track"))
+FEEDBACK_TOPIC = _topic("feedback", _KEY.format(ids="request_id, feedback_id or conversation_id"))
 RECOGNITION_TOPIC = _topic(
     "recognition",
-    "Aggregate id: recognition_id, reward_id, "
-    "adjustment_id, assignment_id or policy_id; equals the "
-    "CloudEvents subject.",
+    _KEY.format(ids="recognition_id, reward_id, adjustment_id, assignment_id or policy_id"),
 )
 
 TOPICS: Mapping[str, Topic] = MappingProxyType(

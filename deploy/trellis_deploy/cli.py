@@ -1,4 +1,4 @@
-"""The `trellis` command: `trellis infra up|down|status|env`."""
+"""The `trellis` command: `trellis run`, `trellis token`, `trellis infra up|down|status|env`."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import argparse
 import shlex
 import sys
 import time
+from datetime import timedelta
 
-from trellis_deploy import infrastructure, settings
+from trellis_deploy import infrastructure, services, settings
 from trellis_deploy.local.kafka import KafkaStartError
 from trellis_deploy.local.postgres import PostgresStartError
 from trellis_deploy.local.prerequisites import MissingPrerequisite
+from trellis_deploy.local.secrets import local_jwt_secret
+from trellis_kernel.identity import mint_token
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,13 +25,34 @@ def main(argv: list[str] | None = None) -> int:
     infra_commands.add_parser("down", help="stop the processes `up` started")
     infra_commands.add_parser("status", help="say what runs where")
     infra_commands.add_parser("env", help="print shell exports pointing Trellis at the infrastructure")
+    run = commands.add_parser("run", help="start the infrastructure and run every service (Ctrl-C stops)")
+    run.add_argument("--host", default="127.0.0.1")
+    token = commands.add_parser("token", help="mint a bearer token signed with the local HS256 secret")
+    token.add_argument("subject", help="the principal's opaque id, e.g. an employee id")
+    token.add_argument("--role", action="append", default=[], help="a role such as hr_admin (repeatable)")
+    token.add_argument("--org", help="the organisation id")
+    token.add_argument("--hours", type=float, default=8.0, help="lifetime in hours")
     args = parser.parse_args(argv)
 
     try:
+        if args.command == "run":
+            return services.run(args.host)
+        if args.command == "token":
+            return _token(args.subject, args.role, args.org, args.hours)
         return INFRA_ACTIONS[args.action]()
     except (MissingPrerequisite, KafkaStartError, PostgresStartError) as error:
         print(f"trellis: {error}", file=sys.stderr)
         return 1
+
+
+def _token(subject: str, roles: list[str], organisation: str | None, hours: float) -> int:
+    secret = local_jwt_secret(settings.trellis_home())
+    print(
+        mint_token(
+            secret, subject, roles=roles, organisation_id=organisation, expires_in=timedelta(hours=hours)
+        )
+    )
+    return 0
 
 
 def _up() -> int:

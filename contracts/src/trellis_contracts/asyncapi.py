@@ -33,7 +33,8 @@ EXAMPLE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _summary(contract: type[EventContract]) -> str:
-    return (contract.__doc__ or contract.__name__).strip().splitlines()[0]
+    first_line = (contract.__doc__ or contract.__name__).strip().splitlines()[0]
+    return first_line.replace("``", "`")
 
 
 def _message_key(contract: type[EventContract]) -> str:
@@ -166,10 +167,10 @@ def _message(contract: type[EventContract], payload_key: str, topic: Topic) -> d
 
 def _example(contract: type[EventContract], number: int, payload: Any) -> dict[str, Any]:
     event = contract.model_validate(payload)
-    record = encode_binary(
-        envelope_for(event, id=EXAMPLE_EVENT_ID, subject="aggregate-1", time=EXAMPLE_TIME),
-        event,
-    )
+    # Contracts declare their aggregate id first.
+    subject = str(getattr(event, next(iter(contract.model_fields))))
+    envelope = envelope_for(event, id=EXAMPLE_EVENT_ID, subject=subject, time=EXAMPLE_TIME, sequence=1)
+    record = encode_binary(envelope, event)
     return {
         "name": f"{contract.event_name()}Example{number}",
         "headers": {name: value.decode() for name, value in record.headers},

@@ -27,6 +27,7 @@ from aiokafka import AIOKafkaProducer
 from trellis_kernel.relay.checkpoints import RelayCheckpoints
 from trellis_kernel.relay.encoding import EventEncoder, TopicChooser, record_key
 from trellis_kernel.relay.leadership import leadership
+from trellis_kernel.relay.partitioning import cached_key_partitioner
 from trellis_kernel.store.connections import Connection
 from trellis_kernel.store.event_store import EventStore
 from trellis_kernel.store.records import Position, StoredEvent
@@ -67,15 +68,16 @@ class OutboxRelay:
         self._encode = encode
         self.settings = settings
         self._checkpoints = checkpoints or RelayCheckpoints(settings.name)
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers,
-            linger_ms=5,
+        options: dict[str, Any] = {
+            "linger_ms": 5,
+            "partitioner": cached_key_partitioner,
             **(producer_options or {}),
             # The guarantees are not options: no duplicates from producer retries, no
             # acknowledgement before every in-sync replica has the record.
-            enable_idempotence=True,
-            acks="all",
-        )
+            "enable_idempotence": True,
+            "acks": "all",
+        }
+        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, **options)
         self.is_leader = False
         self.published = 0  # records acknowledged by the broker since start
 
@@ -120,13 +122,9 @@ class OutboxRelay:
 
         ``connection`` must be the leader's; it is exposed for one-shot use (tests, tools).
         """
-        position = await self._checkpoints.load(connection)
-        total = 0
-        while True:
-            count, position = await self._relay_batch(connection, position)
-            total += count
-            if count < self.settings.batch_size:
-                return total
+        before = self.published
+        await self._relay_available(connection, await self._checkpoints.load(connection))
+        return self.published - before
 
     async def _relay_as_leader(self, connection: Connection) -> None:
         woken = asyncio.Event()
@@ -135,29 +133,45 @@ class OutboxRelay:
             woken.set()
 
         await connection.add_listener(NOTIFY_CHANNEL, on_notification)
-        position = await self._checkpoints.load(connection)
+        checkpoint = await self._checkpoints.load(connection)
         while True:
             woken.clear()
-            count, position = await self._relay_batch(connection, position)
-            if count == self.settings.batch_size:
-                continue  # under load: go straight on to the next batch
+            checkpoint = await self._relay_available(connection, checkpoint)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(woken.wait(), timeout=self.settings.poll_interval)
             if connection.is_closed():
                 raise ConnectionError("the leader's connection is closed; leadership is lost")
 
-    async def _relay_batch(self, connection: Connection, after: Position) -> tuple[int, Position]:
-        events = await self._store.read_all(after, self.settings.batch_size, connection=connection)
-        if not events:
-            return 0, after
-        await self._publish(events)
-        last = events[-1].position
-        await self._checkpoints.save(connection, last)
-        self.published += len(events)
-        return len(events), last
+    async def _relay_available(self, connection: Connection, checkpoint: Position) -> Position:
+        """Publish every event visible after ``checkpoint``; return the new checkpoint.
 
-    async def _publish(self, events: list[StoredEvent]) -> None:
-        """Send every event, then wait until the broker has acknowledged all of them."""
+        Pipelined, one batch deep: the next batch is read and sent while the broker is still
+        acknowledging the previous one. Checkpoints are still written in order, each only once
+        its batch and every batch before it have been acknowledged.
+        """
+        read_up_to = checkpoint
+        in_flight: _SentBatch | None = None
+        try:
+            while True:
+                events = await self._store.read_all(
+                    read_up_to, self.settings.batch_size, connection=connection
+                )
+                sent = await self._send(events) if events else None
+                if in_flight is not None:
+                    checkpoint = await self._complete(connection, in_flight)
+                in_flight = sent
+                if len(events) < self.settings.batch_size:
+                    if in_flight is not None:
+                        checkpoint = await self._complete(connection, in_flight)
+                        in_flight = None
+                    return checkpoint
+                read_up_to = events[-1].position
+        finally:
+            if in_flight is not None:  # failed part-way: nothing more is checkpointed
+                in_flight.abandon()
+
+    async def _send(self, events: list[StoredEvent]) -> _SentBatch:
+        """Hand every event to the producer; the broker acknowledges them later."""
         deliveries = []
         for event in events:
             encoded = self._encode(event)
@@ -169,7 +183,28 @@ class OutboxRelay:
                     headers=encoded.headers,
                 )
             )
-        results = await asyncio.gather(*deliveries, return_exceptions=True)
+        return _SentBatch(deliveries, events[-1].position)
+
+    async def _complete(self, connection: Connection, batch: _SentBatch) -> Position:
+        """Wait for the broker's acknowledgement of every record, then checkpoint the batch."""
+        await batch.acknowledged()
+        await self._checkpoints.save(connection, batch.last)
+        self.published += len(batch.deliveries)
+        return batch.last
+
+
+@dataclass
+class _SentBatch:
+    deliveries: list[asyncio.Future[Any]]
+    last: Position
+
+    async def acknowledged(self) -> None:
+        results = await asyncio.gather(*self.deliveries, return_exceptions=True)
         failures = [result for result in results if isinstance(result, BaseException)]
         if failures:
             raise failures[0]
+
+    def abandon(self) -> None:
+        # Retrieve outcomes nobody will wait for, so asyncio does not log them as lost.
+        for delivery in self.deliveries:
+            delivery.add_done_callback(lambda done: done.cancelled() or done.exception())

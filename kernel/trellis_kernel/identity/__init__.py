@@ -1,6 +1,7 @@
 """Identity: the acting principal from a verified JWT bearer token."""
 
 from trellis_kernel.identity.fastapi import bearer_principal, require_role
+from trellis_kernel.identity.metadata import event_metadata
 from trellis_kernel.identity.principal import Principal
 from trellis_kernel.identity.tokens import (
     ClaimRules,
@@ -20,6 +21,7 @@ __all__ = [
     "SharedSecretVerifier",
     "TokenVerifier",
     "bearer_principal",
+    "event_metadata",
     "mint_token",
     "principal_from_claims",
     "require_role",

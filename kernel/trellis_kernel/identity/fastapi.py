@@ -35,9 +35,7 @@ def bearer_principal(verifier: TokenVerifier, *, realm: str = "trellis") -> Prin
             raise _unauthorized(realm, None, "a bearer token is required")
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise _unauthorized(
-                realm, "invalid_request", "the Authorization header must be 'Bearer <token>'"
-            )
+            raise _unauthorized(realm, "invalid_request", "the Authorization header must be 'Bearer <token>'")
         try:
             return await verifier.verify(token.strip())
         except InvalidToken as error:

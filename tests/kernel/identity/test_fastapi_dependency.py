@@ -7,6 +7,7 @@ from typing import Annotated
 import httpx
 import pytest
 from fastapi import Depends, FastAPI
+
 from trellis_kernel.identity import (
     Principal,
     SharedSecretVerifier,

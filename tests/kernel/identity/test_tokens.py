@@ -12,6 +12,7 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+
 from trellis_kernel.identity import (
     ClaimRules,
     InvalidToken,
@@ -80,9 +81,7 @@ class _Jwks:
         self.document = {"keys": [{**public_jwk, "kid": key_id, "use": "sig", "alg": "RS256"}]}
 
     def sign(self, claims: dict[str, Any], key_id: str | None = None) -> str:
-        return jwt.encode(
-            claims, self.private_key, algorithm="RS256", headers={"kid": key_id or self.key_id}
-        )
+        return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": key_id or self.key_id})
 
 
 @pytest.fixture(scope="module")
@@ -113,9 +112,7 @@ def jwks_url(provider: _Jwks) -> Iterator[str]:
     server.server_close()
 
 
-async def test_an_rs256_token_verifies_with_the_providers_jwks(
-    provider: _Jwks, jwks_url: str
-) -> None:
+async def test_an_rs256_token_verifies_with_the_providers_jwks(provider: _Jwks, jwks_url: str) -> None:
     rules = ClaimRules(issuer="https://idp.example", audience="trellis")
     token = provider.sign(
         {
@@ -145,9 +142,7 @@ async def test_an_rs256_token_from_another_key_is_refused(jwks_url: str) -> None
         await JwksVerifier(jwks_url).verify(token)
 
 
-async def test_an_rs256_token_with_an_unknown_key_id_is_refused(
-    provider: _Jwks, jwks_url: str
-) -> None:
+async def test_an_rs256_token_with_an_unknown_key_id_is_refused(provider: _Jwks, jwks_url: str) -> None:
     token = provider.sign({"sub": "user-9", "exp": 9999999999}, key_id="key-unknown")
 
     with pytest.raises(InvalidToken):

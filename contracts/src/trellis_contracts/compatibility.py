@@ -26,7 +26,9 @@ from trellis_contracts.envelope import EventTypeName
 _DOCUMENTATION = frozenset(
     {"description", "title", "examples", "default", "$comment", "deprecated", "x-personal-data"}
 )
-_STRUCTURE = frozenset({"properties", "required", "items", "anyOf", "$ref", "$defs", "type"})
+_STRUCTURE = frozenset(
+    {"properties", "required", "items", "anyOf", "$ref", "$defs", "type", "additionalProperties"}
+)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ update_milestone_progress     Y    Y      .   .    .             .        .
 reach_milestone               Y    Y      .   .    .             .        .
 record_check_in               Y    Y      .   .    .             .        .
 manage_development_activity   Y    Y      .   .    .             .        .
+mark_overdue_milestones       Y    Y      Y   .    .             .        .
 view_vision                   Y    Y      Y   .    .             .        .
 edit_vision                   Y    .      .   .    .             .        .
 view_career_choice            Y    Y      Y   .    .             .        .

@@ -26,6 +26,7 @@ Action = Literal[
     "reach_milestone",
     "record_check_in",
     "manage_development_activity",
+    "mark_overdue_milestones",
     "view_vision",
     "edit_vision",
     "view_career_choice",
@@ -51,6 +52,7 @@ _EMPLOYEE_MAY: frozenset[Action] = frozenset(
         "reach_milestone",
         "record_check_in",
         "manage_development_activity",
+        "mark_overdue_milestones",
         "view_vision",
         "edit_vision",
         "view_career_choice",
@@ -74,6 +76,7 @@ _MANAGER_MAY: frozenset[Action] = frozenset(
         "reach_milestone",
         "record_check_in",
         "manage_development_activity",
+        "mark_overdue_milestones",
         "view_vision",
         "view_career_choice",
         "view_career_tracks",
@@ -83,6 +86,7 @@ _MANAGER_MAY: frozenset[Action] = frozenset(
 _HR_ADMIN_MAY: frozenset[Action] = frozenset(
     {
         "view_goals",
+        "mark_overdue_milestones",
         "view_vision",
         "view_career_choice",
         "view_career_tracks",

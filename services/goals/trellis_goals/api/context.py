@@ -1,0 +1,31 @@
+"""Per-request dependencies: the application and the acting caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from trellis_goals.application import GoalsApplication, actor_of
+from trellis_goals.domain.authorization import Actor
+
+# Declared for the OpenAPI document; the kernel's verifier does the actual checking.
+_bearer = HTTPBearer(auto_error=False, description="A JWT with sub, org_id and roles claims.")
+
+
+def application(request: Request) -> GoalsApplication:
+    app: GoalsApplication = request.app.state.goals
+    return app
+
+
+async def current_actor(
+    request: Request,
+    _: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> Actor:
+    principal = await request.app.state.authenticate(request)
+    return actor_of(principal)
+
+
+App = Annotated[GoalsApplication, Depends(application)]
+Caller = Annotated[Actor, Depends(current_actor)]

@@ -1,0 +1,95 @@
+"""GET endpoints over goals: one goal now or as of a moment, its timeline, progress views."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from trellis_goals.api.context import App, Caller
+from trellis_goals.api.responses import QUERY_RESPONSES
+from trellis_goals.api.schemas import (
+    EmployeeProgressOut,
+    GoalRecordOut,
+    TeamMemberOut,
+    TeamOut,
+    TimelineEntryOut,
+)
+from trellis_goals.application import NotFound
+from trellis_goals.projections.goal_record import goal_record
+from trellis_goals.projections.history import goal_as_of, goal_timeline
+from trellis_goals.projections.progress import EmployeeProgress
+
+router = APIRouter(tags=["goal queries"], responses=QUERY_RESPONSES)
+
+
+@router.get("/goals/{goal_id}", summary="A goal as it is now")
+async def get_goal(goal_id: str, app: App, caller: Caller) -> GoalRecordOut:
+    loaded = await app.goal_events(caller, goal_id)
+    record = goal_record(loaded.events)
+    assert record is not None
+    return GoalRecordOut.model_validate(record)
+
+
+@router.get("/goals/{goal_id}/history", summary="A goal as it was at a moment")
+async def get_goal_as_of(
+    goal_id: str,
+    app: App,
+    caller: Caller,
+    as_of: Annotated[datetime, Query(description="A moment, e.g. 2026-02-01T00:00:00Z (UTC if no offset).")],
+) -> GoalRecordOut:
+    if as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=UTC)
+    loaded = await app.goal_events(caller, goal_id)
+    record = goal_as_of(loaded.events, as_of)
+    if record is None:
+        raise NotFound(f"goal {goal_id!r} did not exist yet at {as_of.isoformat()}")
+    return GoalRecordOut.model_validate(record)
+
+
+@router.get("/goals/{goal_id}/timeline", summary="Everything that happened to a goal")
+async def get_goal_timeline(goal_id: str, app: App, caller: Caller) -> list[TimelineEntryOut]:
+    loaded = await app.goal_events(caller, goal_id)
+    return [TimelineEntryOut.model_validate(entry) for entry in goal_timeline(loaded.events)]
+
+
+def _progress_out(progress: EmployeeProgress) -> EmployeeProgressOut:
+    return EmployeeProgressOut.model_validate(progress)
+
+
+@router.get("/employees/{employee_id}/progress", summary="An employee's progress view")
+async def get_employee_progress(
+    employee_id: str,
+    app: App,
+    caller: Caller,
+    today: Annotated[date | None, Query(description="Defaults to today (UTC).")] = None,
+) -> EmployeeProgressOut:
+    day = today or app.clock().date()
+    return _progress_out(await app.employee_progress(caller, employee_id, day))
+
+
+@router.get("/managers/{manager_id}/team", summary="A manager's view of their direct reports")
+async def get_team(
+    manager_id: str,
+    app: App,
+    caller: Caller,
+    today: Annotated[date | None, Query(description="Defaults to today (UTC).")] = None,
+) -> TeamOut:
+    day = today or app.clock().date()
+    team = await app.team(caller, manager_id, day)
+    return TeamOut(
+        manager_id=team.manager_id,
+        awaiting_manager=team.awaiting_manager,
+        members=[
+            TeamMemberOut(
+                employee_id=member.employee_id,
+                average_percent_complete=member.average_percent_complete,
+                awaiting_manager=list(member.awaiting_manager),
+                overdue_items=member.overdue_items,
+                last_check_in_at=member.last_check_in_at,
+                progress=_progress_out(member.progress),
+            )
+            for member in team.members
+        ],
+    )

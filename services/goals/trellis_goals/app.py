@@ -1,0 +1,90 @@
+"""The goals service's composition root: database pool, event store, identity, HTTP API and,
+when Kafka is configured, the outbox relay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+import asyncpg
+from fastapi import FastAPI
+
+from trellis_contracts.topics import GOALS_TOPIC
+from trellis_goals.api import career_tracks, goal_commands, goal_queries, people
+from trellis_goals.api.errors import install_error_handlers
+from trellis_goals.application import GoalsApplication, utc_now
+from trellis_goals.settings import GoalsSettings
+from trellis_kernel.identity import (
+    ClaimRules,
+    JwksVerifier,
+    SharedSecretVerifier,
+    TokenVerifier,
+    bearer_principal,
+)
+from trellis_kernel.relay import OutboxRelay, RelaySettings
+from trellis_kernel.relay.cloudevents import encode_cloudevent
+
+
+def _verifier(settings: GoalsSettings) -> TokenVerifier:
+    rules = ClaimRules(issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+    if settings.jwks_url:
+        return JwksVerifier(settings.jwks_url, rules)
+    if settings.jwt_secret:
+        return SharedSecretVerifier(settings.jwt_secret, rules)
+    raise RuntimeError("set TRELLIS_JWT_SECRET or TRELLIS_JWKS_URL: the API needs to verify tokens")
+
+
+def create_app(
+    settings: GoalsSettings | None = None,
+    *,
+    verifier: TokenVerifier | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> FastAPI:
+    settings = settings or GoalsSettings.from_env()
+    token_verifier = verifier or _verifier(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
+        try:
+            goals = GoalsApplication(pool, clock=clock)
+            await goals.setup()
+            app.state.goals = goals
+            async with contextlib.AsyncExitStack() as stack:
+                if settings.kafka_bootstrap_servers:
+                    relay = OutboxRelay(
+                        dsn=settings.database_url,
+                        store=goals.store,
+                        bootstrap_servers=settings.kafka_bootstrap_servers,
+                        topic_for=lambda _: GOALS_TOPIC.name,
+                        encode=encode_cloudevent,
+                        settings=RelaySettings(name="goals-outbox"),
+                    )
+                    await stack.enter_async_context(relay)
+                    task = asyncio.create_task(relay.run(), name="goals-outbox-relay")
+                    stack.push_async_callback(_cancel, task)
+                yield
+            await goals.store.flush_notifications()
+        finally:
+            await pool.close()
+
+    app = FastAPI(
+        title="Trellis goals",
+        version="1.0.0",
+        summary="Vision and values, SMART goals set collaboratively, milestones, check-ins, "
+        "reviews, career tracks and development activities.",
+        lifespan=lifespan,
+    )
+    app.state.authenticate = bearer_principal(token_verifier)
+    install_error_handlers(app)
+    for module in (goal_commands, goal_queries, people, career_tracks):
+        app.include_router(module.router)
+    return app
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -1,0 +1,401 @@
+"""The goals service's use cases: load a stream, check who may act, decide, append.
+
+Everything here is orchestration; the rules live in ``domain/`` and the views in
+``projections/``. The clock is read here (and only here), then passed into commands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Generic, TypeVar
+
+from trellis_contracts import EventContract
+from trellis_contracts.goals import ReportingLineChanged
+from trellis_goals import read_tables
+from trellis_goals.domain.authorization import Action, Actor, Subject, authorize
+from trellis_goals.domain.career_choice import (
+    CareerChoiceState,
+    ChooseCareerTrack,
+    career_choice_decider,
+)
+from trellis_goals.domain.career_tracks import (
+    CareerTrackCatalogue,
+    CareerTrackCommand,
+    career_tracks_decider,
+)
+from trellis_goals.domain.goal import goal_decider
+from trellis_goals.domain.goal.commands import GoalCommand, ProposeGoal
+from trellis_goals.domain.goal.state import Goal, GoalEvent
+from trellis_goals.domain.reporting_line import (
+    ChangeReportingLine,
+    ReportingLineState,
+    reporting_line_decider,
+)
+from trellis_goals.domain.vision import (
+    DefineVision,
+    ReviseVision,
+    VisionState,
+    VisionStatement,
+    vision_decider,
+)
+from trellis_goals.event_codec import from_stored, to_new_event
+from trellis_goals.projections.goal_record import GoalRecord, goal_record
+from trellis_goals.projections.progress import EmployeeProgress, employee_progress
+from trellis_goals.projections.team import TeamView, team_view
+from trellis_goals.streams import (
+    career_choice_stream,
+    career_tracks_stream,
+    goal_stream,
+    reporting_line_stream,
+    vision_stream,
+)
+from trellis_kernel.decider import Decider, DomainError
+from trellis_kernel.identity import Principal
+from trellis_kernel.store import (
+    ConcurrencyConflict,
+    Connection,
+    EventMetadata,
+    EventStore,
+    Pool,
+)
+
+C = TypeVar("C")
+S = TypeVar("S")
+E = TypeVar("E")
+
+HR_ADMIN_ROLE = "hr_admin"
+
+
+class NotFound(Exception):
+    """There is nothing at that id (in the caller's organisation)."""
+
+
+class Forbidden(Exception):
+    """The caller may not do this; the message says why."""
+
+
+class StaleVersion(Exception):
+    """The caller decided on an older version of the stream than the current one."""
+
+    def __init__(self, stream_id: str, expected: int, current_version: int) -> None:
+        super().__init__(f"{stream_id} is at version {current_version}, the request expected {expected}")
+        self.stream_id = stream_id
+        self.current_version = current_version
+
+
+@dataclass(frozen=True)
+class Loaded(Generic[S]):
+    stream_id: str
+    state: S
+    version: int
+    events: Sequence[Any]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did: the stream's version after it and the events it recorded."""
+
+    stream_id: str
+    version: int
+    events: tuple[EventContract, ...]
+
+
+Projector = Callable[[Connection, Any, Sequence[Any], int], Awaitable[None]]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def actor_of(principal: Principal) -> Actor:
+    if not principal.organisation_id:
+        raise Forbidden("the token names no organisation")
+    return Actor(principal.subject, principal.organisation_id, principal.has_role(HR_ADMIN_ROLE))
+
+
+def in_organisation(loaded: Loaded[Any], actor: Actor) -> None:
+    """Per-employee streams are keyed by employee id alone: refuse one another tenant wrote."""
+    organisation_id = getattr(loaded.state, "organisation_id", None)
+    if organisation_id is not None and organisation_id != actor.organisation_id:
+        raise NotFound(f"nothing at {loaded.stream_id!r} in this organisation")
+
+
+def require(actor: Actor, action: Action, subject: Subject) -> None:
+    decision = authorize(actor, action, subject)
+    if not decision.allowed:
+        raise Forbidden(decision.reason)
+
+
+async def _record_goal(connection: Connection, state: Goal | None, _: Sequence[Any], version: int) -> None:
+    if state is not None:
+        await read_tables.record_goal(connection, state, version)
+
+
+async def _record_reporting_lines(connection: Connection, _: Any, events: Sequence[Any], __: int) -> None:
+    for event in events:
+        if isinstance(event, ReportingLineChanged):
+            await read_tables.record_reporting_line(connection, event)
+
+
+class GoalsApplication:
+    def __init__(self, pool: Pool, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.pool = pool
+        self.store = EventStore(pool)
+        self.clock = clock
+
+    async def setup(self) -> None:
+        await self.store.setup()
+        await read_tables.setup(self.pool)
+
+    # --- the generic steps ---------------------------------------------------------------------
+
+    async def load(self, stream_id: str, decider: Decider[Any, S, Any]) -> Loaded[S]:
+        stored = await self.store.read_stream(stream_id)
+        events = [from_stored(record) for record in stored]
+        version = stored[-1].version if stored else 0
+        return Loaded(stream_id, decider.fold(events), version, events)
+
+    async def execute(
+        self,
+        decider: Decider[C, S, E],
+        loaded: Loaded[S],
+        command: C,
+        *,
+        actor: Actor,
+        expected_version: int | None,
+        project: Projector | None = None,
+    ) -> Outcome:
+        if expected_version is not None and expected_version != loaded.version:
+            raise StaleVersion(loaded.stream_id, expected_version, loaded.version)
+        events = list(decider.decide(command, loaded.state))
+        if not events:
+            return Outcome(loaded.stream_id, loaded.version, ())
+        state = loaded.state
+        for event in events:
+            state = decider.evolve(state, event)
+        contracts: list[EventContract] = [e for e in events if isinstance(e, EventContract)]
+        try:
+            async with self.pool.acquire() as connection, connection.transaction():
+                version = await self.store.append(
+                    loaded.stream_id,
+                    [to_new_event(e) for e in contracts],
+                    expected=loaded.version,
+                    metadata=EventMetadata(principal=actor.user_id),
+                    connection=connection,
+                )
+                if project is not None:
+                    await project(connection, state, contracts, version)
+        except ConcurrencyConflict as conflict:
+            raise StaleVersion(loaded.stream_id, loaded.version, conflict.current_version) from conflict
+        return Outcome(loaded.stream_id, version, tuple(contracts))
+
+    async def manager_of(self, organisation_id: str, employee_id: str) -> str | None:
+        return await read_tables.manager_of(self.pool, organisation_id, employee_id)
+
+    async def employee_subject(self, actor: Actor, employee_id: str) -> Subject:
+        manager = await self.manager_of(actor.organisation_id, employee_id)
+        return Subject(actor.organisation_id, employee_id, manager)
+
+    # --- goals ------------------------------------------------------------------------------------
+
+    async def _goal(self, actor: Actor, goal_id: str, action: Action) -> Loaded[Goal | None]:
+        loaded = await self.load(goal_stream(goal_id), goal_decider)
+        goal = loaded.state
+        if goal is None:
+            raise NotFound(f"there is no goal {goal_id!r}")
+        manager = await self.manager_of(goal.organisation_id, goal.employee_id)
+        require(actor, action, Subject(goal.organisation_id, goal.employee_id, manager))
+        return loaded
+
+    async def propose_new_goal(
+        self,
+        actor: Actor,
+        employee_id: str,
+        goal_id: str,
+        build: Callable[[str, datetime], ProposeGoal],
+    ) -> Outcome:
+        """``build(manager_id, now)``: the manager comes from the reporting line, not the caller."""
+        subject = await self.employee_subject(actor, employee_id)
+        require(actor, "propose_goal", subject)
+        if subject.manager_id is None:
+            raise DomainError(
+                "The employee has no manager to agree the goal with; an HR admin sets one first",
+                field="employee_id",
+            )
+        loaded = await self.load(goal_stream(goal_id), goal_decider)
+        command = build(subject.manager_id, self.clock())
+        return await self.execute(
+            goal_decider, loaded, command, actor=actor, expected_version=0, project=_record_goal
+        )
+
+    async def goal_command(
+        self,
+        actor: Actor,
+        goal_id: str,
+        action: Action,
+        build: Callable[[Goal, datetime], GoalCommand],
+        expected_version: int | None,
+    ) -> Outcome:
+        loaded = await self._goal(actor, goal_id, action)
+        assert loaded.state is not None
+        command = build(loaded.state, self.clock())
+        return await self.execute(
+            goal_decider,
+            loaded,
+            command,
+            actor=actor,
+            expected_version=expected_version,
+            project=_record_goal,
+        )
+
+    async def goal_events(self, actor: Actor, goal_id: str) -> Loaded[Goal | None]:
+        return await self._goal(actor, goal_id, "view_goals")
+
+    async def _records(self, organisation_id: str, employee_ids: Sequence[str]) -> list[GoalRecord]:
+        records = []
+        for goal_id in await read_tables.goal_ids_of(self.pool, organisation_id, employee_ids):
+            stored = await self.store.read_stream(goal_stream(goal_id))
+            events: list[GoalEvent] = [from_stored(s) for s in stored]
+            record = goal_record(events)
+            if record is not None:
+                records.append(record)
+        return records
+
+    async def employee_progress(self, actor: Actor, employee_id: str, today: date) -> EmployeeProgress:
+        require(actor, "view_goals", await self.employee_subject(actor, employee_id))
+        records = await self._records(actor.organisation_id, [employee_id])
+        return employee_progress(records, employee_id, today)
+
+    async def team(self, actor: Actor, manager_id: str, today: date) -> TeamView:
+        if actor.user_id != manager_id and not actor.hr_admin:
+            raise Forbidden("only the manager or an HR admin sees a manager's team")
+        lines = await read_tables.reporting_lines_of(self.pool, actor.organisation_id, manager_id)
+        records = await self._records(actor.organisation_id, list(lines))
+        return team_view(records, lines, manager_id, today)
+
+    # --- vision -------------------------------------------------------------------------------------
+
+    async def record_vision(
+        self,
+        actor: Actor,
+        employee_id: str,
+        statement: VisionStatement,
+        expected_version: int | None,
+    ) -> Outcome:
+        require(actor, "edit_vision", await self.employee_subject(actor, employee_id))
+        loaded = await self.load(vision_stream(employee_id), vision_decider)
+        in_organisation(loaded, actor)
+        now = self.clock()
+        command: DefineVision | ReviseVision
+        if loaded.state is None:
+            command = DefineVision(
+                organisation_id=actor.organisation_id,
+                employee_id=employee_id,
+                statement=statement,
+                now=now,
+            )
+        else:
+            command = ReviseVision(
+                organisation_id=actor.organisation_id,
+                employee_id=employee_id,
+                statement=statement,
+                now=now,
+            )
+        return await self.execute(
+            vision_decider, loaded, command, actor=actor, expected_version=expected_version
+        )
+
+    async def vision(self, actor: Actor, employee_id: str) -> Loaded[VisionState]:
+        require(actor, "view_vision", await self.employee_subject(actor, employee_id))
+        loaded = await self.load(vision_stream(employee_id), vision_decider)
+        in_organisation(loaded, actor)
+        if loaded.state is None:
+            raise NotFound(f"{employee_id!r} has no vision statement yet")
+        return loaded
+
+    # --- career tracks -------------------------------------------------------------------------------
+
+    async def career_tracks(self, actor: Actor) -> Loaded[CareerTrackCatalogue]:
+        require(actor, "view_career_tracks", Subject(actor.organisation_id))
+        return await self.load(career_tracks_stream(actor.organisation_id), career_tracks_decider)
+
+    async def change_career_tracks(
+        self,
+        actor: Actor,
+        build: Callable[[datetime], CareerTrackCommand],
+        expected_version: int | None,
+    ) -> Outcome:
+        require(actor, "define_career_track", Subject(actor.organisation_id))
+        loaded = await self.load(career_tracks_stream(actor.organisation_id), career_tracks_decider)
+        return await self.execute(
+            career_tracks_decider,
+            loaded,
+            build(self.clock()),
+            actor=actor,
+            expected_version=expected_version,
+        )
+
+    async def choose_career_track(
+        self, actor: Actor, employee_id: str, track_id: str, expected_version: int | None
+    ) -> Outcome:
+        require(actor, "choose_career_track", await self.employee_subject(actor, employee_id))
+        catalogue = await self.load(career_tracks_stream(actor.organisation_id), career_tracks_decider)
+        loaded = await self.load(career_choice_stream(employee_id), career_choice_decider)
+        in_organisation(loaded, actor)
+        command = ChooseCareerTrack(
+            organisation_id=actor.organisation_id,
+            employee_id=employee_id,
+            track_id=track_id,
+            chosen_by=actor.user_id,
+            offered_track_ids=catalogue.state.track_ids(),
+            now=self.clock(),
+        )
+        return await self.execute(
+            career_choice_decider,
+            loaded,
+            command,
+            actor=actor,
+            expected_version=expected_version,
+        )
+
+    async def career_choice(self, actor: Actor, employee_id: str) -> Loaded[CareerChoiceState]:
+        require(actor, "view_career_choice", await self.employee_subject(actor, employee_id))
+        loaded = await self.load(career_choice_stream(employee_id), career_choice_decider)
+        in_organisation(loaded, actor)
+        return loaded
+
+    # --- reporting lines ------------------------------------------------------------------------------
+
+    async def change_reporting_line(
+        self,
+        actor: Actor,
+        employee_id: str,
+        manager_id: str | None,
+        expected_version: int | None,
+    ) -> Outcome:
+        require(actor, "change_reporting_line", await self.employee_subject(actor, employee_id))
+        loaded = await self.load(reporting_line_stream(employee_id), reporting_line_decider)
+        in_organisation(loaded, actor)
+        command = ChangeReportingLine(
+            organisation_id=actor.organisation_id,
+            employee_id=employee_id,
+            manager_id=manager_id,
+            changed_by=actor.user_id,
+            now=self.clock(),
+        )
+        return await self.execute(
+            reporting_line_decider,
+            loaded,
+            command,
+            actor=actor,
+            expected_version=expected_version,
+            project=_record_reporting_lines,
+        )
+
+    async def reporting_line(self, actor: Actor, employee_id: str) -> Loaded[ReportingLineState]:
+        require(actor, "view_reporting_line", await self.employee_subject(actor, employee_id))
+        loaded = await self.load(reporting_line_stream(employee_id), reporting_line_decider)
+        in_organisation(loaded, actor)
+        return loaded

@@ -1,0 +1,33 @@
+"""The goals service's configuration, from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class GoalsSettings:
+    database_url: str
+    jwt_secret: str | None = None
+    """HS256 secret for local tokens; set this or ``jwks_url``."""
+    jwks_url: str | None = None
+    """An OIDC provider's JWKS URL for RS256 tokens."""
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    kafka_bootstrap_servers: str | None = None
+    """When set, the app runs the outbox relay to the goals topic."""
+
+    @classmethod
+    def from_env(cls) -> GoalsSettings:
+        database_url = os.environ.get("GOALS_DATABASE_URL") or os.environ.get("DATABASE_URL")
+        if not database_url:
+            raise RuntimeError("set GOALS_DATABASE_URL (or DATABASE_URL) to the goals database")
+        return cls(
+            database_url=database_url,
+            jwt_secret=os.environ.get("TRELLIS_JWT_SECRET"),
+            jwks_url=os.environ.get("TRELLIS_JWKS_URL"),
+            jwt_issuer=os.environ.get("TRELLIS_JWT_ISSUER"),
+            jwt_audience=os.environ.get("TRELLIS_JWT_AUDIENCE"),
+            kafka_bootstrap_servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS"),
+        )

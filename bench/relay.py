@@ -14,6 +14,8 @@ Each round stores N events (not timed), then measures, in alternating order:
   the ten CloudEvents headers cost aiokafka).
 
 Figures are records per second, the median over the rounds; the target is relay >= 50% of plain.
+Then latency: with the relay's run loop going (NOTIFY wake-up, 1 s polling fallback), one event
+at a time is appended and the time until the broker acknowledged it is taken (p50, p99).
 """
 
 from __future__ import annotations
@@ -162,6 +164,51 @@ class Round:
         return seconds
 
 
+async def measure_latency(
+    dsn: str, store: EventStore, bootstrap: str, topic: str, samples: int = 200
+) -> dict[str, float]:
+    """Seconds from an append's commit to the broker's acknowledgement, one event at a time."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        checkpoints = RelayCheckpoints(f"bench-latency-{uuid.uuid4().hex[:8]}")
+        await checkpoints.setup(connection)
+        await checkpoints.save(connection, await last_position(connection))
+    finally:
+        await connection.close()
+    relay = OutboxRelay(
+        dsn=dsn,
+        store=store,
+        bootstrap_servers=bootstrap,
+        topic_for=lambda event: topic,
+        encode=encode_cloudevent,
+        settings=RelaySettings(name=checkpoints.name, poll_interval=1.0),
+        checkpoints=checkpoints,
+    )
+    latencies: list[float] = []
+    stream = stream_id("goal", uuid.uuid4())
+    metadata = EventMetadata(principal="bench")
+    async with relay:
+        running = asyncio.create_task(relay.run())
+        try:
+            while not relay.is_leader:  # noqa: ASYNC110 - a flag set by the relay's task
+                await asyncio.sleep(0.01)
+            for n in range(samples):
+                await store.append(stream, [NewEvent(EVENT_TYPE, payload(n))], expected=n, metadata=metadata)
+                appended = time.perf_counter()
+                while relay.published <= n:  # noqa: ASYNC110
+                    await asyncio.sleep(0.0005)
+                latencies.append(time.perf_counter() - appended)
+        finally:
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
+    latencies.sort()
+    return {
+        "latency_p50_ms": round(1000 * latencies[len(latencies) // 2], 2),
+        "latency_p99_ms": round(1000 * latencies[int(len(latencies) * 0.99) - 1], 2),
+        "latency_max_ms": round(1000 * latencies[-1], 2),
+    }
+
+
 async def measure(dsn: str, events: int = 10_000, rounds: int = 3) -> dict[str, Any]:
     """The slot bench.event_store calls with its scratch database."""
     bootstrap = kafka_bootstrap()
@@ -197,6 +244,12 @@ async def measure(dsn: str, events: int = 10_000, rounds: int = 3) -> dict[str, 
                 f"{rates['plain'][-1]:8.0f}/s   bare values {rates['bare'][-1]:8.0f}/s",
                 flush=True,
             )
+        latency = await measure_latency(dsn, store, bootstrap, relay_topic)
+        print(
+            f"latency append -> broker ack: p50 {latency['latency_p50_ms']} ms, "
+            f"p99 {latency['latency_p99_ms']} ms",
+            flush=True,
+        )
     finally:
         await connection.close()
         await pool.close()
@@ -211,6 +264,7 @@ async def measure(dsn: str, events: int = 10_000, rounds: int = 3) -> dict[str, 
         "relay_vs_plain": ratio,
         "relay_vs_bare": round(median["relay"] / median["bare"], 3),
         "target_relay_vs_plain_met": ratio >= TARGET,
+        **latency,
         "all_rounds": {name: [round(value) for value in values] for name, values in rates.items()},
     }
 

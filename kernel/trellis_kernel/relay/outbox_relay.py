@@ -15,7 +15,6 @@ notification or an event held back by an older open transaction is picked up wit
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from types import TracebackType
@@ -34,6 +33,8 @@ from trellis_kernel.store.records import Position, StoredEvent
 from trellis_kernel.store.schema import NOTIFY_CHANNEL
 
 logger = logging.getLogger(__name__)
+
+RECHECK_FIRST = 0.005  # seconds; first re-read after a notification that found nothing readable
 
 
 @dataclass(frozen=True)
@@ -134,11 +135,24 @@ class OutboxRelay:
 
         await connection.add_listener(NOTIFY_CHANNEL, on_notification)
         checkpoint = await self._checkpoints.load(connection)
+        recheck: float | None = None
+        notified = False
         while True:
             woken.clear()
+            published_before = self.published
             checkpoint = await self._relay_available(connection, checkpoint)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), timeout=self.settings.poll_interval)
+            if self.published > published_before:
+                recheck = None
+            elif notified or recheck is not None:
+                # Events were announced but are not readable yet: a transaction older than
+                # theirs is still running (maybe one that will not notify, like a consumer's).
+                # Look again soon, backing off to the polling interval.
+                recheck = min(self.settings.poll_interval, 2 * recheck if recheck else RECHECK_FIRST)
+            try:
+                await asyncio.wait_for(woken.wait(), timeout=recheck or self.settings.poll_interval)
+                notified = True
+            except TimeoutError:
+                notified = False
             if connection.is_closed():
                 raise ConnectionError("the leader's connection is closed; leadership is lost")
 

@@ -122,3 +122,22 @@ async def test_concurrent_writers_lose_no_event_and_duplicate_none(world: RelayW
     assert len(stored) == total
     assert len(published) == total  # none twice
     assert set(published) == stored  # none missing
+
+
+async def test_an_event_held_back_by_a_silent_transaction_goes_out_soon_after_it_ends(
+    world: RelayWorld,
+) -> None:
+    # A consumer's or projection's transaction appends nothing and sends no notification;
+    # while it runs, newer events are not readable. Once it ends, the relay must not sit out
+    # its whole polling interval.
+    async with world.relay(poll_interval=30.0) as relay, running(relay):
+        await eventually(lambda: relay.is_leader, what="the relay to lead")
+        async with world.pool.acquire() as other:
+            transaction = other.transaction()
+            await transaction.start()
+            await other.fetchval("select pg_current_xact_id()")  # now it holds the xmin
+            await world.store.append(new_stream(), [new_event(1)], expected=0, metadata=METADATA)
+            await asyncio.sleep(0.5)
+            assert relay.published == 0
+            await transaction.commit()
+        await eventually(lambda: relay.published == 1, within=3.0, what="the event published")

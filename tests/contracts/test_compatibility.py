@@ -200,3 +200,18 @@ def test_generator_check_reports_stale_artefacts(
     assert "schemas/feedback/FeedbackGiven.v1.json" in capsys.readouterr().err
     assert main(["--root", str(contracts_copy)]) == 0
     assert main(["--root", str(contracts_copy), "--check"]) == 0
+
+
+def test_a_release_baseline_catches_a_schema_deleted_and_regenerated(
+    contracts_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    release = tmp_path / "release"
+    shutil.copytree(contracts_copy / "schemas", release / "schemas")
+    released = release / "schemas/feedback/FeedbackGiven.v1.json"
+    schema = json.loads(released.read_text())
+    schema["properties"]["mood"] = {"type": "string"}  # the release had a field we lost
+    released.write_text(json.dumps(schema))
+
+    assert main(["--root", str(contracts_copy), "--check"]) == 0
+    assert main(["--root", str(contracts_copy), "--check", "--baseline", str(release)]) == 2
+    assert "field 'mood' was removed" in capsys.readouterr().err

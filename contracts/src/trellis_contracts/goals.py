@@ -35,27 +35,19 @@ GoalTermName = Literal["title", "description", "metric", "due_date", "resources_
 
 
 def _organisation_id() -> Any:
-    return Field(
-        description="The organisation (tenant) the record belongs to.", examples=["org_7f3a"]
-    )
+    return Field(description="The organisation (tenant) the record belongs to.", examples=["org_7f3a"])
 
 
 def _employee_id() -> Any:
-    return Field(
-        description="The employee whose career the record is about.", examples=["emp_2c91"]
-    )
+    return Field(description="The employee whose career the record is about.", examples=["emp_2c91"])
 
 
 def _manager_id() -> Any:
-    return Field(
-        description="The employee's manager at the time of the event.", examples=["emp_88d0"]
-    )
+    return Field(description="The employee's manager at the time of the event.", examples=["emp_88d0"])
 
 
 def _actor_id(what: str) -> Any:
-    return Field(
-        description=f"Who {what}: an employee, manager or HR admin id.", examples=["emp_2c91"]
-    )
+    return Field(description=f"Who {what}: an employee, manager or HR admin id.", examples=["emp_2c91"])
 
 
 def _goal_id() -> Any:
@@ -100,9 +92,7 @@ class MilestonePlan(_Part):
     title: ShortText = personal_data(
         "The step in a few words.", examples=["Complete the online Photoshop course"]
     )
-    owner_id: OpaqueId = Field(
-        description="Who is accountable for the step.", examples=["emp_2c91"]
-    )
+    owner_id: OpaqueId = Field(description="Who is accountable for the step.", examples=["emp_2c91"])
     due_date: date = Field(description="When the step is due.", examples=["2026-02-14"])
 
 
@@ -124,9 +114,7 @@ class GoalTerms(_Part):
         "The outcome that makes the goal specific.",
         examples=["Produce campaign visuals without design-team help by the end of February."],
     )
-    metric: GoalMetric | None = Field(
-        default=None, description="How progress is measured, if by a metric."
-    )
+    metric: GoalMetric | None = Field(default=None, description="How progress is measured, if by a metric.")
     due_date: date = Field(description="When the goal is due.", examples=["2026-02-28"])
     resources_needed: tuple[ShortText, ...] = personal_data(
         "Resources the goal needs to be achievable.", default=(), examples=[["Photoshop licence"]]
@@ -137,17 +125,13 @@ class MilestoneProgress(_Part):
     """Progress on one milestone as said at a check-in."""
 
     milestone_id: OpaqueId = _milestone_id()
-    progress_percent: Percent = Field(
-        description="How far along the step is, 0-100.", examples=[60]
-    )
+    progress_percent: Percent = Field(description="How far along the step is, 0-100.", examples=[60])
 
 
 class AgreedAction(_Part):
     """An action agreed in a conversation, with an owner and a date."""
 
-    action: ShortText = personal_data(
-        "What will be done.", examples=["Book a shadowing day with sales"]
-    )
+    action: ShortText = personal_data("What will be done.", examples=["Book a shadowing day with sales"])
     owner_id: OpaqueId = Field(description="Who will do it.", examples=["emp_2c91"])
     due_date: date = Field(description="By when.", examples=["2026-03-01"])
 
@@ -193,9 +177,7 @@ class MilestoneTemplate(_Part):
     duration_days: int = Field(
         ge=1, le=3650, description="Typical days from start to due date.", examples=[90]
     )
-    steps: tuple[TemplateStep, ...] = Field(
-        default=(), description="Milestones suggested for the goal."
-    )
+    steps: tuple[TemplateStep, ...] = Field(default=(), description="Milestones suggested for the goal.")
 
 
 # --- vision and values ------------------------------------------------------------------
@@ -206,9 +188,7 @@ class _VisionStatement(_Part):
 
     organisation_id: OpaqueId = _organisation_id()
     employee_id: OpaqueId = _employee_id()
-    revision: int = Field(
-        ge=1, description="1 for the first statement, then one more per revision."
-    )
+    revision: int = Field(ge=1, description="1 for the first statement, then one more per revision.")
     passions: tuple[ShortText, ...] = personal_data(
         "Aspects of work the employee is passionate about.", default=()
     )
@@ -257,9 +237,7 @@ class GoalProposed(EventContract):
     manager_id: OpaqueId = _manager_id()
     proposed_by: OpaqueId = _actor_id("proposed it")
     proposer_role: ProposerRole = Field(description="Which side proposed; the other side agrees.")
-    proposal_revision: int = Field(
-        ge=1, description="1 for the first proposal, one more per re-proposal."
-    )
+    proposal_revision: int = Field(ge=1, description="1 for the first proposal, one more per re-proposal.")
     terms: GoalTerms = Field(description="What is proposed.")
     milestones: tuple[MilestonePlan, ...] = Field(default=(), description="Phased steps proposed.")
     career_track_id: OpaqueId | None = Field(
@@ -386,9 +364,7 @@ class _MilestoneEvent(_Part):
     employee_id: OpaqueId = _employee_id()
     manager_id: OpaqueId = _manager_id()
     milestone_id: OpaqueId = _milestone_id()
-    owner_id: OpaqueId = Field(
-        description="Who is accountable for the milestone.", examples=["emp_2c91"]
-    )
+    owner_id: OpaqueId = Field(description="Who is accountable for the milestone.", examples=["emp_2c91"])
     due_date: date = Field(description="When the milestone is (now) due.", examples=["2026-02-14"])
     occurred_at: AwareDatetime = _occurred_at()
 
@@ -420,9 +396,7 @@ class MilestoneProgressUpdated(EventContract, _MilestoneEvent):
     previous_progress_percent: Percent = Field(description="Progress before, 0-100.")
     progress_percent: Percent = Field(description="Progress now, 0-100.")
     updated_by: OpaqueId = _actor_id("reported it")
-    check_in_id: OpaqueId | None = Field(
-        default=None, description="The check-in it was said in, if any."
-    )
+    check_in_id: OpaqueId | None = Field(default=None, description="The check-in it was said in, if any.")
 
 
 class MilestoneReached(EventContract, _MilestoneEvent):
@@ -434,9 +408,7 @@ class MilestoneReached(EventContract, _MilestoneEvent):
     goal_title: ShortText = personal_data("The goal the step belongs to.")
     reached_on: date = Field(description="The day it was reached.", examples=["2026-02-10"])
     on_time: bool = Field(description="True when reached on or before the due date.")
-    career_track_id: OpaqueId | None = Field(
-        default=None, description="Career track of the goal, if any."
-    )
+    career_track_id: OpaqueId | None = Field(default=None, description="Career track of the goal, if any.")
     recorded_by: OpaqueId = _actor_id("recorded it")
 
 
@@ -507,15 +479,9 @@ class GoalCompleted(EventContract):
     completed_on: date = Field(description="The day it was completed.")
     on_time: bool = Field(description="True when completed on or before the due date.")
     metric: GoalMetric | None = Field(default=None, description="The goal's metric, if it had one.")
-    achieved_value: float | None = Field(
-        default=None, description="The metric's final value, if measured."
-    )
-    milestones_reached: tuple[OpaqueId, ...] = Field(
-        default=(), description="Ids of milestones reached."
-    )
-    career_track_id: OpaqueId | None = Field(
-        default=None, description="Career track of the goal, if any."
-    )
+    achieved_value: float | None = Field(default=None, description="The metric's final value, if measured.")
+    milestones_reached: tuple[OpaqueId, ...] = Field(default=(), description="Ids of milestones reached.")
+    career_track_id: OpaqueId | None = Field(default=None, description="Career track of the goal, if any.")
     occurred_at: AwareDatetime = _occurred_at()
 
 
@@ -544,15 +510,11 @@ class _CareerTrackDefinition(_Part):
     """Fields shared by several events (a mixin, not an event itself)."""
 
     organisation_id: OpaqueId = _organisation_id()
-    track_id: OpaqueId = Field(
-        description="The track, unique within the organisation.", examples=["ic"]
-    )
+    track_id: OpaqueId = Field(description="The track, unique within the organisation.", examples=["ic"])
     revision: int = Field(ge=1, description="1 when defined, one more per revision.")
     name: ShortText = Field(description="Name of the track.", examples=["Individual contributor"])
     description: str = Field(default="", max_length=4000, description="What the track leads to.")
-    competencies: tuple[Competency, ...] = Field(
-        default=(), description="Competencies the track develops."
-    )
+    competencies: tuple[Competency, ...] = Field(default=(), description="Competencies the track develops.")
     milestone_templates: tuple[MilestoneTemplate, ...] = Field(
         default=(), description="Growth milestones goals can be created from."
     )
@@ -580,9 +542,7 @@ class CareerTrackChosen(EventContract):
     organisation_id: OpaqueId = _organisation_id()
     employee_id: OpaqueId = _employee_id()
     track_id: OpaqueId = Field(description="The track chosen.", examples=["leadership"])
-    previous_track_id: OpaqueId | None = Field(
-        default=None, description="The track followed before, if any."
-    )
+    previous_track_id: OpaqueId | None = Field(default=None, description="The track followed before, if any.")
     chosen_by: OpaqueId = _actor_id("recorded the choice")
     occurred_at: AwareDatetime = _occurred_at()
 
@@ -594,12 +554,8 @@ class ReportingLineChanged(EventContract):
 
     organisation_id: OpaqueId = _organisation_id()
     employee_id: OpaqueId = _employee_id()
-    manager_id: OpaqueId | None = Field(
-        description="The new manager; null when the employee has none."
-    )
-    previous_manager_id: OpaqueId | None = Field(
-        default=None, description="The manager before, if any."
-    )
+    manager_id: OpaqueId | None = Field(description="The new manager; null when the employee has none.")
+    previous_manager_id: OpaqueId | None = Field(default=None, description="The manager before, if any.")
     changed_by: OpaqueId = _actor_id("changed it")
     occurred_at: AwareDatetime = _occurred_at()
 
@@ -610,9 +566,7 @@ class ReportingLineChanged(EventContract):
 class _DevelopmentActivityEvent(_Part):
     """Fields shared by several events (a mixin, not an event itself)."""
 
-    activity_id: OpaqueId = Field(
-        description="The activity, unique within its goal.", examples=["act_03"]
-    )
+    activity_id: OpaqueId = Field(description="The activity, unique within its goal.", examples=["act_03"])
     goal_id: OpaqueId = _goal_id()
     organisation_id: OpaqueId = _organisation_id()
     employee_id: OpaqueId = _employee_id()
@@ -629,9 +583,7 @@ class DevelopmentActivityPlanned(EventContract, _DevelopmentActivityEvent):
         "The activity in a few words.", examples=["Adobe Photoshop fundamentals"]
     )
     description: str = personal_data("Details, if any.", default="", max_length=4000)
-    mentor_id: OpaqueId | None = Field(
-        default=None, description="Mentor or person shadowed, if any."
-    )
+    mentor_id: OpaqueId | None = Field(default=None, description="Mentor or person shadowed, if any.")
     due_date: date = Field(description="When it should be done.")
     planned_by: OpaqueId = _actor_id("planned it")
 

@@ -1,0 +1,47 @@
+"""The goals app on a fresh real PostgreSQL database, driven over HTTP with signed tokens."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from trellis_goals.app import create_app
+from trellis_goals.settings import GoalsSettings
+from trellis_kernel.identity import mint_token
+
+SECRET = "goals-api-tests-secret-of-32-bytes!!"
+ORG = "org_1"
+
+
+@dataclass
+class Clock:
+    now: datetime = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, days: int) -> None:
+        self.now += timedelta(days=days)
+
+
+def bearer(subject: str, *, roles: tuple[str, ...] = (), organisation_id: str | None = ORG) -> dict[str, str]:
+    token = mint_token(SECRET, subject, roles=roles, organisation_id=organisation_id)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def client(database_dsn: str, clock: Clock) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(GoalsSettings(database_url=database_dsn, jwt_secret=SECRET), clock=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://goals") as http:
+            yield http

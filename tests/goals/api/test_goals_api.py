@@ -1,0 +1,311 @@
+"""The goals HTTP API against real PostgreSQL: commands, versions, errors and views."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.goals.api.conftest import Clock, bearer
+
+pytestmark = pytest.mark.infra
+
+EMPLOYEE = "emp_1"
+MANAGER = "mgr_1"
+HR = bearer("hr_1", roles=("hr_admin",))
+AS_EMPLOYEE = bearer(EMPLOYEE)
+AS_MANAGER = bearer(MANAGER)
+
+
+def goal_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "goal_id": "goal_1",
+        "employee_id": EMPLOYEE,
+        "title": "Master Photoshop",
+        "description": "Produce campaign visuals without design-team help.",
+        "metric": {"name": "Visuals shipped per month", "baseline": 0, "target": 4},
+        "due_date": "2026-03-31",
+        "resources_needed": ["Photoshop licence"],
+        "milestones": [
+            {"milestone_id": "ms_1", "title": "Course", "owner_id": EMPLOYEE, "due_date": "2026-02-14"},
+            {"milestone_id": "ms_2", "title": "First visual", "owner_id": EMPLOYEE, "due_date": "2026-03-15"},
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+async def set_manager(
+    client: httpx.AsyncClient, employee: str = EMPLOYEE, manager: str | None = MANAGER
+) -> None:
+    response = await client.post(f"/employees/{employee}/manager", json={"manager_id": manager}, headers=HR)
+    assert response.status_code == 200, response.text
+
+
+async def active_goal(client: httpx.AsyncClient) -> None:
+    await set_manager(client)
+    proposed = await client.post("/goals", json=goal_body(), headers=AS_EMPLOYEE)
+    assert proposed.status_code == 201, proposed.text
+    agreed = await client.post("/goals/goal_1/agreement", json={"expected_version": 1}, headers=AS_MANAGER)
+    assert agreed.status_code == 200, agreed.text
+
+
+async def test_a_goal_is_proposed_agreed_and_worked_on_through_the_api(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    await set_manager(client)
+    proposed = await client.post("/goals", json=goal_body(), headers=AS_EMPLOYEE)
+    assert proposed.status_code == 201
+    assert proposed.json() == {
+        "stream_id": "goal-goal_1",
+        "version": 1,
+        "events": ["dev.trellis.goals.GoalProposed.v1"],
+    }
+
+    agreed = await client.post("/goals/goal_1/agreement", json={"expected_version": 1}, headers=AS_MANAGER)
+    assert agreed.json()["version"] == 3
+    assert agreed.json()["events"] == [
+        "dev.trellis.goals.GoalAgreed.v1",
+        "dev.trellis.goals.GoalCreated.v1",
+    ]
+
+    clock.advance(26)  # 10 February
+    reached = await client.post("/goals/goal_1/milestones/ms_1/reached", json={}, headers=AS_EMPLOYEE)
+    assert reached.json()["version"] == 4
+    check_in = await client.post(
+        "/goals/goal_1/check-ins",
+        json={
+            "check_in_id": "ci_1",
+            "progress_summary": "Course done, first visual drafted",
+            "milestone_progress": [{"milestone_id": "ms_2", "progress_percent": 40}],
+            "blockers": ["Licence pending"],
+        },
+        headers=AS_MANAGER,
+    )
+    assert check_in.status_code == 200, check_in.text
+    assert check_in.json()["version"] == 6
+
+    progress = (await client.get(f"/employees/{EMPLOYEE}/progress", headers=AS_EMPLOYEE)).json()
+    [goal] = progress["goals"]
+    assert (goal["percent_complete"], goal["next_milestone"]["milestone_id"]) == (70, "ms_2")
+    assert goal["last_check_in_at"] == "2026-02-10T09:00:00Z"
+    assert progress["active_goals"] == 1
+
+    team = (await client.get(f"/managers/{MANAGER}/team", headers=AS_MANAGER)).json()
+    assert [m["employee_id"] for m in team["members"]] == [EMPLOYEE]
+    assert team["members"][0]["average_percent_complete"] == 70
+
+    reviewed = await client.post(
+        "/goals/goal_1/reviews",
+        json={"summary": "Done early", "outcome": {"kind": "complete", "achieved_value": 5}},
+        headers=AS_MANAGER,
+    )
+    assert reviewed.json()["events"] == [
+        "dev.trellis.goals.GoalReviewed.v1",
+        "dev.trellis.goals.GoalCompleted.v1",
+    ]
+
+    goal_now = (await client.get("/goals/goal_1", headers=AS_EMPLOYEE)).json()
+    assert goal_now["goal"]["status"] == "completed"
+    assert goal_now["version"] == 8
+
+    before = await client.get(
+        "/goals/goal_1/history", params={"as_of": "2026-01-20T00:00:00Z"}, headers=AS_MANAGER
+    )
+    assert before.json()["goal"]["status"] == "active"
+    assert before.json()["goal"]["milestones"][0]["reached_on"] is None
+
+    timeline = (await client.get("/goals/goal_1/timeline", headers=HR)).json()
+    assert [entry["version"] for entry in timeline] == list(range(1, 9))
+    assert timeline[3]["summary"] == "milestone ms_1 reached"
+
+
+async def test_a_stale_expected_version_answers_409_with_the_current_version(
+    client: httpx.AsyncClient,
+) -> None:
+    await active_goal(client)
+    stale = await client.post(
+        "/goals/goal_1/milestones/ms_1/progress",
+        json={"progress_percent": 30, "expected_version": 1},
+        headers=AS_EMPLOYEE,
+    )
+    assert stale.status_code == 409
+    assert stale.json()["current_version"] == 3
+
+
+async def test_concurrent_writers_on_one_version_get_one_success_and_one_409(
+    client: httpx.AsyncClient,
+) -> None:
+    await active_goal(client)
+
+    async def check_in(check_in_id: str) -> httpx.Response:
+        return await client.post(
+            "/goals/goal_1/check-ins",
+            json={"check_in_id": check_in_id, "progress_summary": "Going", "expected_version": 3},
+            headers=AS_MANAGER,
+        )
+
+    responses = await asyncio.gather(*(check_in(f"ci_{n}") for n in range(4)))
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200, 409, 409, 409]
+    assert all(r.json()["current_version"] == 4 for r in responses if r.status_code == 409)
+
+
+async def test_a_broken_rule_answers_422_naming_the_field(client: httpx.AsyncClient) -> None:
+    await set_manager(client)
+    past = await client.post("/goals", json=goal_body(due_date="2026-01-10"), headers=AS_EMPLOYEE)
+    assert past.status_code == 422
+    assert past.json()["detail"][0]["field"] == "due_date"
+    assert "future" in past.json()["detail"][0]["reason"]
+
+    unmeasurable = await client.post(
+        "/goals", json=goal_body(metric=None, milestones=[]), headers=AS_EMPLOYEE
+    )
+    assert unmeasurable.json()["detail"] == [
+        {
+            "field": "metric",
+            "reason": "Measurable: give a metric with a baseline and a target, or at least one milestone",
+        }
+    ]
+
+    malformed = await client.post("/goals", json=goal_body(title=""), headers=AS_EMPLOYEE)
+    assert malformed.status_code == 422
+    assert malformed.json()["detail"][0]["field"] == "title"
+
+    await client.post("/goals", json=goal_body(), headers=AS_EMPLOYEE)
+    own = await client.post("/goals/goal_1/agreement", json={}, headers=AS_EMPLOYEE)
+    assert own.status_code == 422
+    assert own.json()["detail"][0]["field"] == "agreed_by"
+
+
+async def test_without_a_manager_nobody_can_agree_so_no_goal_is_proposed(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post("/goals", json=goal_body(), headers=AS_EMPLOYEE)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "employee_id"
+
+
+async def test_callers_are_authenticated_and_authorized(client: httpx.AsyncClient) -> None:
+    await active_goal(client)
+    missing = await client.get("/goals/goal_1")
+    assert missing.status_code == 401
+    assert missing.headers["www-authenticate"].startswith("Bearer")
+    forged = await client.get("/goals/goal_1", headers={"Authorization": "Bearer not-a-jwt"})
+    assert forged.status_code == 401
+
+    peer = await client.get("/goals/goal_1", headers=bearer("emp_2"))
+    assert peer.status_code == 403
+    other_org_hr = await client.get(
+        "/goals/goal_1", headers=bearer("hr_9", roles=("hr_admin",), organisation_id="org_2")
+    )
+    assert other_org_hr.status_code == 403
+    no_org = await client.get("/goals/goal_1", headers=bearer(EMPLOYEE, organisation_id=None))
+    assert no_org.status_code == 403
+
+    assert (await client.get("/goals/goal_1", headers=HR)).status_code == 200
+    employee_reviews = await client.post(
+        "/goals/goal_1/reviews",
+        json={"summary": "Mine", "outcome": {"kind": "keep"}},
+        headers=AS_EMPLOYEE,
+    )
+    assert employee_reviews.status_code == 403
+    not_hr = await client.post(
+        f"/employees/{EMPLOYEE}/manager", json={"manager_id": "emp_2"}, headers=AS_MANAGER
+    )
+    assert not_hr.status_code == 403
+    other_team = await client.get(f"/managers/{MANAGER}/team", headers=bearer("mgr_2"))
+    assert other_team.status_code == 403
+
+
+async def test_a_new_manager_takes_over_from_the_reporting_line(client: httpx.AsyncClient) -> None:
+    await active_goal(client)
+    await set_manager(client, manager="mgr_2")
+    review = {"summary": "Handover", "outcome": {"kind": "keep"}}
+    old = await client.post("/goals/goal_1/reviews", json=review, headers=AS_MANAGER)
+    assert old.status_code == 403
+    new = await client.post("/goals/goal_1/reviews", json=review, headers=bearer("mgr_2"))
+    assert new.status_code == 200
+    assert (await client.get(f"/managers/{MANAGER}/team", headers=AS_MANAGER)).json()["members"] == []
+    line = (await client.get(f"/employees/{EMPLOYEE}/manager", headers=AS_EMPLOYEE)).json()
+    assert (line["manager_id"], line["version"]) == ("mgr_2", 2)
+
+
+async def test_unknown_goals_are_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/goals/goal_nope", headers=HR)
+    assert response.status_code == 404
+
+
+async def test_vision_career_tracks_and_goals_from_templates(client: httpx.AsyncClient) -> None:
+    await set_manager(client)
+    vision = {
+        "long_term_aspirations": "Lead the creative team",
+        "passions": ["Visual storytelling"],
+        "values": ["Honesty"],
+    }
+    first = await client.post(f"/employees/{EMPLOYEE}/vision", json=vision, headers=AS_EMPLOYEE)
+    assert first.json()["events"] == ["dev.trellis.goals.VisionDefined.v1"]
+    revised = await client.post(
+        f"/employees/{EMPLOYEE}/vision",
+        json={**vision, "long_term_aspirations": "Move into product design", "expected_version": 1},
+        headers=AS_EMPLOYEE,
+    )
+    assert revised.json()["events"] == ["dev.trellis.goals.VisionRevised.v1"]
+    manager_edit = await client.post(f"/employees/{EMPLOYEE}/vision", json=vision, headers=AS_MANAGER)
+    assert manager_edit.status_code == 403
+    seen = (await client.get(f"/employees/{EMPLOYEE}/vision", headers=AS_MANAGER)).json()
+    assert [v["statement"]["long_term_aspirations"] for v in seen["history"]] == [
+        "Lead the creative team",
+        "Move into product design",
+    ]
+
+    track = {
+        "track_id": "ic",
+        "name": "Individual contributor",
+        "competencies": [{"competency_id": "design", "name": "System design"}],
+        "milestone_templates": [
+            {
+                "template_id": "lead-review",
+                "title": "Lead a design review",
+                "description": "Run a cross-team design review and publish the decision.",
+                "competency_ids": ["design"],
+                "duration_days": 60,
+                "steps": [{"title": "Shadow a review", "offset_days": 20}],
+            }
+        ],
+    }
+    assert (await client.post("/career-tracks", json=track, headers=AS_MANAGER)).status_code == 403
+    defined = await client.post("/career-tracks", json=track, headers=HR)
+    assert defined.status_code == 201, defined.text
+    tracks = (await client.get("/career-tracks", headers=bearer("emp_5"))).json()
+    assert [t["track_id"] for t in tracks["tracks"]] == ["ic"]
+
+    chosen = await client.post(
+        f"/employees/{EMPLOYEE}/career-track", json={"track_id": "ic"}, headers=AS_EMPLOYEE
+    )
+    assert chosen.status_code == 200
+    unknown = await client.post(
+        f"/employees/{EMPLOYEE}/career-track", json={"track_id": "nope"}, headers=AS_EMPLOYEE
+    )
+    assert unknown.json()["detail"][0]["field"] == "track_id"
+
+    from_template = await client.post(
+        "/goals/from-template",
+        json={"goal_id": "goal_t", "employee_id": EMPLOYEE, "track_id": "ic", "template_id": "lead-review"},
+        headers=AS_MANAGER,
+    )
+    assert from_template.status_code == 201, from_template.text
+    goal = (await client.get("/goals/goal_t", headers=AS_EMPLOYEE)).json()["goal"]
+    assert (goal["career_track_id"], goal["terms"]["due_date"]) == ("ic", "2026-03-16")
+    assert goal["proposal"]["proposer_role"] == "manager"
+
+
+async def test_the_openapi_document_is_published(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    assert spec["info"]["title"] == "Trellis goals"
+    assert "/goals/{goal_id}/agreement" in spec["paths"]
+    agreement = spec["paths"]["/goals/{goal_id}/agreement"]["post"]
+    assert {"401", "403", "409", "422"} <= set(agreement["responses"])
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]

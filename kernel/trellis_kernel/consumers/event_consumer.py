@@ -25,6 +25,7 @@ from typing import Literal
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
+from pydantic import ValidationError
 
 from trellis_kernel.consumers import processed_events
 from trellis_kernel.consumers.dead_letters import (
@@ -52,10 +53,11 @@ EventHandler = Callable[[IncomingEvent, Connection], Awaitable[None]]
 class ConsumerSettings:
     max_attempts: int = 3  # handler attempts before a record is dead-lettered
     retry_backoff: float = 0.1  # seconds before the second attempt, doubled after each failure
-    redelivery_delay: float = (
-        1.0  # seconds before an infrastructure failure lets the record come again
-    )
+    redelivery_delay: float = 1.0  # seconds before an infrastructure failure lets the record come again
     auto_offset_reset: Literal["earliest", "latest"] = "earliest"
+    # Failures that another attempt cannot fix (the data does not match its contract):
+    # dead-lettered on the first attempt.
+    non_retryable: tuple[type[Exception], ...] = (ValidationError,)
     dead_letter_topic: DeadLetterTopic = dead_letter_topic
 
 
@@ -161,7 +163,7 @@ class EventConsumer:
                 applied = await self._apply_once(handler, event)
             except _HandlerFailed as failure:
                 cause = failure.__cause__ or failure
-                if attempt == self.settings.max_attempts:
+                if attempt == self.settings.max_attempts or isinstance(cause, self.settings.non_retryable):
                     await self._dead_letter(
                         headers, value, event.coordinates, HANDLER_FAILED, cause, attempts=attempt
                     )

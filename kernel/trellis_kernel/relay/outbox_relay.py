@@ -134,6 +134,8 @@ class OutboxRelay:
             woken.set()
 
         await connection.add_listener(NOTIFY_CHANNEL, on_notification)
+        # A dropped connection means the lock is gone: stop waiting at once.
+        connection.add_termination_listener(on_notification)
         checkpoint = await self._checkpoints.load(connection)
         recheck: float | None = None
         notified = False

@@ -17,6 +17,7 @@ from tests.kernel.consumers.conftest import (
 )
 from tests.kernel.relay.support import eventually, header, read_topic
 from trellis_contracts.envelope import KafkaRecord
+from trellis_contracts.goals import GoalCompleted
 from trellis_kernel.consumers import dead_letter_topic
 
 
@@ -202,3 +203,34 @@ async def test_an_infrastructure_failure_lets_the_record_come_again(world: Consu
     assert flaky_pool.failures == 1
     assert (consumer.stats.retries, consumer.stats.dead_lettered) == (0, 0)
     assert await world.effects() == [(event_id, 5)]
+
+
+async def test_data_that_breaks_its_contract_is_dead_lettered_without_retrying(
+    world: ConsumerWorld,
+) -> None:
+    broken, good = uuid.uuid4(), uuid.uuid4()
+    broker = KafkaBroker(world.bootstrap)
+    consumer = world.consumer(broker, max_attempts=5)
+    record_effect(consumer)
+    calls = 0
+
+    @consumer.handles(GoalCompleted.event_type())
+    async def complete(event: Any, connection: Any) -> None:
+        nonlocal calls
+        calls += 1
+        GoalCompleted.model_validate(event.data)
+
+    async with started(broker, consumer):
+        await world.produce(
+            [
+                cloudevent(GoalCompleted.event_type(), {"goal_id": 42}, event_id=broken),
+                cloudevent(PROGRESS, {"n": 8}, event_id=good),
+            ]
+        )
+        await eventually(lambda: consumer.stats.applied == 1, what="the next event applied")
+
+    assert (calls, consumer.stats.retries) == (1, 0)
+    (letter,) = await read_topic(world.bootstrap, dead_letter_topic(world.topic), 1, settle=0.3)
+    assert header(letter, "ce_id") == str(broken)
+    assert header(letter, "dlt-attempts") == "1"
+    assert (header(letter, "dlt-error") or "").startswith("ValidationError")

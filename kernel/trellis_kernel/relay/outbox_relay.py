@@ -7,9 +7,14 @@ acknowledged every record of the batch, and only then advances the checkpoint. A
 the acknowledgement and the checkpoint publishes the batch again; consumers deduplicate by
 event id, so the effect is still once.
 
-It wakes on ``NOTIFY trellis_events`` (sent by the store on commit) and also polls, so a lost
-notification or an event held back by an older open transaction is picked up within
-``poll_interval`` seconds.
+It wakes on ``NOTIFY trellis_events`` (sent by the store on commit). When a notification finds
+nothing readable (the event waits behind an older transaction still running), it reads again
+after 5 ms, 10 ms, ... up to ``poll_interval``; and it polls every ``poll_interval`` seconds in
+any case, so a lost notification only delays.
+
+Known edge: if the broker rejects one record of a stream but accepts a later one (a partial
+send failure), the later one is on the topic before the retried earlier one. Consumers that
+must not apply a stream's events out of order can check ``ce_sequence`` (the stream version).
 """
 
 from __future__ import annotations
@@ -167,6 +172,7 @@ class OutboxRelay:
         """
         read_up_to = checkpoint
         in_flight: _SentBatch | None = None
+        sent: _SentBatch | None = None
         try:
             while True:
                 events = await self._store.read_all(
@@ -182,9 +188,12 @@ class OutboxRelay:
                         in_flight = None
                     return checkpoint
                 read_up_to = events[-1].position
-        finally:
-            if in_flight is not None:  # failed part-way: nothing more is checkpointed
-                in_flight.abandon()
+        except BaseException:
+            # Failed part-way: nothing more is checkpointed; the next round publishes again.
+            for batch in (in_flight, sent):
+                if batch is not None:
+                    batch.abandon()
+            raise
 
     async def _send(self, events: list[StoredEvent]) -> _SentBatch:
         """Hand every event to the producer; the broker acknowledges them later."""

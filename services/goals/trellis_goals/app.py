@@ -11,7 +11,6 @@ from datetime import datetime
 import asyncpg
 from fastapi import FastAPI
 
-from trellis_contracts.topics import GOALS_TOPIC
 from trellis_goals.api import career_tracks, goal_commands, goal_queries, people
 from trellis_goals.api.errors import install_error_handlers
 from trellis_goals.application import GoalsApplication, utc_now
@@ -58,7 +57,7 @@ def create_app(
                         dsn=settings.database_url,
                         store=goals.store,
                         bootstrap_servers=settings.kafka_bootstrap_servers,
-                        topic_for=lambda _: GOALS_TOPIC.name,
+                        topic_for=lambda _: settings.events_topic,
                         encode=encode_cloudevent,
                         settings=RelaySettings(name="goals-outbox"),
                     )

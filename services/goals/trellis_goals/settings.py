@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from trellis_contracts.topics import GOALS_TOPIC
+
 
 @dataclass(frozen=True)
 class GoalsSettings:
@@ -16,7 +18,8 @@ class GoalsSettings:
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     kafka_bootstrap_servers: str | None = None
-    """When set, the app runs the outbox relay to the goals topic."""
+    """When set, the app runs the outbox relay to ``events_topic``."""
+    events_topic: str = GOALS_TOPIC.name
 
     @classmethod
     def from_env(cls) -> GoalsSettings:
@@ -30,4 +33,5 @@ class GoalsSettings:
             jwt_issuer=os.environ.get("TRELLIS_JWT_ISSUER"),
             jwt_audience=os.environ.get("TRELLIS_JWT_AUDIENCE"),
             kafka_bootstrap_servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS"),
+            events_topic=os.environ.get("GOALS_EVENTS_TOPIC", GOALS_TOPIC.name),
         )

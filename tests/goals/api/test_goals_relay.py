@@ -1,0 +1,86 @@
+"""Goals recorded through the API reach Kafka as CloudEvents, keyed by stream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Awaitable, Callable
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from tests.goals.api.conftest import SECRET, Clock, bearer
+from trellis_contracts.goals import GoalCreated, GoalProposed
+from trellis_goals.app import create_app
+from trellis_goals.settings import GoalsSettings
+
+pytestmark = pytest.mark.infra
+
+HR = bearer("hr_1", roles=("hr_admin",))
+
+
+async def test_events_recorded_by_the_api_are_published_in_order(
+    database_dsn: str,
+    kafka_bootstrap: str,
+    new_topic: Callable[..., Awaitable[str]],
+    clock: Clock,
+) -> None:
+    topic = await new_topic()
+    settings = GoalsSettings(
+        database_url=database_dsn,
+        jwt_secret=SECRET,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        events_topic=topic,
+    )
+    app = create_app(settings, clock=clock)
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest", group_id=None
+    )
+    await consumer.start()
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://goals") as client:
+                line = await client.post("/employees/emp_1/manager", json={"manager_id": "mgr_1"}, headers=HR)
+                assert line.status_code == 200
+                proposed = await client.post(
+                    "/goals",
+                    json={
+                        "goal_id": "goal_k",
+                        "employee_id": "emp_1",
+                        "title": "Master Photoshop",
+                        "description": "Produce campaign visuals alone.",
+                        "metric": {"name": "Visuals", "baseline": 0, "target": 4},
+                        "due_date": "2026-03-31",
+                    },
+                    headers=bearer("emp_1"),
+                )
+                assert proposed.status_code == 201
+                agreed = await client.post("/goals/goal_k/agreement", json={}, headers=bearer("mgr_1"))
+                assert agreed.status_code == 200
+
+                records = []
+                async with asyncio.timeout(30):
+                    while len(records) < 4:
+                        batch = await consumer.getmany(timeout_ms=500)
+                        for partition_records in batch.values():
+                            records.extend(partition_records)
+    finally:
+        with contextlib.suppress(Exception):
+            await consumer.stop()
+
+    goal_records = [r for r in records if r.key == b"goal-goal_k"]
+    headers = [dict(r.headers) for r in goal_records]
+    assert [h["ce_type"].decode() for h in headers] == [
+        "dev.trellis.goals.GoalProposed.v1",
+        "dev.trellis.goals.GoalAgreed.v1",
+        "dev.trellis.goals.GoalCreated.v1",
+    ]
+    assert {h["ce_subject"].decode() for h in headers} == {"goal_k"}
+    first = GoalProposed.model_validate(json.loads(goal_records[0].value))
+    assert (first.employee_id, first.manager_id, first.proposer_role) == ("emp_1", "mgr_1", "employee")
+    created = GoalCreated.model_validate(json.loads(goal_records[2].value))
+    assert created.terms.title == "Master Photoshop"
+    assert [r.key for r in records if r.key != b"goal-goal_k"] == [b"reportingline-emp_1"]

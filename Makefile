@@ -23,6 +23,10 @@ test: install check
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/python -m trellis_contracts.generate --check
+
+contracts: install
+	$(BIN)/python -m trellis_contracts.generate
 
 infra-down: install
 	$(BIN)/trellis infra down

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from tests.kernel.relay.support import store_in
-from trellis_kernel.relay import OutboxRelay, RelayCheckpoints, RelaySettings
+from trellis_kernel.relay import EventEncoder, OutboxRelay, RelayCheckpoints, RelaySettings
 from trellis_kernel.relay.cloudevents import encode_cloudevent
 from trellis_kernel.store import EventStore
 
@@ -30,13 +30,14 @@ class RelayWorld:
         batch_size: int = 1000,
         poll_interval: float = 0.2,
         checkpoints: RelayCheckpoints | None = None,
+        encode: EventEncoder = encode_cloudevent,
     ) -> OutboxRelay:
         return OutboxRelay(
             dsn=self.dsn,
             store=self.store,
             bootstrap_servers=self.bootstrap,
             topic_for=lambda event: self.topic,
-            encode=encode_cloudevent,
+            encode=encode,
             settings=RelaySettings(batch_size=batch_size, poll_interval=poll_interval, retry_delay=0.2),
             checkpoints=checkpoints,
         )

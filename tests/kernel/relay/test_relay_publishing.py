@@ -21,7 +21,9 @@ from tests.kernel.relay.support import (
     new_stream,
     read_topic,
 )
-from trellis_kernel.store import EventMetadata, NewEvent, Position
+from trellis_kernel.relay import EncodedEvent, RelayCheckpoints
+from trellis_kernel.relay.cloudevents import encode_cloudevent
+from trellis_kernel.store import EventMetadata, NewEvent, Position, StoredEvent
 
 
 async def test_each_streams_events_arrive_in_version_order_keyed_by_stream(
@@ -141,3 +143,31 @@ async def test_an_event_held_back_by_a_silent_transaction_goes_out_soon_after_it
             assert relay.published == 0
             await transaction.commit()
         await eventually(lambda: relay.published == 1, within=3.0, what="the event published")
+
+
+async def test_a_failed_round_advances_no_checkpoint_and_the_next_round_skips_nothing(
+    world: RelayWorld,
+) -> None:
+    stream = new_stream()
+    await world.store.append(stream, [new_event(n) for n in range(1, 11)], expected=0, metadata=METADATA)
+    failures_left = 1
+
+    def encode_failing_once_at_the_sixth(event: StoredEvent) -> EncodedEvent:
+        nonlocal failures_left
+        if event.version == 6 and failures_left:
+            failures_left -= 1
+            raise RuntimeError("encoder hiccup")
+        return encode_cloudevent(event)
+
+    async with world.relay(encode=encode_failing_once_at_the_sixth) as relay, running(relay):
+        await eventually(lambda: relay.published == 10, what="every event published")
+    async with world.pool.acquire() as connection:
+        checkpoint = await RelayCheckpoints("outbox").load(connection)
+
+    records = await read_topic(world.bootstrap, world.topic, 10, settle=0.5)
+    versions = [int(header(record, "ce_sequence") or 0) for record in records]
+    # the first five went out before the failure and again after it; none is missing
+    assert sorted(set(versions)) == list(range(1, 11))
+    assert versions[-10:] == list(range(1, 11))
+    last = await world.store.read_stream(stream)
+    assert checkpoint == last[-1].position

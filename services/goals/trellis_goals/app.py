@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
@@ -24,6 +25,8 @@ from trellis_kernel.identity import (
 )
 from trellis_kernel.relay import OutboxRelay, RelaySettings
 from trellis_kernel.relay.cloudevents import encode_cloudevent
+
+logger = logging.getLogger(__name__)
 
 
 def _verifier(settings: GoalsSettings) -> TokenVerifier:
@@ -64,6 +67,12 @@ def create_app(
                     await stack.enter_async_context(relay)
                     task = asyncio.create_task(relay.run(), name="goals-outbox-relay")
                     stack.push_async_callback(_cancel, task)
+                if settings.overdue_sweep_seconds > 0:
+                    sweeper = asyncio.create_task(
+                        _sweep_forever(goals, settings.overdue_sweep_seconds),
+                        name="goals-overdue-sweep",
+                    )
+                    stack.push_async_callback(_cancel, sweeper)
                 yield
             await goals.store.flush_notifications()
         finally:
@@ -81,6 +90,17 @@ def create_app(
     for module in (goal_commands, goal_queries, people, career_tracks):
         app.include_router(module.router)
     return app
+
+
+async def _sweep_forever(goals: GoalsApplication, interval: float) -> None:
+    while True:
+        try:
+            missed = await goals.sweep_overdue_milestones()
+            if missed:
+                logger.info("marked %d milestones missed", missed)
+        except Exception:
+            logger.exception("the overdue-milestone sweep failed; retrying next round")
+        await asyncio.sleep(interval)
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:

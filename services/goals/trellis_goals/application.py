@@ -26,7 +26,7 @@ from trellis_goals.domain.career_tracks import (
     career_tracks_decider,
 )
 from trellis_goals.domain.goal import goal_decider
-from trellis_goals.domain.goal.commands import GoalCommand, ProposeGoal
+from trellis_goals.domain.goal.commands import GoalCommand, MarkOverdueMilestones, ProposeGoal
 from trellis_goals.domain.goal.state import Goal, GoalEvent
 from trellis_goals.domain.reporting_line import (
     ChangeReportingLine,
@@ -66,6 +66,8 @@ S = TypeVar("S")
 E = TypeVar("E")
 
 HR_ADMIN_ROLE = "hr_admin"
+SYSTEM_ACTOR = "trellis-goals-scheduler"
+"""The principal recorded on events the service decides on its own (missed milestones)."""
 
 
 class NotFound(Exception):
@@ -249,6 +251,31 @@ class GoalsApplication:
             expected_version=expected_version,
             project=_record_goal,
         )
+
+    async def sweep_overdue_milestones(self) -> int:
+        """Mark every passed, unreached milestone of every active goal missed; returns how many.
+
+        Safe to run from several replicas at once: a sweep that loses the race for a goal
+        skips it, and the domain never misses a milestone twice.
+        """
+        system = Actor(SYSTEM_ACTOR, "")
+        missed = 0
+        for goal_id in await read_tables.active_goal_ids(self.pool):
+            loaded = await self.load(goal_stream(goal_id), goal_decider)
+            command = MarkOverdueMilestones(goal_id=goal_id, now=self.clock())
+            try:
+                outcome = await self.execute(
+                    goal_decider,
+                    loaded,
+                    command,
+                    actor=system,
+                    expected_version=None,
+                    project=_record_goal,
+                )
+            except StaleVersion:
+                continue
+            missed += len(outcome.events)
+        return missed
 
     async def goal_events(self, actor: Actor, goal_id: str) -> Loaded[Goal | None]:
         return await self._goal(actor, goal_id, "view_goals")

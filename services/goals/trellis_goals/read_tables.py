@@ -98,3 +98,8 @@ async def goal_ids_of(pool: Pool, organisation_id: str, employee_ids: Sequence[s
         list(employee_ids),
     )
     return [row["goal_id"] for row in rows]
+
+
+async def active_goal_ids(pool: Pool) -> list[str]:
+    rows = await pool.fetch("SELECT goal_id FROM goals_goal_index WHERE status = 'active' ORDER BY goal_id")
+    return [row["goal_id"] for row in rows]

@@ -20,6 +20,8 @@ class GoalsSettings:
     kafka_bootstrap_servers: str | None = None
     """When set, the app runs the outbox relay to ``events_topic``."""
     events_topic: str = GOALS_TOPIC.name
+    overdue_sweep_seconds: float = 3600.0
+    """How often the app marks passed milestones missed; 0 turns the sweep off."""
 
     @classmethod
     def from_env(cls) -> GoalsSettings:
@@ -34,4 +36,5 @@ class GoalsSettings:
             jwt_audience=os.environ.get("TRELLIS_JWT_AUDIENCE"),
             kafka_bootstrap_servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS"),
             events_topic=os.environ.get("GOALS_EVENTS_TOPIC", GOALS_TOPIC.name),
+            overdue_sweep_seconds=float(os.environ.get("GOALS_OVERDUE_SWEEP_SECONDS", "3600")),
         )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from trellis_goals.app import create_app
 from trellis_goals.settings import GoalsSettings
@@ -39,9 +40,15 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def client(database_dsn: str, clock: Clock) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(GoalsSettings(database_url=database_dsn, jwt_secret=SECRET), clock=clock)
+async def goals_app(database_dsn: str, clock: Clock) -> AsyncIterator[FastAPI]:
+    settings = GoalsSettings(database_url=database_dsn, jwt_secret=SECRET, overdue_sweep_seconds=0)
+    app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://goals") as http:
-            yield http
+        yield app
+
+
+@pytest.fixture
+async def client(goals_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=goals_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://goals") as http:
+        yield http

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from tests.goals.api.conftest import Clock, bearer
 
@@ -309,3 +310,21 @@ async def test_the_openapi_document_is_published(client: httpx.AsyncClient) -> N
     agreement = spec["paths"]["/goals/{goal_id}/agreement"]["post"]
     assert {"401", "403", "409", "422"} <= set(agreement["responses"])
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+async def test_the_sweep_marks_passed_milestones_missed_once(
+    client: httpx.AsyncClient, goals_app: FastAPI, clock: Clock
+) -> None:
+    await active_goal(client)
+    goals = goals_app.state.goals
+    assert await goals.sweep_overdue_milestones() == 0
+    clock.advance(31)  # 15 February: ms_1 was due on the 14th
+    assert await goals.sweep_overdue_milestones() == 1
+    assert await goals.sweep_overdue_milestones() == 0
+    goal = (await client.get("/goals/goal_1", headers=AS_EMPLOYEE)).json()
+    assert [m["missed"] for m in goal["goal"]["milestones"]] == [True, False]
+    timeline = (await client.get("/goals/goal_1/timeline", headers=AS_EMPLOYEE)).json()
+    assert timeline[-1]["actor_id"] is None
+    assert timeline[-1]["summary"] == "milestone ms_1 missed (due 2026-02-14)"
+    manual = await client.post("/goals/goal_1/overdue-check", json={}, headers=AS_MANAGER)
+    assert manual.json() == {"stream_id": "goal-goal_1", "version": 4, "events": []}

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from tests.goals.api.conftest import SECRET, Clock, bearer
 from trellis_contracts.goals import GoalCreated, GoalProposed
@@ -33,6 +33,7 @@ async def test_events_recorded_by_the_api_are_published_in_order(
         jwt_secret=SECRET,
         kafka_bootstrap_servers=kafka_bootstrap,
         events_topic=topic,
+        overdue_sweep_seconds=0,
     )
     app = create_app(settings, clock=clock)
     consumer = AIOKafkaConsumer(
@@ -61,7 +62,7 @@ async def test_events_recorded_by_the_api_are_published_in_order(
                 agreed = await client.post("/goals/goal_k/agreement", json={}, headers=bearer("mgr_1"))
                 assert agreed.status_code == 200
 
-                records = []
+                records: list[ConsumerRecord[bytes, bytes]] = []
                 async with asyncio.timeout(30):
                     while len(records) < 4:
                         batch = await consumer.getmany(timeout_ms=500)

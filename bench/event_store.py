@@ -4,14 +4,21 @@
 
 Every figure is a rate of one-event commands per second from 1 and from 8 concurrent clients:
 
-- trellis: a command reads its stream, decides (the next progress value) and appends one event
-  with the version it read as the expected version (EventStore.append, NOTIFY included);
-- asyncpg: one plain one-row INSERT per command, each its own transaction (the floor any store
-  on PostgreSQL pays: one commit per command);
+- trellis: a command takes a pooled connection (trellis_kernel.store.create_pool), reads its
+  stream, decides (the next progress value) and appends one event with the version it read as
+  the expected version (EventStore.append, NOTIFY included);
+- asyncpg: one plain one-row INSERT per command, each its own transaction, every client on a
+  connection of its own (the floor any store on PostgreSQL pays: one round trip and one commit
+  per command; trellis pays two round trips, the read and the append);
+- asyncpg_read_insert: the same two round trips as trellis in raw SQL (select the aggregate's
+  rows, then insert one row with the next version), every client on a connection of its own: what the
+  store's own code costs beyond the round trips (not a target, for reading the figures);
 - eventsourcing: the Python eventsourcing library's PostgreSQL application recorder doing the
   same command (repository.get, trigger one event, save), clients being threads.
 
 Each measurement stops after --commands commands or --seconds seconds, whichever comes first.
+trellis and asyncpg run in alternating rounds (--rounds), so that load from elsewhere on the
+machine weighs on both alike.
 The last line printed is one JSON object with every figure and ratio.
 
 Relay slot: when bench/relay.py exists and defines `async def measure(dsn: str) -> dict`,
@@ -39,7 +46,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from bench.database import ScratchDatabase, admin_dsn, scratch_database
-from trellis_kernel.store import EventMetadata, EventStore, NewEvent
+from trellis_kernel.store import EventMetadata, EventStore, NewEvent, create_pool
 
 CLIENT_COUNTS = (1, 8)
 EVENTS_PER_STREAM = 10  # each stream takes this many commands, so reads stay short and alike
@@ -60,6 +67,9 @@ class Goal(Aggregate):  # the eventsourcing library's aggregate for the same com
 class Rate:
     commands: int
     seconds: float
+
+    def __add__(self, other: Rate) -> Rate:
+        return Rate(self.commands + other.commands, self.seconds + other.seconds)
 
     @property
     def per_second(self) -> float:
@@ -96,48 +106,91 @@ async def run_async_clients(
 
 
 async def measure_trellis(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
-    pool = await asyncpg.create_pool(database.dsn, min_size=clients, max_size=clients)
+    pool = await create_pool(database.dsn, min_size=clients, max_size=clients)
     try:
         store = EventStore(pool)
         await store.setup()
         run = uuid.uuid4().hex[:8]
 
         async def command(client: int, n: int) -> None:
+            # As a service handles a request: one pooled connection for the read and the append
+            # (each still its own transaction; the append commits on its own).
             stream = f"goal-{run}{client}x{n // EVENTS_PER_STREAM}"
-            history = await store.read_stream(stream)
-            version = history[-1].version if history else 0
-            progress = (history[-1].payload["progress"] if history else 0) + 1
-            await store.append(
-                stream,
-                [NewEvent("dev.trellis.goals.ProgressRecorded.v1", {"progress": progress})],
-                expected=version,
-                metadata=METADATA,
-            )
+            async with pool.acquire() as connection:
+                history = await store.read_stream(stream, connection=connection)
+                version = history[-1].version if history else 0
+                progress = (history[-1].payload["progress"] if history else 0) + 1
+                await store.append(
+                    stream,
+                    [NewEvent("dev.trellis.goals.ProgressRecorded.v1", {"progress": progress})],
+                    expected=version,
+                    metadata=METADATA,
+                    connection=connection,
+                )
 
         await command(0, -1)  # warm the pool's prepared statements
-        return await run_async_clients(clients, budget, command)
+        rate = await run_async_clients(clients, budget, command)
+        await store.flush_notifications()
+        return rate
     finally:
         await pool.close()
 
 
 async def measure_plain_asyncpg(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
-    pool = await asyncpg.create_pool(database.dsn, min_size=clients, max_size=clients)
+    connections = [await asyncpg.connect(database.dsn) for _ in range(clients)]
     try:
-        await pool.execute(
+        await connections[0].execute(
             "CREATE TABLE IF NOT EXISTS plain_rows (id uuid PRIMARY KEY, payload jsonb NOT NULL)"
         )
 
         async def command(client: int, n: int) -> None:
-            await pool.execute(
+            await connections[client].execute(
                 "INSERT INTO plain_rows (id, payload) VALUES ($1, $2::jsonb)",
                 uuid.uuid4(),
                 json.dumps({"progress": n}),
             )
 
-        await command(0, -1)
+        for client in range(clients):
+            await command(client, -1)
         return await run_async_clients(clients, budget, command)
     finally:
-        await pool.close()
+        for connection in connections:
+            await connection.close()
+
+
+async def measure_asyncpg_read_insert(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
+    connections = [await asyncpg.connect(database.dsn) for _ in range(clients)]
+    run = uuid.uuid4().hex[:8]
+    try:
+        await connections[0].execute(
+            "CREATE TABLE IF NOT EXISTS plain_versions ("
+            " aggregate text, version integer, payload jsonb NOT NULL,"
+            " PRIMARY KEY (aggregate, version))"
+        )
+
+        async def command(client: int, n: int) -> None:
+            connection = connections[client]
+            aggregate = f"{run}{client}x{n // EVENTS_PER_STREAM}"
+            history = await connection.fetch(
+                "SELECT version, payload::text FROM plain_versions WHERE aggregate = $1 ORDER BY version",
+                aggregate,
+            )
+            payloads = [json.loads(row["payload"]) for row in history]
+            version = history[-1]["version"] if history else 0
+            progress = (payloads[-1]["progress"] if payloads else 0) + 1
+            await connection.execute(
+                "INSERT INTO plain_versions (aggregate, version, payload) VALUES ($1, $2, $3::jsonb)",
+                aggregate,
+                version + 1,
+                json.dumps({"progress": progress}),
+            )
+
+        for client in range(clients):
+            await command(client, -1)
+        return await run_async_clients(clients, budget, command)
+    finally:
+        for connection in connections:
+            await connection.close()
 
 
 def measure_eventsourcing(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
@@ -200,19 +253,30 @@ def ratio(numerator: Rate, denominator: Rate) -> float:
     return round(numerator.per_second / denominator.per_second, 3) if denominator.per_second else 0.0
 
 
-async def main_async(admin: str, budget: Budget) -> dict[str, Any]:
-    rates: dict[str, dict[int, Rate]] = {"trellis": {}, "asyncpg": {}, "eventsourcing": {}}
+async def main_async(admin: str, budget: Budget, rounds: int) -> dict[str, Any]:
+    rates: dict[str, dict[int, Rate]] = {
+        "trellis": {},
+        "asyncpg": {},
+        "asyncpg_read_insert": {},
+        "eventsourcing": {},
+    }
+    round_budget = Budget(max(1, budget.commands // rounds), budget.seconds / rounds)
     async with scratch_database(admin, "bench_store") as database:
         for clients in CLIENT_COUNTS:
-            rates["asyncpg"][clients] = await measure_plain_asyncpg(database, clients, budget)
-            rates["trellis"][clients] = await measure_trellis(database, clients, budget)
+            trellis, plain, read_insert = Rate(0, 0.0), Rate(0, 0.0), Rate(0, 0.0)
+            for _ in range(rounds):
+                plain += await measure_plain_asyncpg(database, clients, round_budget)
+                trellis += await measure_trellis(database, clients, round_budget)
+                read_insert += await measure_asyncpg_read_insert(database, clients, round_budget)
+            rates["asyncpg"][clients], rates["trellis"][clients] = plain, trellis
+            rates["asyncpg_read_insert"][clients] = read_insert
             rates["eventsourcing"][clients] = await asyncio.to_thread(
                 measure_eventsourcing, database, clients, budget
             )
             for name in rates:
                 rate = rates[name][clients]
                 print(
-                    f"{name:>14} {clients} client(s): {rate.per_second:9.1f} commands/s "
+                    f"{name:>19} {clients} client(s): {rate.per_second:9.1f} commands/s "
                     f"({rate.commands} in {rate.seconds:.2f}s)",
                     flush=True,
                 )
@@ -220,7 +284,7 @@ async def main_async(admin: str, budget: Budget) -> dict[str, Any]:
 
     figures: dict[str, Any] = {
         "bench": "event_store",
-        "budget": {"commands": budget.commands, "seconds": budget.seconds},
+        "budget": {"commands": budget.commands, "seconds": budget.seconds, "rounds": rounds},
         "cpus": os.cpu_count(),
     }
     for name, by_clients in rates.items():
@@ -230,6 +294,9 @@ async def main_async(admin: str, budget: Budget) -> dict[str, Any]:
     for clients in CLIENT_COUNTS:
         trellis = rates["trellis"][clients]
         figures[f"trellis_vs_asyncpg_{clients}_clients"] = ratio(trellis, rates["asyncpg"][clients])
+        figures[f"trellis_vs_asyncpg_read_insert_{clients}_clients"] = ratio(
+            trellis, rates["asyncpg_read_insert"][clients]
+        )
         figures[f"trellis_vs_eventsourcing_{clients}_clients"] = ratio(
             trellis, rates["eventsourcing"][clients]
         )
@@ -243,8 +310,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commands", type=int, default=2000, help="per measurement")
     parser.add_argument("--seconds", type=float, default=5.0, help="per measurement")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating trellis/asyncpg rounds")
     arguments = parser.parse_args(argv)
-    figures = asyncio.run(main_async(admin_dsn(), Budget(arguments.commands, arguments.seconds)))
+    budget = Budget(arguments.commands, arguments.seconds)
+    figures = asyncio.run(main_async(admin_dsn(), budget, arguments.rounds))
     print(json.dumps(figures), flush=True)
 
 

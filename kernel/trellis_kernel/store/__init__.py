@@ -1,6 +1,6 @@
 """The event store: streams with optimistic concurrency and a gap-safe global order."""
 
-from trellis_kernel.store.connections import Connection, Pool
+from trellis_kernel.store.connections import Connection, Pool, create_pool
 from trellis_kernel.store.event_store import (
     ConcurrencyConflict,
     DuplicateEvent,
@@ -34,6 +34,7 @@ __all__ = [
     "StoredEvent",
     "Upcaster",
     "Upcasters",
+    "create_pool",
     "stream_category",
     "stream_id",
 ]

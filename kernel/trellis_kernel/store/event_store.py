@@ -15,7 +15,12 @@ import asyncpg
 
 from trellis_kernel.store import schema
 from trellis_kernel.store.connections import Connection, Pool
-from trellis_kernel.store.notifier import NOTIFY, NOTIFY_WITHOUT_WAITING_FOR_DISK, BackgroundNotifier
+from trellis_kernel.store.notifier import (
+    DEFAULT_INTERVAL,
+    NOTIFY,
+    NOTIFY_WITHOUT_WAITING_FOR_DISK,
+    BackgroundNotifier,
+)
 from trellis_kernel.store.records import EventMetadata, NewEvent, Position, StoredEvent
 from trellis_kernel.store.upcasting import Upcasters
 
@@ -61,30 +66,56 @@ _COLUMNS: Final = """
     recorded_at, correlation_id, causation_id, principal, traceparent
 """
 
-# One statement, one round trip, for the whole batch: read the stream's version, insert every
-# event only if it matches (or if $2 is NULL, "any"), and report both. A concurrent writer that
-# slips in between makes the unique (stream_id, version) key fail instead.
-_APPEND: Final = """
-WITH current AS (
-    SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1
-), appended AS (
-    INSERT INTO events (event_id, stream_id, version, event_type, schema_version, payload,
-                        occurred_at, correlation_id, causation_id, principal, traceparent)
-    SELECT e.event_id, $1, current.version + e.ordinal::integer, e.event_type,
-           e.schema_version, e.payload::jsonb, e.occurred_at, $8, $9, $10, $11
-    FROM current,
-         unnest($3::uuid[], $4::text[], $5::integer[], $6::text[], $7::timestamptz[])
-             WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, occurred_at,
-                                  ordinal)
-    WHERE $2::integer IS NULL OR current.version = $2::integer
-    ORDER BY e.ordinal
-    RETURNING version, global_position, transaction_id, recorded_at
+_INSERT_INTO_EVENTS: Final = """
+INSERT INTO events (event_id, stream_id, version, event_type, schema_version, payload,
+                    occurred_at, correlation_id, causation_id, principal, traceparent)
+"""
+_RETURNING: Final = """
+RETURNING version, global_position, transaction_id::text::bigint AS transaction_id, recorded_at
+"""
+_UNNEST_EVENTS: Final = """
+unnest($3::uuid[], $4::text[], $5::integer[], $6::text[], $7::timestamptz[])
+    WITH ORDINALITY AS e(event_id, event_type, schema_version, payload, occurred_at, ordinal)
+"""
+
+# Each append is one statement, so one round trip for a whole batch, committed on its own unless
+# it joins the caller's transaction. With an exact expected version ($2) the unique key
+# (stream_id, version) rejects a stale expectation, concurrent writers included, and the EXISTS
+# rejects one beyond the end of the stream (which would otherwise leave a gap); both cost an
+# index probe. No rows inserted means the stream was not at $2.
+_STREAM_IS_AT_EXPECTED: Final = (
+    "($2::integer = 0 OR EXISTS (SELECT FROM events WHERE stream_id = $1 AND version = $2::integer))"
 )
-SELECT current.version AS current_version, appended.version,
-       appended.global_position, appended.transaction_id::text::bigint AS transaction_id,
-       appended.recorded_at
-FROM current LEFT JOIN appended ON true
-ORDER BY appended.version
+
+_APPEND_ONE: Final = f"""
+{_INSERT_INTO_EVENTS}
+SELECT $3::uuid, $1::text, $2::integer + 1, $4::text, $5::integer, $6::text::jsonb,
+       $7::timestamptz, $8::uuid, $9::uuid, $10::text, $11::text
+WHERE {_STREAM_IS_AT_EXPECTED}
+{_RETURNING}
+"""
+
+_APPEND_MANY: Final = f"""
+{_INSERT_INTO_EVENTS}
+SELECT e.event_id, $1::text, $2::integer + e.ordinal::integer, e.event_type, e.schema_version,
+       e.payload::jsonb, e.occurred_at, $8::uuid, $9::uuid, $10::text, $11::text
+FROM {_UNNEST_EVENTS}
+WHERE {_STREAM_IS_AT_EXPECTED}
+ORDER BY e.ordinal
+{_RETURNING}
+"""
+
+# ExpectedVersion.ANY: append after whatever the stream holds; a concurrent writer taking the
+# same version makes the unique key fail and the store retries. ($2 is always NULL here.)
+_APPEND_ANY: Final = f"""
+{_INSERT_INTO_EVENTS}
+SELECT e.event_id, $1::text, current.version + e.ordinal::integer, e.event_type,
+       e.schema_version, e.payload::jsonb, e.occurred_at, $8::uuid, $9::uuid, $10::text, $11::text
+FROM (SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1) AS current,
+     {_UNNEST_EVENTS}
+WHERE $2::integer IS NULL
+ORDER BY e.ordinal
+{_RETURNING}
 """
 
 _READ_STREAM: Final = f"""
@@ -115,10 +146,20 @@ _SETUP_LOCK: Final = "SELECT pg_advisory_xact_lock(hashtext('trellis_kernel.stor
 class EventStore:
     """Streams of events in one PostgreSQL database (one per service)."""
 
-    def __init__(self, pool: Pool, *, upcasters: Upcasters | None = None) -> None:
+    def __init__(
+        self,
+        pool: Pool,
+        *,
+        upcasters: Upcasters | None = None,
+        notify_interval: float = DEFAULT_INTERVAL,
+    ) -> None:
+        """`pool`: ideally from trellis_kernel.store.create_pool (no reset query per release).
+
+        `notify_interval`: the shortest time between two NOTIFYs this store sends (seconds).
+        """
         self._pool = pool
         self._upcasters = upcasters or Upcasters()
-        self._notifier = BackgroundNotifier(pool)
+        self._notifier = BackgroundNotifier(pool, interval=notify_interval)
 
     @property
     def pool(self) -> Pool:
@@ -170,14 +211,35 @@ class EventStore:
                     raise ConcurrencyConflict(stream_id, expected, current)
             return []
         now = datetime.now(UTC)
+        occurred = [event.occurred_at or now for event in events]
+        payloads = [json.dumps(event.payload, separators=(",", ":")) for event in events]
+        if expected_version is None:
+            statement = _APPEND_ANY
+        elif len(events) == 1:
+            statement = _APPEND_ONE
+        else:
+            statement = _APPEND_MANY
+        if statement is _APPEND_ONE:
+            (event,) = events
+            per_event: tuple[Any, ...] = (
+                event.event_id,
+                event.event_type,
+                event.schema_version,
+                payloads[0],
+                occurred[0],
+            )
+        else:
+            per_event = (
+                [event.event_id for event in events],
+                [event.event_type for event in events],
+                [event.schema_version for event in events],
+                payloads,
+                occurred,
+            )
         arguments = (
             stream_id,
             expected_version,
-            [event.event_id for event in events],
-            [event.event_type for event in events],
-            [event.schema_version for event in events],
-            [json.dumps(event.payload, separators=(",", ":")) for event in events],
-            [event.occurred_at or now for event in events],
+            *per_event,
             metadata.correlation_id,
             metadata.causation_id,
             metadata.principal,
@@ -185,14 +247,14 @@ class EventStore:
         )
         if connection is None:
             async with self._pool.acquire() as own_connection:
-                rows = await self._insert(own_connection, stream_id, expected, arguments)
+                rows = await self._insert(own_connection, statement, stream_id, expected, arguments)
             self._notifier.request()
         elif connection.is_in_transaction():
-            rows = await self._insert(connection, stream_id, expected, arguments)
+            rows = await self._insert(connection, statement, stream_id, expected, arguments)
             # Delivered when the caller commits; holds the notify lock through that commit.
             await connection.execute(NOTIFY)
         else:
-            rows = await self._insert(connection, stream_id, expected, arguments)
+            rows = await self._insert(connection, statement, stream_id, expected, arguments)
             self._notifier.request()
         return [
             StoredEvent(
@@ -203,32 +265,33 @@ class EventStore:
                 event_type=event.event_type,
                 schema_version=event.schema_version,
                 payload=event.payload,
-                occurred_at=event.occurred_at or now,
+                occurred_at=occurred_at,
                 recorded_at=row["recorded_at"],
                 correlation_id=metadata.correlation_id,
                 causation_id=metadata.causation_id,
                 principal=metadata.principal,
                 traceparent=metadata.traceparent,
             )
-            for event, row in zip(events, rows, strict=True)
+            for event, occurred_at, row in zip(events, occurred, rows, strict=True)
         ]
 
     async def _insert(
         self,
         connection: Connection,
+        statement: str,
         stream_id: str,
         expected: Expected,
         arguments: tuple[Any, ...],
     ) -> list[asyncpg.Record]:
-        """Run the append statement; retry unique races only when the writer expects ANY."""
+        """Run an append statement; retry unique races only when the writer expects ANY."""
         for _ in range(_ANY_RETRIES):
             try:
                 if expected is ExpectedVersion.ANY and connection.is_in_transaction():
                     # A savepoint, so that losing a race does not abort the caller's transaction.
                     async with connection.transaction():
-                        rows = await connection.fetch(_APPEND, *arguments)
+                        rows = await connection.fetch(statement, *arguments)
                 else:
-                    rows = await connection.fetch(_APPEND, *arguments)
+                    rows = await connection.fetch(statement, *arguments)
             except asyncpg.UniqueViolationError as error:
                 if error.constraint_name == schema.EVENT_ID_CONSTRAINT:
                     raise DuplicateEvent(stream_id, error.detail) from error
@@ -237,9 +300,10 @@ class EventStore:
                 # The caller's transaction may be aborted now: ask on another connection.
                 current = await self.stream_version(stream_id)
                 raise ConcurrencyConflict(stream_id, expected, current) from error
-            if rows[0]["version"] is None:
-                raise ConcurrencyConflict(stream_id, expected, rows[0]["current_version"])
-            return rows
+            if not rows:  # the stream is short of the expected version
+                current = await self.stream_version(stream_id, connection=connection)
+                raise ConcurrencyConflict(stream_id, expected, current)
+            return sorted(rows, key=lambda row: row["version"]) if len(rows) > 1 else rows
         raise ConcurrencyConflict(
             stream_id, expected, await self.stream_version(stream_id, connection=connection)
         )

@@ -2,10 +2,11 @@
 
 NOTIFY holds a cluster-wide lock from its transaction's commit until that commit is flushed,
 so a NOTIFY inside every append would serialise all writers' commits. Instead, after an append
-commits, the store asks this notifier for a wake-up; it sends NOTIFY from its own tiny
-transaction (which does not wait for the disk) in the background, and requests that arrive while
-one is in flight are folded into a single follow-up. Every commit is thus followed by at least
-one notification sent after it. A lost notification only delays a listener until it polls.
+commits, the store asks this notifier for a wake-up. The notifier sends NOTIFY from its own tiny
+transaction, which does not wait for the disk, at most once per `interval`: the first request
+after a quiet spell is sent at once, later ones are folded into one trailing notification.
+Every commit is thus followed by a notification sent after it, within about `interval`.
+A lost notification only delays a listener until it polls.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ logger = logging.getLogger(__name__)
 
 NOTIFY: Final = f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')"
 NOTIFY_WITHOUT_WAITING_FOR_DISK: Final = f"SET LOCAL synchronous_commit = off; {NOTIFY}"
+DEFAULT_INTERVAL: Final = 0.005
 
 
 class BackgroundNotifier:
-    def __init__(self, pool: Pool) -> None:
+    def __init__(self, pool: Pool, *, interval: float = DEFAULT_INTERVAL) -> None:
         self._pool = pool
+        self._interval = interval
         self._requested = False
         self._task: asyncio.Task[None] | None = None
 
@@ -48,3 +51,4 @@ class BackgroundNotifier:
             except Exception:  # listeners fall back to polling; never fail a committed append
                 logger.warning("could not notify %s", NOTIFY_CHANNEL, exc_info=True)
                 return
+            await asyncio.sleep(self._interval)

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 
-from trellis_kernel.store import EventStore, Pool, Upcasters
+from trellis_kernel.store import EventStore, Pool, Upcasters, create_pool
 
 
 async def open_pool(dsn: str, *, max_size: int = 10) -> Pool:
-    pool: Pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_size)
-    return pool
+    return await create_pool(dsn, min_size=1, max_size=max_size)
 
 
 class PostgresEventStoreFixtures:

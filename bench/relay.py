@@ -1,6 +1,6 @@
 """Outbox relay rate beside a plain aiokafka producer, on the same broker, in one run.
 
-    python -m bench.relay [--events 10000] [--rounds 3]   (or the "relay" slot of bench.event_store)
+    python -m bench.relay [--events 10000] [--rounds 5]   (or the "relay" slot of bench.event_store)
 
 Each round stores N events (not timed), then measures, in alternating order:
 
@@ -209,7 +209,7 @@ async def measure_latency(
     }
 
 
-async def measure(dsn: str, events: int = 10_000, rounds: int = 3) -> dict[str, Any]:
+async def measure(dsn: str, events: int = 10_000, rounds: int = 5) -> dict[str, Any]:
     """The slot bench.event_store calls with its scratch database."""
     bootstrap = kafka_bootstrap()
     suffix = uuid.uuid4().hex[:8]
@@ -280,7 +280,7 @@ async def main_async(events: int, rounds: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=10_000, help="events per round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     arguments = parser.parse_args(argv)
     print(json.dumps(asyncio.run(main_async(arguments.events, arguments.rounds))), flush=True)
 

@@ -299,6 +299,20 @@ class GoalCreated(EventContract):
     occurred_at: AwareDatetime = _occurred_at()
 
 
+class GoalManagerChanged(EventContract):
+    """The employee's reporting line changed: from now on the new manager agrees to and reviews
+    the goal, and later events name them as its manager."""
+
+    service: ClassVar[str] = SERVICE
+
+    goal_id: OpaqueId = _goal_id()
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    manager_id: OpaqueId = Field(description="The employee's new manager.", examples=["emp_41aa"])
+    previous_manager_id: OpaqueId = Field(description="The manager the goal had before.")
+    occurred_at: AwareDatetime = _occurred_at()
+
+
 # --- changes to an active goal -------------------------------------------------------------
 
 
@@ -645,6 +659,7 @@ GOALS_EVENTS: tuple[type[EventContract], ...] = (
     DevelopmentActivityStarted,
     DevelopmentActivityCompleted,
     DevelopmentActivityCancelled,
+    GoalManagerChanged,
 )
 """Every event the goals service publishes, for catalogues and schema generation."""
 
@@ -655,6 +670,7 @@ GoalsEvent = (
     | GoalChangesRequested
     | GoalAgreed
     | GoalCreated
+    | GoalManagerChanged
     | GoalAdjusted
     | GoalAligned
     | GoalUnaligned

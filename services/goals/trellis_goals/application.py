@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
 from trellis_contracts import EventContract
-from trellis_contracts.goals import ReportingLineChanged
+from trellis_contracts.goals import MilestoneMissed, ReportingLineChanged
 from trellis_goals import read_tables
 from trellis_goals.domain.authorization import Action, Actor, Subject, authorize
 from trellis_goals.domain.career_choice import (
@@ -26,7 +26,12 @@ from trellis_goals.domain.career_tracks import (
     career_tracks_decider,
 )
 from trellis_goals.domain.goal import goal_decider
-from trellis_goals.domain.goal.commands import GoalCommand, MarkOverdueMilestones, ProposeGoal
+from trellis_goals.domain.goal.commands import (
+    GoalCommand,
+    HandOverGoal,
+    MarkOverdueMilestones,
+    ProposeGoal,
+)
 from trellis_goals.domain.goal.state import Goal, GoalEvent
 from trellis_goals.domain.reporting_line import (
     ChangeReportingLine,
@@ -168,15 +173,21 @@ class GoalsApplication:
         actor: Actor,
         expected_version: int | None,
         project: Projector | None = None,
+        first: Sequence[C] = (),
     ) -> Outcome:
+        """Decide ``first`` then ``command``, each against the state the previous ones left,
+        and append all their events at once (or none)."""
         if expected_version is not None and expected_version != loaded.version:
             raise StaleVersion(loaded.stream_id, expected_version, loaded.version)
-        events = list(decider.decide(command, loaded.state))
+        events: list[E] = []
+        state = loaded.state
+        for step in (*first, command):
+            decided = decider.decide(step, state)
+            for event in decided:
+                state = decider.evolve(state, event)
+            events.extend(decided)
         if not events:
             return Outcome(loaded.stream_id, loaded.version, ())
-        state = loaded.state
-        for event in events:
-            state = decider.evolve(state, event)
         contracts: list[EventContract] = [e for e in events if isinstance(e, EventContract)]
         try:
             async with self.pool.acquire() as connection, connection.transaction():
@@ -202,14 +213,24 @@ class GoalsApplication:
 
     # --- goals ------------------------------------------------------------------------------------
 
-    async def _goal(self, actor: Actor, goal_id: str, action: Action) -> Loaded[Goal | None]:
+    async def _goal(
+        self, actor: Actor, goal_id: str, action: Action
+    ) -> tuple[Loaded[Goal | None], str | None]:
+        """The goal's stream and the employee's current manager, once the actor may act."""
         loaded = await self.load(goal_stream(goal_id), goal_decider)
         goal = loaded.state
         if goal is None:
             raise NotFound(f"there is no goal {goal_id!r}")
         manager = await self.manager_of(goal.organisation_id, goal.employee_id)
         require(actor, action, Subject(goal.organisation_id, goal.employee_id, manager))
-        return loaded
+        return loaded, manager
+
+    @staticmethod
+    def _hand_over(goal: Goal, manager_id: str | None, now: datetime) -> tuple[GoalCommand, ...]:
+        """A goal follows its employee's reporting line before anything else is decided."""
+        if manager_id is None or manager_id == goal.manager_id or goal.closed:
+            return ()
+        return (HandOverGoal(goal_id=goal.goal_id, manager_id=manager_id, now=now),)
 
     async def propose_new_goal(
         self,
@@ -240,16 +261,22 @@ class GoalsApplication:
         build: Callable[[Goal, datetime], GoalCommand],
         expected_version: int | None,
     ) -> Outcome:
-        loaded = await self._goal(actor, goal_id, action)
-        assert loaded.state is not None
-        command = build(loaded.state, self.clock())
+        loaded, manager = await self._goal(actor, goal_id, action)
+        goal = loaded.state
+        assert goal is not None
+        now = self.clock()
+        first = self._hand_over(goal, manager, now)
+        if first:
+            goal = goal_decider.fold([*loaded.events, *goal_decider.decide(first[0], goal)])
+            assert goal is not None
         return await self.execute(
             goal_decider,
             loaded,
-            command,
+            build(goal, now),
             actor=actor,
             expected_version=expected_version,
             project=_record_goal,
+            first=first,
         )
 
     async def sweep_overdue_milestones(self) -> int:
@@ -262,23 +289,29 @@ class GoalsApplication:
         missed = 0
         for goal_id in await read_tables.active_goal_ids(self.pool):
             loaded = await self.load(goal_stream(goal_id), goal_decider)
-            command = MarkOverdueMilestones(goal_id=goal_id, now=self.clock())
+            goal = loaded.state
+            if goal is None:
+                continue
+            now = self.clock()
+            manager = await self.manager_of(goal.organisation_id, goal.employee_id)
             try:
                 outcome = await self.execute(
                     goal_decider,
                     loaded,
-                    command,
+                    MarkOverdueMilestones(goal_id=goal_id, now=now),
                     actor=system,
                     expected_version=None,
                     project=_record_goal,
+                    first=self._hand_over(goal, manager, now),
                 )
             except StaleVersion:
                 continue
-            missed += len(outcome.events)
+            missed += sum(isinstance(e, MilestoneMissed) for e in outcome.events)
         return missed
 
     async def goal_events(self, actor: Actor, goal_id: str) -> Loaded[Goal | None]:
-        return await self._goal(actor, goal_id, "view_goals")
+        loaded, _ = await self._goal(actor, goal_id, "view_goals")
+        return loaded
 
     async def _records(self, organisation_id: str, employee_ids: Sequence[str]) -> list[GoalRecord]:
         records = []

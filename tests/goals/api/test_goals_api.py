@@ -328,3 +328,26 @@ async def test_the_sweep_marks_passed_milestones_missed_once(
     assert timeline[-1]["summary"] == "milestone ms_1 missed (due 2026-02-14)"
     manual = await client.post("/goals/goal_1/overdue-check", json={}, headers=AS_MANAGER)
     assert manual.json() == {"stream_id": "goal-goal_1", "version": 4, "events": []}
+
+
+async def test_a_pending_proposal_is_agreed_by_the_new_manager_after_a_reporting_change(
+    client: httpx.AsyncClient,
+) -> None:
+    await set_manager(client)
+    await client.post("/goals", json=goal_body(), headers=AS_EMPLOYEE)
+    await set_manager(client, manager="mgr_2")
+    old = await client.post("/goals/goal_1/agreement", json={}, headers=AS_MANAGER)
+    assert old.status_code == 403
+    new = await client.post("/goals/goal_1/agreement", json={"expected_version": 1}, headers=bearer("mgr_2"))
+    assert new.status_code == 200, new.text
+    assert new.json() == {
+        "stream_id": "goal-goal_1",
+        "version": 4,
+        "events": [
+            "dev.trellis.goals.GoalManagerChanged.v1",
+            "dev.trellis.goals.GoalAgreed.v1",
+            "dev.trellis.goals.GoalCreated.v1",
+        ],
+    }
+    goal = (await client.get("/goals/goal_1", headers=AS_EMPLOYEE)).json()["goal"]
+    assert (goal["manager_id"], goal["status"]) == ("mgr_2", "active")

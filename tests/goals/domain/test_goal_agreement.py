@@ -19,6 +19,7 @@ from tests.goals.domain.builders import (
     plan,
     propose,
     reach,
+    review,
     terms,
 )
 from tests.goals.domain.scenario import given, replay
@@ -26,11 +27,12 @@ from trellis_contracts.goals import (
     GoalAgreed,
     GoalChangesRequested,
     GoalCreated,
+    GoalManagerChanged,
     GoalMetric,
     GoalProposed,
 )
 from trellis_goals.domain.goal import goal_decider
-from trellis_goals.domain.goal.commands import RequestGoalChanges
+from trellis_goals.domain.goal.commands import CompleteGoal, HandOverGoal, RequestGoalChanges
 
 
 def request_changes(by: str = MANAGER, comment: str = "Make the target 6") -> RequestGoalChanges:
@@ -247,3 +249,39 @@ def test_commands_for_an_unknown_goal_are_refused() -> None:
     given(goal_decider).when_rejected(agree(), field="goal_id", match="no goal")
     history = replay(goal_decider, propose())
     given(goal_decider, *history).when_rejected(replace(agree(), goal_id="goal_other"), field="goal_id")
+
+
+def hand_over(manager_id: str) -> HandOverGoal:
+    return HandOverGoal(goal_id=GOAL, manager_id=manager_id, now=NOW)
+
+
+def test_a_goal_follows_the_employees_new_manager() -> None:
+    history = replay(goal_decider, propose())
+    assert given(goal_decider, *history).when(hand_over("mgr_2")) == [
+        GoalManagerChanged(
+            goal_id=GOAL,
+            organisation_id=ORG,
+            employee_id=EMPLOYEE,
+            manager_id="mgr_2",
+            previous_manager_id=MANAGER,
+            occurred_at=NOW,
+        )
+    ]
+    handed_over = replay(goal_decider, hand_over("mgr_2"), history=history)
+    given(goal_decider, *handed_over).when_rejected(agree(by=MANAGER), field="agreed_by")
+    [agreed, created] = given(goal_decider, *handed_over).when(agree(by="mgr_2"))
+    assert isinstance(agreed, GoalAgreed) and agreed.manager_id == "mgr_2"
+    assert isinstance(created, GoalCreated) and created.manager_id == "mgr_2"
+
+
+def test_handing_over_to_the_same_manager_or_a_closed_goal_records_nothing() -> None:
+    history = replay(goal_decider, propose())
+    assert given(goal_decider, *history).when(hand_over(MANAGER)) == []
+    given(goal_decider, *history).when_rejected(hand_over(EMPLOYEE), field="manager_id")
+    closed = replay(
+        goal_decider,
+        agree(),
+        review(CompleteGoal()),
+        history=history,
+    )
+    assert given(goal_decider, *closed).when(hand_over("mgr_2")) == []

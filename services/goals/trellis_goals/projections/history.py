@@ -80,6 +80,8 @@ def _summary(event: GoalEvent) -> str:
             return f"proposal {event.proposal_revision} agreed"
         case g.GoalCreated():
             return f"goal active, due {event.terms.due_date.isoformat()}"
+        case g.GoalManagerChanged():
+            return f"manager changed from {event.previous_manager_id} to {event.manager_id}"
         case g.GoalAdjusted():
             return "adjusted: " + ", ".join(event.changed)
         case g.GoalAligned():

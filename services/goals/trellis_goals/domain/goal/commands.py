@@ -56,6 +56,15 @@ class RequestGoalChanges:
     now: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
+class HandOverGoal:
+    """The employee's reporting line now names ``manager_id``: the goal follows it."""
+
+    goal_id: str
+    manager_id: str
+    now: datetime
+
+
 # --- alignment -------------------------------------------------------------------------------
 
 
@@ -260,6 +269,7 @@ GoalCommand = (
     ProposeGoal
     | AgreeToGoal
     | RequestGoalChanges
+    | HandOverGoal
     | AlignGoal
     | UnalignGoal
     | AdjustGoal

@@ -19,6 +19,7 @@ from trellis_contracts.goals import (
     GoalChangesRequested,
     GoalCompleted,
     GoalCreated,
+    GoalManagerChanged,
     GoalProposed,
     GoalReviewed,
     GoalTermName,
@@ -42,6 +43,7 @@ from trellis_goals.domain.goal.commands import (
     CompleteDevelopmentActivity,
     CompleteGoal,
     GoalCommand,
+    HandOverGoal,
     KeepGoal,
     MarkOverdueMilestones,
     PlanDevelopmentActivity,
@@ -110,6 +112,8 @@ def decide_goal(command: GoalCommand, state: GoalState) -> Sequence[GoalEvent]:
             return _agree(command, goal)
         case RequestGoalChanges():
             return _request_changes(command, goal)
+        case HandOverGoal():
+            return _hand_over(command, goal)
         case AlignGoal():
             return _align(command, goal)
         case UnalignGoal():
@@ -272,6 +276,23 @@ def _request_changes(command: RequestGoalChanges, goal: Goal) -> Sequence[GoalEv
             requested_by=command.requested_by,
             proposal_revision=goal.proposal.revision,
             comment=command.comment,
+            occurred_at=command.now,
+        )
+    ]
+
+
+def _hand_over(command: HandOverGoal, goal: Goal) -> Sequence[GoalEvent]:
+    if goal.closed or command.manager_id == goal.manager_id:
+        return []
+    if command.manager_id == goal.employee_id:
+        raise DomainError("An employee cannot be their own manager", field="manager_id")
+    return [
+        GoalManagerChanged(
+            goal_id=goal.goal_id,
+            organisation_id=goal.organisation_id,
+            employee_id=goal.employee_id,
+            manager_id=command.manager_id,
+            previous_manager_id=goal.manager_id,
             occurred_at=command.now,
         )
     ]

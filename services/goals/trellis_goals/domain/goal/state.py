@@ -22,6 +22,7 @@ from trellis_contracts.goals import (
     GoalChangesRequested,
     GoalCompleted,
     GoalCreated,
+    GoalManagerChanged,
     GoalProposed,
     GoalReviewed,
     GoalTerms,
@@ -43,6 +44,7 @@ GoalEvent = (
     | GoalChangesRequested
     | GoalAgreed
     | GoalCreated
+    | GoalManagerChanged
     | GoalAdjusted
     | GoalAligned
     | GoalUnaligned
@@ -172,6 +174,8 @@ def evolve_goal(state: GoalState, event: GoalEvent) -> GoalState:
                 career_track_id=event.career_track_id,
                 template_id=event.template_id,
             )
+        case GoalManagerChanged():
+            return replace(state, manager_id=event.manager_id)
         case GoalAdjusted():
             return replace(state, terms=event.current)
         case GoalAligned():

@@ -19,6 +19,7 @@ from tests.kernel.relay.support import eventually, header, read_topic
 from trellis_contracts.envelope import KafkaRecord
 from trellis_contracts.goals import GoalCompleted
 from trellis_kernel.consumers import dead_letter_topic
+from trellis_kernel.consumers.cloudevents import decode_cloudevent
 
 
 async def test_a_redelivered_event_changes_nothing(world: ConsumerWorld) -> None:
@@ -101,6 +102,9 @@ async def test_an_event_whose_handler_keeps_failing_is_dead_lettered_after_bound
     assert header(letter, "dlt-error") == "ValueError: goal g-1 has no owner"
     assert header(letter, "dlt-attempts") == "3"
     assert header(letter, "dlt-original-offset") == "0"
+    # still the same CloudEvent, so it can be replayed to the original topic once fixed
+    replayable = decode_cloudevent(list(letter.headers), letter.value)
+    assert (replayable.event_id, replayable.event_type) == (failing, COMPLETED)
 
 
 async def test_a_transient_failure_is_retried_and_applied_once(world: ConsumerWorld) -> None:

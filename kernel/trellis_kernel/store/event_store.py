@@ -180,14 +180,22 @@ class EventStore:
         expected: Expected,
         metadata: EventMetadata,
         connection: Connection | None = None,
+        notify: bool = True,
     ) -> int:
         """Append events to a stream atomically and return the stream's new version.
 
         Raises ConcurrencyConflict (nothing stored) when the stream is not at `expected`.
-        With `connection`, the append joins that connection's transaction, if one is open.
+        With `connection`, the append joins that connection's transaction, if one is open;
+        then listeners are notified when it commits, unless `notify` is False, in which case
+        the caller calls request_notification() once it has committed (cheaper under load).
         """
         stored = await self.append_stored(
-            stream_id, events, expected=expected, metadata=metadata, connection=connection
+            stream_id,
+            events,
+            expected=expected,
+            metadata=metadata,
+            connection=connection,
+            notify=notify,
         )
         if stored:
             return stored[-1].version
@@ -201,6 +209,7 @@ class EventStore:
         expected: Expected,
         metadata: EventMetadata,
         connection: Connection | None = None,
+        notify: bool = True,
     ) -> list[StoredEvent]:
         """Like append(), but returns the events as stored (for inline projections)."""
         expected_version = _expected_version(expected)
@@ -251,8 +260,9 @@ class EventStore:
             self._notifier.request()
         elif connection.is_in_transaction():
             rows = await self._insert(connection, statement, stream_id, expected, arguments)
-            # Delivered when the caller commits; holds the notify lock through that commit.
-            await connection.execute(NOTIFY)
+            if notify:
+                # Delivered when the caller commits; holds the notify lock through that commit.
+                await connection.execute(NOTIFY)
         else:
             rows = await self._insert(connection, statement, stream_id, expected, arguments)
             self._notifier.request()
@@ -379,6 +389,11 @@ class EventStore:
             await self._pool.execute(NOTIFY_WITHOUT_WAITING_FOR_DISK)
         else:
             await connection.execute(NOTIFY)
+
+    def request_notification(self) -> None:
+        """Notify listeners soon, in the background (after committing an append made with
+        notify=False)."""
+        self._notifier.request()
 
     async def flush_notifications(self) -> None:
         """Wait until the notifications of finished appends have been sent (before closing)."""

@@ -325,7 +325,7 @@ def test_adjusting_outside_a_review_needs_a_reason_and_a_change() -> None:
     given(goal_decider, *active()).when_rejected(adjust("Why", TermChanges(title=" ")), field="changes.title")
     given(goal_decider, *active()).when_rejected(
         adjust("Why", TermChanges(metric=GoalMetric(name="n", baseline=1, target=1))),
-        field="metric.target",
+        field="changes.metric.target",
     )
     [event] = given(goal_decider, *active()).when(
         adjust("Clearer", TermChanges(title="Master Photoshop for campaigns"))

@@ -369,7 +369,7 @@ def _adjust(
     if "description" in changed:
         require_text(current.description, f"{field}.description", "Specific: the description")
     if current.metric is not None and "metric" in changed:
-        check_metric(current.metric)
+        check_metric(current.metric, f"{field}.metric")
     if "due_date" in changed:
         require_future(current.due_date, now, f"{field}.due_date", "Time-bound: the goal's due date")
         later = [m for m in goal.milestones if not m.reached and m.due_date > current.due_date]

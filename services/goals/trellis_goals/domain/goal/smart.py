@@ -31,12 +31,12 @@ def check_terms(terms: GoalTerms, milestone_count: int, now: datetime) -> None:
         require_text(resource, f"resources_needed[{index}]", "A resource needed")
 
 
-def check_metric(metric: GoalMetric) -> None:
-    require_text(metric.name, "metric.name", "Measurable: the metric's name")
+def check_metric(metric: GoalMetric, field: str = "metric") -> None:
+    require_text(metric.name, f"{field}.name", "Measurable: the metric's name")
     if metric.target == metric.baseline:
         raise DomainError(
             "Measurable: the metric's target must differ from its baseline",
-            field="metric.target",
+            field=f"{field}.target",
         )
 
 

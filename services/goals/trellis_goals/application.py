@@ -6,13 +6,13 @@ Everything here is orchestration; the rules live in ``domain/`` and the views in
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
 from trellis_contracts import EventContract
-from trellis_contracts.goals import MilestoneMissed, ReportingLineChanged
+from trellis_contracts.goals import MilestoneMissed
 from trellis_goals import read_tables
 from trellis_goals.domain.authorization import Action, Actor, Subject, authorize
 from trellis_goals.domain.career_choice import (
@@ -58,13 +58,8 @@ from trellis_goals.streams import (
 )
 from trellis_kernel.decider import Decider, DomainError
 from trellis_kernel.identity import Principal
-from trellis_kernel.store import (
-    ConcurrencyConflict,
-    Connection,
-    EventMetadata,
-    EventStore,
-    Pool,
-)
+from trellis_kernel.projections import InlineProjector
+from trellis_kernel.store import ConcurrencyConflict, EventMetadata, EventStore, Pool
 
 C = TypeVar("C")
 S = TypeVar("S")
@@ -109,9 +104,6 @@ class Outcome:
     events: tuple[EventContract, ...]
 
 
-Projector = Callable[[Connection, Any, Sequence[Any], int], Awaitable[None]]
-
-
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -135,22 +127,12 @@ def require(actor: Actor, action: Action, subject: Subject) -> None:
         raise Forbidden(decision.reason)
 
 
-async def _record_goal(connection: Connection, state: Goal | None, _: Sequence[Any], version: int) -> None:
-    if state is not None:
-        await read_tables.record_goal(connection, state, version)
-
-
-async def _record_reporting_lines(connection: Connection, _: Any, events: Sequence[Any], __: int) -> None:
-    for event in events:
-        if isinstance(event, ReportingLineChanged):
-            await read_tables.record_reporting_line(connection, event)
-
-
 class GoalsApplication:
     def __init__(self, pool: Pool, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.pool = pool
         self.store = EventStore(pool)
         self.clock = clock
+        self._appender = InlineProjector(self.store, read_tables.PROJECTIONS)
 
     async def setup(self) -> None:
         await self.store.setup()
@@ -172,7 +154,6 @@ class GoalsApplication:
         *,
         actor: Actor,
         expected_version: int | None,
-        project: Projector | None = None,
         first: Sequence[C] = (),
     ) -> Outcome:
         """Decide ``first`` then ``command``, each against the state the previous ones left,
@@ -190,19 +171,15 @@ class GoalsApplication:
             return Outcome(loaded.stream_id, loaded.version, ())
         contracts: list[EventContract] = [e for e in events if isinstance(e, EventContract)]
         try:
-            async with self.pool.acquire() as connection, connection.transaction():
-                version = await self.store.append(
-                    loaded.stream_id,
-                    [to_new_event(e) for e in contracts],
-                    expected=loaded.version,
-                    metadata=EventMetadata(principal=actor.user_id),
-                    connection=connection,
-                )
-                if project is not None:
-                    await project(connection, state, contracts, version)
+            stored = await self._appender.append(
+                loaded.stream_id,
+                [to_new_event(e) for e in contracts],
+                expected=loaded.version,
+                metadata=EventMetadata(principal=actor.user_id),
+            )
         except ConcurrencyConflict as conflict:
             raise StaleVersion(loaded.stream_id, loaded.version, conflict.current_version) from conflict
-        return Outcome(loaded.stream_id, version, tuple(contracts))
+        return Outcome(loaded.stream_id, stored[-1].version, tuple(contracts))
 
     async def manager_of(self, organisation_id: str, employee_id: str) -> str | None:
         return await read_tables.manager_of(self.pool, organisation_id, employee_id)
@@ -249,9 +226,7 @@ class GoalsApplication:
             )
         loaded = await self.load(goal_stream(goal_id), goal_decider)
         command = build(subject.manager_id, self.clock())
-        return await self.execute(
-            goal_decider, loaded, command, actor=actor, expected_version=0, project=_record_goal
-        )
+        return await self.execute(goal_decider, loaded, command, actor=actor, expected_version=0)
 
     async def goal_command(
         self,
@@ -275,7 +250,6 @@ class GoalsApplication:
             build(goal, now),
             actor=actor,
             expected_version=expected_version,
-            project=_record_goal,
             first=first,
         )
 
@@ -301,7 +275,6 @@ class GoalsApplication:
                     MarkOverdueMilestones(goal_id=goal_id, now=now),
                     actor=system,
                     expected_version=None,
-                    project=_record_goal,
                     first=self._hand_over(goal, manager, now),
                 )
             except StaleVersion:
@@ -451,7 +424,6 @@ class GoalsApplication:
             command,
             actor=actor,
             expected_version=expected_version,
-            project=_record_reporting_lines,
         )
 
     async def reporting_line(self, actor: Actor, employee_id: str) -> Loaded[ReportingLineState]:

@@ -10,6 +10,8 @@ import pytest
 from fastapi import FastAPI
 
 from tests.goals.api.conftest import Clock, bearer
+from trellis_goals.read_tables import PROJECTIONS
+from trellis_kernel.projections import rebuild
 
 pytestmark = pytest.mark.infra
 
@@ -351,3 +353,28 @@ async def test_a_pending_proposal_is_agreed_by_the_new_manager_after_a_reporting
     }
     goal = (await client.get("/goals/goal_1", headers=AS_EMPLOYEE)).json()["goal"]
     assert (goal["manager_id"], goal["status"]) == ("mgr_2", "active")
+
+
+async def test_the_lookup_tables_rebuild_from_the_store_to_the_same_rows(
+    client: httpx.AsyncClient, goals_app: FastAPI
+) -> None:
+    await active_goal(client)
+    await client.post("/goals", json=goal_body(goal_id="goal_2"), headers=AS_EMPLOYEE)
+    goals = goals_app.state.goals
+
+    async def rows() -> list[list[Any]]:
+        index = await goals.pool.fetch("SELECT * FROM goal_index ORDER BY goal_id")
+        lines = await goals.pool.fetch("SELECT * FROM reporting_lines ORDER BY employee_id")
+        return [list(r.values()) for r in [*index, *lines]]
+
+    before = await rows()
+    assert [r[:4] for r in before[:2]] == [
+        ["goal_1", "org_1", EMPLOYEE, "active"],
+        ["goal_2", "org_1", EMPLOYEE, "proposed"],
+    ]
+    await goals.pool.execute("TRUNCATE goal_index, reporting_lines")
+    for projection in PROJECTIONS:
+        await rebuild(goals.store, projection, inline=True)
+    assert await rows() == before
+    progress = (await client.get(f"/employees/{EMPLOYEE}/progress", headers=AS_EMPLOYEE)).json()
+    assert [g["goal_id"] for g in progress["goals"]] == ["goal_1", "goal_2"]

@@ -100,6 +100,14 @@ async def test_a_goal_is_proposed_agreed_and_worked_on_through_the_api(
     assert [m["employee_id"] for m in team["members"]] == [EMPLOYEE]
     assert team["members"][0]["average_percent_complete"] == 70
 
+    [conversation] = (await client.get("/goals/goal_1/check-ins", headers=AS_EMPLOYEE)).json()
+    assert conversation["reached_since_last"] == ["ms_1"]
+    assert conversation["progress_since_last"] == [
+        {"milestone_id": "ms_1", "before": 0, "after": 100},
+        {"milestone_id": "ms_2", "before": 0, "after": 40},
+    ]
+    assert conversation["blockers"] == ["Licence pending"]
+
     reviewed = await client.post(
         "/goals/goal_1/reviews",
         json={"summary": "Done early", "outcome": {"kind": "complete", "achieved_value": 5}},

@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from tests.goals.domain.builders import EMPLOYEE, GOAL, MANAGER, NOW, agree, propose, reach
 from tests.goals.domain.scenario import replay
-from trellis_contracts.goals import Alignment
+from trellis_contracts.goals import AgreedAction, Alignment, MilestoneProgress
 from trellis_goals.domain.goal import goal_decider
-from trellis_goals.domain.goal.commands import AdjustGoal, AlignGoal, TermChanges
+from trellis_goals.domain.goal.commands import AdjustGoal, AlignGoal, RecordCheckIn, TermChanges
 from trellis_goals.domain.goal.state import GoalEvent
+from trellis_goals.projections.check_ins import ProgressChange, check_in_history
 from trellis_goals.projections.history import goal_as_of, goal_on, goal_timeline
 
 AGREED_AT = datetime(2026, 1, 16, 10, 0, tzinfo=UTC)
@@ -90,3 +91,42 @@ def test_the_timeline_names_who_did_what_without_personal_text() -> None:
     assert timeline[4].summary == "adjusted: title"
     assert timeline[5].summary == "aligned to parent_goal goal_team"
     assert all("Photoshop" not in t.summary for t in timeline)
+
+
+def test_each_check_in_says_what_moved_since_the_one_before() -> None:
+    first_at = datetime(2026, 1, 30, 10, 0, tzinfo=UTC)
+    second_at = datetime(2026, 2, 13, 10, 0, tzinfo=UTC)
+    action = AgreedAction(action="Book a design review", owner_id=MANAGER, due_date=date(2026, 2, 20))
+    events = replay(
+        goal_decider,
+        RecordCheckIn(
+            goal_id=GOAL,
+            check_in_id="ci_1",
+            recorded_by=MANAGER,
+            progress_summary="Started the course",
+            milestone_progress=(MilestoneProgress(milestone_id="ms_1", progress_percent=30),),
+            now=first_at,
+        ),
+        reach("ms_1", datetime(2026, 2, 10, 10, 0, tzinfo=UTC)),
+        RecordCheckIn(
+            goal_id=GOAL,
+            check_in_id="ci_2",
+            recorded_by=MANAGER,
+            progress_summary="Course done, first visual drafted",
+            milestone_progress=(MilestoneProgress(milestone_id="ms_2", progress_percent=20),),
+            blockers=("Licence pending",),
+            agreed_actions=(action,),
+            now=second_at,
+        ),
+        history=history()[:3],
+    )
+    first, second = check_in_history(events)
+    assert (first.check_in_id, first.days_since_last) == ("ci_1", None)
+    assert first.progress_since_last == (ProgressChange("ms_1", 0, 30),)
+    assert second.days_since_last == 14
+    assert second.reached_since_last == ("ms_1",)
+    assert second.progress_since_last == (
+        ProgressChange("ms_1", 30, 100),
+        ProgressChange("ms_2", 0, 20),
+    )
+    assert (second.blockers, second.agreed_actions) == (("Licence pending",), (action,))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from trellis_goals.api.context import App, Caller
 from trellis_goals.api.responses import QUERY_RESPONSES
 from trellis_goals.api.schemas import (
+    CheckInOut,
     EmployeeProgressOut,
     GoalRecordOut,
     TeamMemberOut,
@@ -17,6 +18,7 @@ from trellis_goals.api.schemas import (
     TimelineEntryOut,
 )
 from trellis_goals.application import NotFound
+from trellis_goals.projections.check_ins import check_in_history
 from trellis_goals.projections.goal_record import goal_record
 from trellis_goals.projections.history import goal_as_of, goal_timeline
 from trellis_goals.projections.progress import EmployeeProgress
@@ -52,6 +54,12 @@ async def get_goal_as_of(
 async def get_goal_timeline(goal_id: str, app: App, caller: Caller) -> list[TimelineEntryOut]:
     loaded = await app.goal_events(caller, goal_id)
     return [TimelineEntryOut.model_validate(entry) for entry in goal_timeline(loaded.events)]
+
+
+@router.get("/goals/{goal_id}/check-ins", summary="Check-ins, each with what moved since the last")
+async def get_goal_check_ins(goal_id: str, app: App, caller: Caller) -> list[CheckInOut]:
+    loaded = await app.goal_events(caller, goal_id)
+    return [CheckInOut.model_validate(entry) for entry in check_in_history(loaded.events)]
 
 
 def _progress_out(progress: EmployeeProgress) -> EmployeeProgressOut:

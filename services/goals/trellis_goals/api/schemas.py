@@ -356,6 +356,25 @@ class TimelineEntryOut(Read):
     summary: str
 
 
+class ProgressChangeOut(Read):
+    milestone_id: str
+    before: int
+    after: int
+
+
+class CheckInOut(Read):
+    check_in_id: str
+    recorded_at: datetime
+    recorded_by: str
+    progress_summary: str
+    blockers: list[str]
+    resources_needed: list[str]
+    agreed_actions: list[AgreedAction]
+    progress_since_last: list[ProgressChangeOut]
+    reached_since_last: list[str]
+    days_since_last: int | None
+
+
 class VisionStatementOut(Read):
     long_term_aspirations: str
     passions: list[str]

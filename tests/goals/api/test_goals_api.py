@@ -386,3 +386,10 @@ async def test_the_lookup_tables_rebuild_from_the_store_to_the_same_rows(
     assert await rows() == before
     progress = (await client.get(f"/employees/{EMPLOYEE}/progress", headers=AS_EMPLOYEE)).json()
     assert [g["goal_id"] for g in progress["goals"]] == ["goal_1", "goal_2"]
+
+
+async def test_proposing_a_goal_id_already_taken_answers_409(client: httpx.AsyncClient) -> None:
+    await active_goal(client)
+    again = await client.post("/goals", json=goal_body(), headers=AS_EMPLOYEE)
+    assert again.status_code == 409
+    assert again.json()["current_version"] == 3

@@ -285,3 +285,16 @@ def test_handing_over_to_the_same_manager_or_a_closed_goal_records_nothing() -> 
         history=history,
     )
     assert given(goal_decider, *closed).when(hand_over("mgr_2")) == []
+
+
+def test_the_manager_may_answer_with_a_counter_proposal_for_the_employee_to_agree() -> None:
+    history = replay(goal_decider, propose())
+    counter = propose(proposed_by=MANAGER, terms=terms(due_date=date(2026, 3, 20)))
+    [event] = given(goal_decider, *history).when(counter)
+    assert isinstance(event, GoalProposed)
+    assert (event.proposer_role, event.proposal_revision) == ("manager", 2)
+    history = [*history, event]
+    given(goal_decider, *history).when_rejected(agree(by=MANAGER), field="agreed_by")
+    [agreed, created] = given(goal_decider, *history).when(agree(by=EMPLOYEE))
+    assert isinstance(agreed, GoalAgreed) and agreed.proposed_by == MANAGER
+    assert isinstance(created, GoalCreated) and created.terms.due_date == date(2026, 3, 20)

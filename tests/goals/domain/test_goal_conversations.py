@@ -327,6 +327,10 @@ def test_adjusting_outside_a_review_needs_a_reason_and_a_change() -> None:
         adjust("Why", TermChanges(metric=GoalMetric(name="n", baseline=1, target=1))),
         field="changes.metric.target",
     )
+    given(goal_decider, *active()).when_rejected(
+        adjust("Why", TermChanges(resources_needed=("Licence", " "))),
+        field="changes.resources_needed[1]",
+    )
     [event] = given(goal_decider, *active()).when(
         adjust("Clearer", TermChanges(title="Master Photoshop for campaigns"))
     )

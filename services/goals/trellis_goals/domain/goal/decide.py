@@ -370,6 +370,8 @@ def _adjust(
         require_text(current.description, f"{field}.description", "Specific: the description")
     if current.metric is not None and "metric" in changed:
         check_metric(current.metric, f"{field}.metric")
+    for index, resource in enumerate(current.resources_needed if "resources_needed" in changed else ()):
+        require_text(resource, f"{field}.resources_needed[{index}]", "A resource needed")
     if "due_date" in changed:
         require_future(current.due_date, now, f"{field}.due_date", "Time-bound: the goal's due date")
         later = [m for m in goal.milestones if not m.reached and m.due_date > current.due_date]

@@ -393,3 +393,9 @@ async def test_proposing_a_goal_id_already_taken_answers_409(client: httpx.Async
     again = await client.post("/goals", json=goal_body(), headers=AS_EMPLOYEE)
     assert again.status_code == 409
     assert again.json()["current_version"] == 3
+
+
+async def test_ids_in_paths_are_opaque_ids(client: httpx.AsyncClient) -> None:
+    response = await client.get("/goals/ada@example.com", headers=HR)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "goal_id"

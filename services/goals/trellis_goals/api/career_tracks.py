@@ -6,7 +6,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, status
 
-from trellis_goals.api.context import App, Caller
+from trellis_goals.api.context import App, Caller, IdInPath
 from trellis_goals.api.responses import COMMAND_RESPONSES, QUERY_RESPONSES, accepted
 from trellis_goals.api.schemas import Accepted, CareerTrackIn, CareerTrackOut, CareerTracksOut
 from trellis_goals.domain.career_tracks import (
@@ -48,7 +48,7 @@ async def define_career_track(body: CareerTrackIn, app: App, caller: Caller) -> 
 
 
 @router.post("/{track_id}/revisions", summary="Revise a career track", responses=COMMAND_RESPONSES)
-async def revise_career_track(track_id: str, body: CareerTrackIn, app: App, caller: Caller) -> Accepted:
+async def revise_career_track(track_id: IdInPath, body: CareerTrackIn, app: App, caller: Caller) -> Accepted:
     def build(now: datetime) -> CareerTrackCommand:
         return ReviseCareerTrack(
             organisation_id=caller.organisation_id,

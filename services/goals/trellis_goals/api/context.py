@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Path, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from trellis_contracts.fields import OPAQUE_ID_PATTERN
 from trellis_goals.application import GoalsApplication, actor_of
 from trellis_goals.domain.authorization import Actor
 
@@ -29,3 +30,6 @@ async def current_actor(
 
 App = Annotated[GoalsApplication, Depends(application)]
 Caller = Annotated[Actor, Depends(current_actor)]
+
+# Path parameters are opaque ids like every id in the events; anything else is a 422.
+IdInPath = Annotated[str, Path(pattern=OPAQUE_ID_PATTERN, examples=["0b7c9a64-5a43-4a8e-9f07-4f7f3c0d2f11"])]

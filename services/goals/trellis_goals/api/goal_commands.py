@@ -6,7 +6,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, status
 
-from trellis_goals.api.context import App, Caller
+from trellis_goals.api.context import App, Caller, IdInPath
 from trellis_goals.api.responses import COMMAND_RESPONSES, accepted, new_id
 from trellis_goals.api.schemas import (
     AbandonOutcomeIn,
@@ -53,7 +53,7 @@ def _changes(body: TermChangesIn) -> c.TermChanges:
 async def propose_goal(body: ProposeGoalIn, app: App, caller: Caller) -> Accepted:
     goal_id = body.goal_id or new_id()
 
-    def build(manager_id: str, now: datetime) -> c.ProposeGoal:
+    def build(manager_id: IdInPath, now: datetime) -> c.ProposeGoal:
         return c.ProposeGoal(
             goal_id=goal_id,
             organisation_id=caller.organisation_id,
@@ -79,7 +79,7 @@ async def propose_goal_from_template(body: GoalFromTemplateIn, app: App, caller:
     catalogue = (await app.career_tracks(caller)).state
     goal_id = body.goal_id or new_id()
 
-    def build(manager_id: str, now: datetime) -> c.ProposeGoal:
+    def build(manager_id: IdInPath, now: datetime) -> c.ProposeGoal:
         return propose_from_template(
             catalogue,
             track_id=body.track_id,
@@ -96,7 +96,7 @@ async def propose_goal_from_template(body: GoalFromTemplateIn, app: App, caller:
 
 
 @router.post("/{goal_id}/proposals", summary="Propose a new version after changes were asked for")
-async def repropose_goal(goal_id: str, body: ReproposeGoalIn, app: App, caller: Caller) -> Accepted:
+async def repropose_goal(goal_id: IdInPath, body: ReproposeGoalIn, app: App, caller: Caller) -> Accepted:
     def build(goal: Goal, now: datetime) -> c.ProposeGoal:
         return c.ProposeGoal(
             goal_id=goal_id,
@@ -116,7 +116,7 @@ async def repropose_goal(goal_id: str, body: ReproposeGoalIn, app: App, caller: 
 
 
 @router.post("/{goal_id}/agreement", summary="Agree to the other side's proposal")
-async def agree_to_goal(goal_id: str, body: Versioned, app: App, caller: Caller) -> Accepted:
+async def agree_to_goal(goal_id: IdInPath, body: Versioned, app: App, caller: Caller) -> Accepted:
     def build(_: Goal, now: datetime) -> c.AgreeToGoal:
         return c.AgreeToGoal(goal_id=goal_id, agreed_by=caller.user_id, now=now)
 
@@ -125,7 +125,7 @@ async def agree_to_goal(goal_id: str, body: Versioned, app: App, caller: Caller)
 
 
 @router.post("/{goal_id}/change-requests", summary="Ask for changes before agreeing")
-async def request_goal_changes(goal_id: str, body: CommentIn, app: App, caller: Caller) -> Accepted:
+async def request_goal_changes(goal_id: IdInPath, body: CommentIn, app: App, caller: Caller) -> Accepted:
     def build(_: Goal, now: datetime) -> c.RequestGoalChanges:
         return c.RequestGoalChanges(
             goal_id=goal_id, requested_by=caller.user_id, comment=body.comment, now=now
@@ -136,7 +136,7 @@ async def request_goal_changes(goal_id: str, body: CommentIn, app: App, caller: 
 
 
 @router.post("/{goal_id}/alignment", summary="Align or re-align to an objective or parent goal")
-async def align_goal(goal_id: str, body: AlignIn, app: App, caller: Caller) -> Accepted:
+async def align_goal(goal_id: IdInPath, body: AlignIn, app: App, caller: Caller) -> Accepted:
     def build(_: Goal, now: datetime) -> c.AlignGoal:
         return c.AlignGoal(goal_id=goal_id, aligned_by=caller.user_id, alignment=body.alignment, now=now)
 
@@ -145,7 +145,7 @@ async def align_goal(goal_id: str, body: AlignIn, app: App, caller: Caller) -> A
 
 
 @router.post("/{goal_id}/unalignment", summary="Remove the goal's alignment")
-async def unalign_goal(goal_id: str, body: UnalignIn, app: App, caller: Caller) -> Accepted:
+async def unalign_goal(goal_id: IdInPath, body: UnalignIn, app: App, caller: Caller) -> Accepted:
     def build(_: Goal, now: datetime) -> c.UnalignGoal:
         return c.UnalignGoal(goal_id=goal_id, unaligned_by=caller.user_id, reason=body.reason, now=now)
 
@@ -154,7 +154,7 @@ async def unalign_goal(goal_id: str, body: UnalignIn, app: App, caller: Caller) 
 
 
 @router.post("/{goal_id}/adjustments", summary="Adjust an active goal's terms, with a reason")
-async def adjust_goal(goal_id: str, body: AdjustIn, app: App, caller: Caller) -> Accepted:
+async def adjust_goal(goal_id: IdInPath, body: AdjustIn, app: App, caller: Caller) -> Accepted:
     def build(_: Goal, now: datetime) -> c.AdjustGoal:
         return c.AdjustGoal(
             goal_id=goal_id,
@@ -169,7 +169,7 @@ async def adjust_goal(goal_id: str, body: AdjustIn, app: App, caller: Caller) ->
 
 
 @router.post("/{goal_id}/milestones", summary="Add a milestone")
-async def add_milestone(goal_id: str, body: AddMilestoneIn, app: App, caller: Caller) -> Accepted:
+async def add_milestone(goal_id: IdInPath, body: AddMilestoneIn, app: App, caller: Caller) -> Accepted:
     def build(_: Goal, now: datetime) -> c.AddMilestone:
         return c.AddMilestone(goal_id=goal_id, added_by=caller.user_id, milestone=body.milestone, now=now)
 
@@ -179,7 +179,7 @@ async def add_milestone(goal_id: str, body: AddMilestoneIn, app: App, caller: Ca
 
 @router.post("/{goal_id}/milestones/{milestone_id}/reschedule", summary="Move a milestone")
 async def reschedule_milestone(
-    goal_id: str, milestone_id: str, body: RescheduleIn, app: App, caller: Caller
+    goal_id: IdInPath, milestone_id: IdInPath, body: RescheduleIn, app: App, caller: Caller
 ) -> Accepted:
     def build(_: Goal, now: datetime) -> c.RescheduleMilestone:
         return c.RescheduleMilestone(
@@ -197,7 +197,7 @@ async def reschedule_milestone(
 
 @router.post("/{goal_id}/milestones/{milestone_id}/progress", summary="Report progress (0-100)")
 async def update_milestone_progress(
-    goal_id: str, milestone_id: str, body: ProgressIn, app: App, caller: Caller
+    goal_id: IdInPath, milestone_id: IdInPath, body: ProgressIn, app: App, caller: Caller
 ) -> Accepted:
     def build(_: Goal, now: datetime) -> c.UpdateMilestoneProgress:
         return c.UpdateMilestoneProgress(
@@ -216,7 +216,7 @@ async def update_milestone_progress(
 
 @router.post("/{goal_id}/milestones/{milestone_id}/reached", summary="Record a milestone reached")
 async def reach_milestone(
-    goal_id: str, milestone_id: str, body: Versioned, app: App, caller: Caller
+    goal_id: IdInPath, milestone_id: IdInPath, body: Versioned, app: App, caller: Caller
 ) -> Accepted:
     def build(_: Goal, now: datetime) -> c.ReachMilestone:
         return c.ReachMilestone(
@@ -228,7 +228,7 @@ async def reach_milestone(
 
 
 @router.post("/{goal_id}/overdue-check", summary="Mark milestones whose due date passed as missed")
-async def mark_overdue_milestones(goal_id: str, body: Versioned, app: App, caller: Caller) -> Accepted:
+async def mark_overdue_milestones(goal_id: IdInPath, body: Versioned, app: App, caller: Caller) -> Accepted:
     def build(_: Goal, now: datetime) -> c.MarkOverdueMilestones:
         return c.MarkOverdueMilestones(goal_id=goal_id, now=now)
 
@@ -237,7 +237,7 @@ async def mark_overdue_milestones(goal_id: str, body: Versioned, app: App, calle
 
 
 @router.post("/{goal_id}/check-ins", summary="Record a check-in")
-async def record_check_in(goal_id: str, body: CheckInIn, app: App, caller: Caller) -> Accepted:
+async def record_check_in(goal_id: IdInPath, body: CheckInIn, app: App, caller: Caller) -> Accepted:
     check_in_id = body.check_in_id or new_id()
 
     def build(_: Goal, now: datetime) -> c.RecordCheckIn:
@@ -283,7 +283,7 @@ def _outcome(body: ReviewIn) -> c.ReviewOutcomeDecision:
 
 
 @router.post("/{goal_id}/reviews", summary="Review: keep, revise, complete or abandon the goal")
-async def review_goal(goal_id: str, body: ReviewIn, app: App, caller: Caller) -> Accepted:
+async def review_goal(goal_id: IdInPath, body: ReviewIn, app: App, caller: Caller) -> Accepted:
     review_id = body.review_id or new_id()
 
     def build(_: Goal, now: datetime) -> c.ReviewGoal:
@@ -301,7 +301,7 @@ async def review_goal(goal_id: str, body: ReviewIn, app: App, caller: Caller) ->
 
 
 @router.post("/{goal_id}/activities", summary="Plan a development activity")
-async def plan_activity(goal_id: str, body: PlanActivityIn, app: App, caller: Caller) -> Accepted:
+async def plan_activity(goal_id: IdInPath, body: PlanActivityIn, app: App, caller: Caller) -> Accepted:
     activity_id = body.activity_id or new_id()
 
     def build(_: Goal, now: datetime) -> c.PlanDevelopmentActivity:
@@ -325,7 +325,7 @@ async def plan_activity(goal_id: str, body: PlanActivityIn, app: App, caller: Ca
 
 @router.post("/{goal_id}/activities/{activity_id}/start", summary="Start an activity")
 async def start_activity(
-    goal_id: str, activity_id: str, body: Versioned, app: App, caller: Caller
+    goal_id: IdInPath, activity_id: IdInPath, body: Versioned, app: App, caller: Caller
 ) -> Accepted:
     def build(_: Goal, now: datetime) -> c.StartDevelopmentActivity:
         return c.StartDevelopmentActivity(
@@ -340,7 +340,7 @@ async def start_activity(
 
 @router.post("/{goal_id}/activities/{activity_id}/complete", summary="Complete an activity")
 async def complete_activity(
-    goal_id: str, activity_id: str, body: CompleteActivityIn, app: App, caller: Caller
+    goal_id: IdInPath, activity_id: IdInPath, body: CompleteActivityIn, app: App, caller: Caller
 ) -> Accepted:
     def build(_: Goal, now: datetime) -> c.CompleteDevelopmentActivity:
         return c.CompleteDevelopmentActivity(
@@ -359,7 +359,7 @@ async def complete_activity(
 
 @router.post("/{goal_id}/activities/{activity_id}/cancel", summary="Cancel an activity")
 async def cancel_activity(
-    goal_id: str, activity_id: str, body: CancelActivityIn, app: App, caller: Caller
+    goal_id: IdInPath, activity_id: IdInPath, body: CancelActivityIn, app: App, caller: Caller
 ) -> Accepted:
     def build(_: Goal, now: datetime) -> c.CancelDevelopmentActivity:
         return c.CancelDevelopmentActivity(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from trellis_goals.api.context import App, Caller
+from trellis_goals.api.context import App, Caller, IdInPath
 from trellis_goals.api.responses import QUERY_RESPONSES
 from trellis_goals.api.schemas import (
     CheckInOut,
@@ -27,7 +27,7 @@ router = APIRouter(tags=["goal queries"], responses=QUERY_RESPONSES)
 
 
 @router.get("/goals/{goal_id}", summary="A goal as it is now")
-async def get_goal(goal_id: str, app: App, caller: Caller) -> GoalRecordOut:
+async def get_goal(goal_id: IdInPath, app: App, caller: Caller) -> GoalRecordOut:
     loaded = await app.goal_events(caller, goal_id)
     record = goal_record(loaded.events)
     assert record is not None
@@ -36,7 +36,7 @@ async def get_goal(goal_id: str, app: App, caller: Caller) -> GoalRecordOut:
 
 @router.get("/goals/{goal_id}/history", summary="A goal as it was at a moment")
 async def get_goal_as_of(
-    goal_id: str,
+    goal_id: IdInPath,
     app: App,
     caller: Caller,
     as_of: Annotated[datetime, Query(description="A moment, e.g. 2026-02-01T00:00:00Z (UTC if no offset).")],
@@ -51,13 +51,13 @@ async def get_goal_as_of(
 
 
 @router.get("/goals/{goal_id}/timeline", summary="Everything that happened to a goal")
-async def get_goal_timeline(goal_id: str, app: App, caller: Caller) -> list[TimelineEntryOut]:
+async def get_goal_timeline(goal_id: IdInPath, app: App, caller: Caller) -> list[TimelineEntryOut]:
     loaded = await app.goal_events(caller, goal_id)
     return [TimelineEntryOut.model_validate(entry) for entry in goal_timeline(loaded.events)]
 
 
 @router.get("/goals/{goal_id}/check-ins", summary="Check-ins, each with what moved since the last")
-async def get_goal_check_ins(goal_id: str, app: App, caller: Caller) -> list[CheckInOut]:
+async def get_goal_check_ins(goal_id: IdInPath, app: App, caller: Caller) -> list[CheckInOut]:
     loaded = await app.goal_events(caller, goal_id)
     return [CheckInOut.model_validate(entry) for entry in check_in_history(loaded.events)]
 
@@ -68,7 +68,7 @@ def _progress_out(progress: EmployeeProgress) -> EmployeeProgressOut:
 
 @router.get("/employees/{employee_id}/progress", summary="An employee's progress view")
 async def get_employee_progress(
-    employee_id: str,
+    employee_id: IdInPath,
     app: App,
     caller: Caller,
     today: Annotated[date | None, Query(description="Defaults to today (UTC).")] = None,
@@ -79,7 +79,7 @@ async def get_employee_progress(
 
 @router.get("/managers/{manager_id}/team", summary="A manager's view of their direct reports")
 async def get_team(
-    manager_id: str,
+    manager_id: IdInPath,
     app: App,
     caller: Caller,
     today: Annotated[date | None, Query(description="Defaults to today (UTC).")] = None,

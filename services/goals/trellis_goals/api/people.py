@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from trellis_goals.api.context import App, Caller
+from trellis_goals.api.context import App, Caller, IdInPath
 from trellis_goals.api.responses import COMMAND_RESPONSES, QUERY_RESPONSES, accepted
 from trellis_goals.api.schemas import (
     Accepted,
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/employees/{employee_id}", tags=["people"])
     summary="Define or revise the employee's vision and values",
     responses=COMMAND_RESPONSES,
 )
-async def record_vision(employee_id: str, body: VisionIn, app: App, caller: Caller) -> Accepted:
+async def record_vision(employee_id: IdInPath, body: VisionIn, app: App, caller: Caller) -> Accepted:
     statement = VisionStatement(
         long_term_aspirations=body.long_term_aspirations,
         passions=tuple(body.passions),
@@ -40,7 +40,7 @@ async def record_vision(employee_id: str, body: VisionIn, app: App, caller: Call
 
 
 @router.get("/vision", summary="The vision statement and its history", responses=QUERY_RESPONSES)
-async def get_vision(employee_id: str, app: App, caller: Caller) -> VisionOut:
+async def get_vision(employee_id: IdInPath, app: App, caller: Caller) -> VisionOut:
     loaded = await app.vision(caller, employee_id)
     vision = loaded.state
     assert vision is not None
@@ -53,13 +53,15 @@ async def get_vision(employee_id: str, app: App, caller: Caller) -> VisionOut:
 
 
 @router.post("/career-track", summary="Choose a career track", responses=COMMAND_RESPONSES)
-async def choose_career_track(employee_id: str, body: ChooseTrackIn, app: App, caller: Caller) -> Accepted:
+async def choose_career_track(
+    employee_id: IdInPath, body: ChooseTrackIn, app: App, caller: Caller
+) -> Accepted:
     outcome = await app.choose_career_track(caller, employee_id, body.track_id, body.expected_version)
     return accepted(outcome)
 
 
 @router.get("/career-track", summary="The track the employee follows", responses=QUERY_RESPONSES)
-async def get_career_track(employee_id: str, app: App, caller: Caller) -> CareerChoiceOut:
+async def get_career_track(employee_id: IdInPath, app: App, caller: Caller) -> CareerChoiceOut:
     loaded = await app.career_choice(caller, employee_id)
     track = loaded.state.track_id if loaded.state is not None else None
     return CareerChoiceOut(employee_id=employee_id, track_id=track, version=loaded.version)
@@ -71,14 +73,14 @@ async def get_career_track(employee_id: str, app: App, caller: Caller) -> Career
     responses=COMMAND_RESPONSES,
 )
 async def change_reporting_line(
-    employee_id: str, body: ReportingLineIn, app: App, caller: Caller
+    employee_id: IdInPath, body: ReportingLineIn, app: App, caller: Caller
 ) -> Accepted:
     outcome = await app.change_reporting_line(caller, employee_id, body.manager_id, body.expected_version)
     return accepted(outcome)
 
 
 @router.get("/manager", summary="The employee's manager", responses=QUERY_RESPONSES)
-async def get_reporting_line(employee_id: str, app: App, caller: Caller) -> ReportingLineOut:
+async def get_reporting_line(employee_id: IdInPath, app: App, caller: Caller) -> ReportingLineOut:
     loaded = await app.reporting_line(caller, employee_id)
     manager = loaded.state.manager_id if loaded.state is not None else None
     return ReportingLineOut(employee_id=employee_id, manager_id=manager, version=loaded.version)

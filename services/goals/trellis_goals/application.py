@@ -6,6 +6,7 @@ Everything here is orchestration; the rules live in ``domain/`` and the views in
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -287,9 +288,11 @@ class GoalsApplication:
         return loaded
 
     async def _records(self, organisation_id: str, employee_ids: Sequence[str]) -> list[GoalRecord]:
+        goal_ids = await read_tables.goal_ids_of(self.pool, organisation_id, employee_ids)
+        # One read per goal, run side by side over the pool's connections.
+        streams = await asyncio.gather(*(self.store.read_stream(goal_stream(g)) for g in goal_ids))
         records = []
-        for goal_id in await read_tables.goal_ids_of(self.pool, organisation_id, employee_ids):
-            stored = await self.store.read_stream(goal_stream(goal_id))
+        for stored in streams:
             events: list[GoalEvent] = [from_stored(s) for s in stored]
             record = goal_record(events)
             if record is not None:

@@ -7,10 +7,12 @@ Everything here is orchestration; the rules live in ``domain/`` and the views in
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from trellis_contracts import EventContract
 from trellis_contracts.goals import MilestoneMissed
@@ -103,6 +105,32 @@ class Outcome:
     stream_id: str
     version: int
     events: tuple[EventContract, ...]
+
+
+RACE_ATTEMPTS = 5
+
+P = ParamSpec("P")
+
+
+def retried_unless_versioned(
+    command: Callable[P, Awaitable[Outcome]],
+) -> Callable[P, Awaitable[Outcome]]:
+    """A caller who names no ``expected_version`` acts on whatever is current: when another
+    writer gets in between our read and our append, read again and decide again."""
+    signature = inspect.signature(command)
+
+    @functools.wraps(command)
+    async def attempt(*args: P.args, **kwargs: P.kwargs) -> Outcome:
+        expected = signature.bind(*args, **kwargs).arguments.get("expected_version")
+        for tries_left in range(RACE_ATTEMPTS - 1, -1, -1):
+            try:
+                return await command(*args, **kwargs)
+            except StaleVersion:
+                if expected is not None or tries_left == 0:
+                    raise
+        raise AssertionError("unreachable")
+
+    return attempt
 
 
 def utc_now() -> datetime:
@@ -229,6 +257,7 @@ class GoalsApplication:
         command = build(subject.manager_id, self.clock())
         return await self.execute(goal_decider, loaded, command, actor=actor, expected_version=0)
 
+    @retried_unless_versioned
     async def goal_command(
         self,
         actor: Actor,
@@ -313,6 +342,7 @@ class GoalsApplication:
 
     # --- vision -------------------------------------------------------------------------------------
 
+    @retried_unless_versioned
     async def record_vision(
         self,
         actor: Actor,
@@ -357,6 +387,7 @@ class GoalsApplication:
         require(actor, "view_career_tracks", Subject(actor.organisation_id))
         return await self.load(career_tracks_stream(actor.organisation_id), career_tracks_decider)
 
+    @retried_unless_versioned
     async def change_career_tracks(
         self,
         actor: Actor,
@@ -373,6 +404,7 @@ class GoalsApplication:
             expected_version=expected_version,
         )
 
+    @retried_unless_versioned
     async def choose_career_track(
         self, actor: Actor, employee_id: str, track_id: str, expected_version: int | None
     ) -> Outcome:
@@ -404,6 +436,7 @@ class GoalsApplication:
 
     # --- reporting lines ------------------------------------------------------------------------------
 
+    @retried_unless_versioned
     async def change_reporting_line(
         self,
         actor: Actor,

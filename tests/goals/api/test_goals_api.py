@@ -399,3 +399,20 @@ async def test_ids_in_paths_are_opaque_ids(client: httpx.AsyncClient) -> None:
     response = await client.get("/goals/ada@example.com", headers=HR)
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "goal_id"
+
+
+async def test_concurrent_writers_who_name_no_version_are_all_applied(client: httpx.AsyncClient) -> None:
+    await active_goal(client)
+
+    async def check_in(check_in_id: str) -> httpx.Response:
+        return await client.post(
+            "/goals/goal_1/check-ins",
+            json={"check_in_id": check_in_id, "progress_summary": "Going"},
+            headers=AS_MANAGER,
+        )
+
+    responses = await asyncio.gather(*(check_in(f"ci_{n}") for n in range(4)))
+    assert [r.status_code for r in responses] == [200] * 4
+    assert sorted(r.json()["version"] for r in responses) == [4, 5, 6, 7]
+    history = (await client.get("/goals/goal_1/check-ins", headers=AS_EMPLOYEE)).json()
+    assert sorted(c["check_in_id"] for c in history) == ["ci_0", "ci_1", "ci_2", "ci_3"]

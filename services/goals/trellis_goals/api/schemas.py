@@ -34,7 +34,8 @@ class Versioned(Body):
         default=None,
         ge=0,
         description="The stream version the caller decided on; a different current version "
-        "answers 409 with that version. Omit to act on whatever is current.",
+        "answers 409 with that version. Omit to act on whatever is current (a race with "
+        "another writer is then decided again on the newer version).",
     )
 
 

@@ -1,8 +1,9 @@
-"""A service's settings from its environment: its database, the broker, how tokens are verified.
+"""What every service reads from its environment: its database, the broker, how tokens are verified.
 
-{SERVICE}_DATABASE_URL (or DATABASE_URL), KAFKA_BOOTSTRAP_SERVERS, and either
-TRELLIS_JWT_SECRET (HS256, local use) or TRELLIS_JWKS_URL (an OIDC provider's keys, RS256),
-with TRELLIS_JWT_ISSUER and TRELLIS_JWT_AUDIENCE checked when set.
+{SERVICE}_DATABASE_URL (or DATABASE_URL); KAFKA_BOOTSTRAP_SERVERS (without it a service
+stores events but does not publish them); TRELLIS_JWT_SECRET (HS256, local use) or
+TRELLIS_JWKS_URL (an OIDC provider's keys, RS256), with TRELLIS_JWT_ISSUER and
+TRELLIS_JWT_AUDIENCE checked when set. A service's own settings class extends this one.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from trellis_kernel.identity import ClaimRules, JwksVerifier, SharedSecretVerifier, TokenVerifier
 
@@ -18,44 +20,39 @@ class MissingSetting(RuntimeError):
     pass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ServiceSettings:
-    service: str
     database_url: str
-    kafka_bootstrap_servers: str
+    kafka_bootstrap_servers: str | None = None
+    """When set, the service runs its outbox relay to Kafka."""
     jwt_secret: str | None = None
+    """HS256 secret for local tokens; set this or ``jwks_url``."""
     jwks_url: str | None = None
+    """An OIDC provider's JWKS URL for RS256 tokens."""
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
 
-    @classmethod
-    def from_environment(cls, service: str, environ: Mapping[str, str] = os.environ) -> ServiceSettings:
-        def required(*names: str) -> str:
-            for name in names:
-                if environ.get(name):
-                    return environ[name]
-            raise MissingSetting(f"the {service} service needs {' or '.join(names)} to be set")
-
-        jwt_secret = environ.get("TRELLIS_JWT_SECRET") or None
-        jwks_url = environ.get("TRELLIS_JWKS_URL") or None
-        if not jwt_secret and not jwks_url:
+    @staticmethod
+    def common_values(service: str, environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+        """The shared fields read from the environment, for a subclass's ``from_env``."""
+        database_url = environ.get(f"{service.upper()}_DATABASE_URL") or environ.get("DATABASE_URL")
+        if not database_url:
             raise MissingSetting(
-                f"the {service} service needs TRELLIS_JWT_SECRET (HS256) or TRELLIS_JWKS_URL (RS256) "
-                "to verify bearer tokens"
+                f"set {service.upper()}_DATABASE_URL (or DATABASE_URL) to the {service} database"
             )
-        return cls(
-            service=service,
-            database_url=required(f"{service.upper()}_DATABASE_URL", "DATABASE_URL"),
-            kafka_bootstrap_servers=required("KAFKA_BOOTSTRAP_SERVERS"),
-            jwt_secret=jwt_secret,
-            jwks_url=jwks_url,
-            jwt_issuer=environ.get("TRELLIS_JWT_ISSUER") or None,
-            jwt_audience=environ.get("TRELLIS_JWT_AUDIENCE") or None,
-        )
+        return {
+            "database_url": database_url,
+            "kafka_bootstrap_servers": environ.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+            "jwt_secret": environ.get("TRELLIS_JWT_SECRET") or None,
+            "jwks_url": environ.get("TRELLIS_JWKS_URL") or None,
+            "jwt_issuer": environ.get("TRELLIS_JWT_ISSUER") or None,
+            "jwt_audience": environ.get("TRELLIS_JWT_AUDIENCE") or None,
+        }
 
     def token_verifier(self) -> TokenVerifier:
         rules = ClaimRules(issuer=self.jwt_issuer, audience=self.jwt_audience)
         if self.jwks_url:
             return JwksVerifier(self.jwks_url, rules)
-        assert self.jwt_secret is not None
-        return SharedSecretVerifier(self.jwt_secret, rules)
+        if self.jwt_secret:
+            return SharedSecretVerifier(self.jwt_secret, rules)
+        raise MissingSetting("set TRELLIS_JWT_SECRET or TRELLIS_JWKS_URL: the API needs to verify tokens")

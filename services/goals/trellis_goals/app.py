@@ -16,26 +16,11 @@ from trellis_goals.api import career_tracks, goal_commands, goal_queries, people
 from trellis_goals.api.errors import install_error_handlers
 from trellis_goals.application import GoalsApplication, utc_now
 from trellis_goals.settings import GoalsSettings
-from trellis_kernel.identity import (
-    ClaimRules,
-    JwksVerifier,
-    SharedSecretVerifier,
-    TokenVerifier,
-    bearer_principal,
-)
+from trellis_kernel.identity import TokenVerifier, bearer_principal
 from trellis_kernel.relay import OutboxRelay, RelaySettings
 from trellis_kernel.relay.cloudevents import encode_cloudevent
 
 logger = logging.getLogger(__name__)
-
-
-def _verifier(settings: GoalsSettings) -> TokenVerifier:
-    rules = ClaimRules(issuer=settings.jwt_issuer, audience=settings.jwt_audience)
-    if settings.jwks_url:
-        return JwksVerifier(settings.jwks_url, rules)
-    if settings.jwt_secret:
-        return SharedSecretVerifier(settings.jwt_secret, rules)
-    raise RuntimeError("set TRELLIS_JWT_SECRET or TRELLIS_JWKS_URL: the API needs to verify tokens")
 
 
 def create_app(
@@ -45,7 +30,7 @@ def create_app(
     clock: Callable[[], datetime] = utc_now,
 ) -> FastAPI:
     settings = settings or GoalsSettings.from_env()
-    token_verifier = verifier or _verifier(settings)
+    token_verifier = verifier or settings.token_verifier()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -14,7 +14,7 @@ $(VENV)/installed.stamp: pyproject.toml contracts/pyproject.toml
 install: $(VENV)/installed.stamp
 
 run: install
-	$(BIN)/trellis infra up
+	$(BIN)/trellis run
 
 test: install check
 	$(BIN)/trellis infra up

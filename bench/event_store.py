@@ -10,6 +10,8 @@ Every figure is a rate of one-event commands per second from 1 and from 8 concur
 - asyncpg: one plain one-row INSERT per command, each its own transaction, every client on a
   connection of its own (the floor any store on PostgreSQL pays: one round trip and one commit
   per command; trellis pays two round trips, the read and the append);
+- asyncpg_transaction: the same INSERT inside an explicit transaction (asyncpg's
+  `async with connection.transaction()`: BEGIN, INSERT, COMMIT, three round trips);
 - asyncpg_read_insert: the same two round trips as trellis in raw SQL (select the aggregate's
   rows, then insert one row with the next version), every client on a connection of its own: what the
   store's own code costs beyond the round trips (not a target, for reading the figures);
@@ -158,6 +160,30 @@ async def measure_plain_asyncpg(database: ScratchDatabase, clients: int, budget:
             await connection.close()
 
 
+async def measure_asyncpg_transaction(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
+    connections = [await asyncpg.connect(database.dsn) for _ in range(clients)]
+    try:
+        await connections[0].execute(
+            "CREATE TABLE IF NOT EXISTS plain_rows (id uuid PRIMARY KEY, payload jsonb NOT NULL)"
+        )
+
+        async def command(client: int, n: int) -> None:
+            connection = connections[client]
+            async with connection.transaction():
+                await connection.execute(
+                    "INSERT INTO plain_rows (id, payload) VALUES ($1, $2::jsonb)",
+                    uuid.uuid4(),
+                    json.dumps({"progress": n}),
+                )
+
+        for client in range(clients):
+            await command(client, -1)
+        return await run_async_clients(clients, budget, command)
+    finally:
+        for connection in connections:
+            await connection.close()
+
+
 async def measure_asyncpg_read_insert(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
     connections = [await asyncpg.connect(database.dsn) for _ in range(clients)]
     run = uuid.uuid4().hex[:8]
@@ -257,19 +283,25 @@ async def main_async(admin: str, budget: Budget, rounds: int) -> dict[str, Any]:
     rates: dict[str, dict[int, Rate]] = {
         "trellis": {},
         "asyncpg": {},
+        "asyncpg_transaction": {},
         "asyncpg_read_insert": {},
         "eventsourcing": {},
     }
     round_budget = Budget(max(1, budget.commands // rounds), budget.seconds / rounds)
     async with scratch_database(admin, "bench_store") as database:
         for clients in CLIENT_COUNTS:
-            trellis, plain, read_insert = Rate(0, 0.0), Rate(0, 0.0), Rate(0, 0.0)
+            alternating = {
+                "asyncpg": measure_plain_asyncpg,
+                "trellis": measure_trellis,
+                "asyncpg_transaction": measure_asyncpg_transaction,
+                "asyncpg_read_insert": measure_asyncpg_read_insert,
+            }
+            totals = {name: Rate(0, 0.0) for name in alternating}
             for _ in range(rounds):
-                plain += await measure_plain_asyncpg(database, clients, round_budget)
-                trellis += await measure_trellis(database, clients, round_budget)
-                read_insert += await measure_asyncpg_read_insert(database, clients, round_budget)
-            rates["asyncpg"][clients], rates["trellis"][clients] = plain, trellis
-            rates["asyncpg_read_insert"][clients] = read_insert
+                for name, measure in alternating.items():
+                    totals[name] += await measure(database, clients, round_budget)
+            for name, total in totals.items():
+                rates[name][clients] = total
             rates["eventsourcing"][clients] = await asyncio.to_thread(
                 measure_eventsourcing, database, clients, budget
             )
@@ -294,6 +326,9 @@ async def main_async(admin: str, budget: Budget, rounds: int) -> dict[str, Any]:
     for clients in CLIENT_COUNTS:
         trellis = rates["trellis"][clients]
         figures[f"trellis_vs_asyncpg_{clients}_clients"] = ratio(trellis, rates["asyncpg"][clients])
+        figures[f"trellis_vs_asyncpg_transaction_{clients}_clients"] = ratio(
+            trellis, rates["asyncpg_transaction"][clients]
+        )
         figures[f"trellis_vs_asyncpg_read_insert_{clients}_clients"] = ratio(
             trellis, rates["asyncpg_read_insert"][clients]
         )
@@ -301,6 +336,9 @@ async def main_async(admin: str, budget: Budget, rounds: int) -> dict[str, Any]:
             trellis, rates["eventsourcing"][clients]
         )
     figures["target_vs_asyncpg_8_clients_met"] = figures["trellis_vs_asyncpg_8_clients"] >= 0.7
+    figures["target_vs_asyncpg_transaction_8_clients_met"] = (
+        figures["trellis_vs_asyncpg_transaction_8_clients"] >= 0.7
+    )
     figures["target_vs_eventsourcing_8_clients_met"] = figures["trellis_vs_eventsourcing_8_clients"] >= 10
     figures["relay"] = relay
     return figures

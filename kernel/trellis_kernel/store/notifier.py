@@ -15,6 +15,8 @@ import asyncio
 import logging
 from typing import Final
 
+import asyncpg
+
 from trellis_kernel.store.connections import Pool
 from trellis_kernel.store.schema import NOTIFY_CHANNEL
 
@@ -30,6 +32,7 @@ class BackgroundNotifier:
         self._pool = pool
         self._interval = interval
         self._requested = False
+        self._next_allowed = 0.0  # event loop time
         self._task: asyncio.Task[None] | None = None
 
     def request(self) -> None:
@@ -39,16 +42,23 @@ class BackgroundNotifier:
             self._task = asyncio.get_running_loop().create_task(self._send_while_requested())
 
     async def flush(self) -> None:
-        """Wait until every requested notification has been sent."""
+        """Wait until every requested notification has been sent (at most about `interval`)."""
         while self._task is not None and not self._task.done():
             await asyncio.shield(self._task)
 
     async def _send_while_requested(self) -> None:
+        loop = asyncio.get_running_loop()
         while self._requested:
+            if (delay := self._next_allowed - loop.time()) > 0:
+                await asyncio.sleep(delay)
             self._requested = False
             try:
                 await self._pool.execute(NOTIFY_WITHOUT_WAITING_FOR_DISK)
+            except asyncpg.InterfaceError as error:  # the pool is closing: nobody to wake
+                logger.debug("not notifying %s: %s", NOTIFY_CHANNEL, error)
+                return
             except Exception:  # listeners fall back to polling; never fail a committed append
                 logger.warning("could not notify %s", NOTIFY_CHANNEL, exc_info=True)
                 return
-            await asyncio.sleep(self._interval)
+            finally:
+                self._next_allowed = loop.time() + self._interval

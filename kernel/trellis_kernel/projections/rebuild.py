@@ -22,12 +22,20 @@ from trellis_kernel.projections.inline import apply_all
 from trellis_kernel.projections.projection import Projection, checked_identifier, render_ddl
 from trellis_kernel.projections.tables import (
     CHECKPOINTS_TABLE,
+    ensure_checkpoint,
     existing_tables,
     lock_projection_ddl,
     read_checkpoint,
     write_checkpoint,
 )
-from trellis_kernel.store import Connection, EventStore, Position, StoredEvent
+from trellis_kernel.store import (
+    Connection,
+    EventStore,
+    Position,
+    StoredEvent,
+    Upcasters,
+    create_pool,
+)
 
 _BATCH: Final = 1000
 
@@ -73,6 +81,7 @@ async def rebuild(
         async with connection.transaction():
             await lock_projection_ddl(connection, projection)
             if not inline:
+                await ensure_checkpoint(connection, projection)
                 await read_checkpoint(connection, projection, for_update=True)
             await connection.execute(f"CREATE SCHEMA IF NOT EXISTS {live}")
             present = await existing_tables(connection, projection, live)
@@ -90,6 +99,27 @@ async def rebuild(
             if not inline:
                 await write_checkpoint(connection, projection, position)
     return position
+
+
+async def rebuild_in_database(
+    dsn: str,
+    projection: Projection,
+    *,
+    upcasters: Upcasters | None = None,
+    schema: str = "public",
+    inline: bool = False,
+) -> Position:
+    """rebuild() for a command line: opens its own pool on the service's database `dsn`.
+
+    Pass the service's upcasters so the replay sees events as the service does.
+    """
+    pool = await create_pool(dsn, min_size=1, max_size=2)
+    try:
+        store = EventStore(pool, upcasters=upcasters)
+        await store.setup()
+        return await rebuild(store, projection, schema=schema, inline=inline)
+    finally:
+        await pool.close()
 
 
 async def _catch_up(

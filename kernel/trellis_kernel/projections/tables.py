@@ -53,13 +53,18 @@ async def setup_projection(
                 f"projection {projection.name} is half installed in {schema}: missing {missing}; rebuild it"
             )
         if checkpoint:
-            await connection.execute(
-                "INSERT INTO projection_checkpoints (name, transaction_id, global_position)"
-                " VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
-                projection.name,
-                Position.START.transaction_id,
-                Position.START.global_position,
-            )
+            await ensure_checkpoint(connection, projection)
+
+
+async def ensure_checkpoint(connection: Connection, projection: Projection) -> None:
+    """Give the projection a checkpoint at the start of the store unless it has one."""
+    await connection.execute(
+        "INSERT INTO projection_checkpoints (name, transaction_id, global_position)"
+        " VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+        projection.name,
+        Position.START.transaction_id,
+        Position.START.global_position,
+    )
 
 
 async def read_checkpoint(

@@ -21,6 +21,7 @@ from trellis_kernel.projections import (
     InlineProjector,
     ProjectionRunner,
     rebuild,
+    rebuild_in_database,
     setup_projection,
 )
 from trellis_kernel.store import (
@@ -288,3 +289,20 @@ class TestAsyncProjection(PostgresEventStoreFixtures):
         await asyncio.gather(runner.setup(), runner.setup())
         assert await runner.checkpoint() == checkpoint
         assert await table_rows(pool) == {stream: ("kept", 0, 1)}
+
+
+class TestRebuildFromTheCommandLine(PostgresEventStoreFixtures):
+    async def test_rebuild_in_database_creates_the_tables_from_the_events(
+        self, store: EventStore, pool: Pool, database_dsn: str
+    ) -> None:
+        stream = goal_stream()
+        await store.append(stream, [created("a"), renamed("b")], expected=0, metadata=ACTOR)
+        projection = GoalTitles()
+
+        async def rebuilt() -> bool:
+            await rebuild_in_database(database_dsn, projection)
+            return await table_rows(pool) == {stream: ("b", 1, 2)}
+
+        await eventually(rebuilt)
+        runner = ProjectionRunner(store, projection)
+        assert await runner.catch_up() == 0

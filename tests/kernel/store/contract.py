@@ -292,6 +292,30 @@ class EventStoreContract:
                 await store.append(stream, [event("late")], expected=2, metadata=ACTOR, connection=connection)
         assert conflict.value.current_version == 3
 
+    async def test_any_inside_the_callers_transaction_survives_losing_a_race(
+        self, store: EventStore, pool: Pool
+    ) -> None:
+        stream = goal_stream()
+        async with pool.acquire() as first, pool.acquire() as second:
+            first_transaction, second_transaction = first.transaction(), second.transaction()
+            await first_transaction.start()
+            await second_transaction.start()
+            await store.append(
+                stream, [event("first")], expected=ExpectedVersion.ANY, metadata=ACTOR, connection=first
+            )
+            # The second writer also takes version 1, waits on the first, loses, and retries.
+            racing = asyncio.create_task(
+                store.append(
+                    stream, [event("second")], expected=ExpectedVersion.ANY, metadata=ACTOR, connection=second
+                )
+            )
+            await asyncio.sleep(0.1)
+            await first_transaction.commit()
+            assert await racing == 2
+            await second.execute("SELECT 1")  # the caller's transaction is still usable
+            await second_transaction.commit()
+        assert titles(await store.read_stream(stream)) == ["first", "second"]
+
     # --- gap-safe global order --------------------------------------------------------------
 
     async def test_a_reader_never_passes_an_event_whose_transaction_commits_late(

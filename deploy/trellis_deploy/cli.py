@@ -8,7 +8,7 @@ import sys
 import time
 from datetime import timedelta
 
-from trellis_deploy import infrastructure, services, settings
+from trellis_deploy import infrastructure, projections, services, settings
 from trellis_deploy.local.kafka import KafkaStartError
 from trellis_deploy.local.postgres import PostgresStartError
 from trellis_deploy.local.prerequisites import MissingPrerequisite
@@ -32,17 +32,36 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--role", action="append", default=[], help="a role such as hr_admin (repeatable)")
     token.add_argument("--org", help="the organisation id")
     token.add_argument("--hours", type=float, default=8.0, help="lifetime in hours")
+    projections = commands.add_parser("projections", help="a service's read models")
+    projection_commands = projections.add_subparsers(dest="action", required=True)
+    listing = projection_commands.add_parser("list", help="the service's projections")
+    listing.add_argument("service")
+    rebuild = projection_commands.add_parser(
+        "rebuild", help="replay a projection from the first event into fresh tables and swap them in"
+    )
+    rebuild.add_argument("service")
+    rebuild.add_argument("projection")
     args = parser.parse_args(argv)
 
     try:
         if args.command == "run":
             return services.run(args.host)
+        if args.command == "projections":
+            return _projections(args)
         if args.command == "token":
             return _token(args.subject, args.role, args.org, args.hours)
         return INFRA_ACTIONS[args.action]()
-    except (MissingPrerequisite, KafkaStartError, PostgresStartError) as error:
+    except (MissingPrerequisite, KafkaStartError, PostgresStartError, ValueError) as error:
         print(f"trellis: {error}", file=sys.stderr)
         return 1
+
+
+def _projections(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        print("\n".join(projections.list_projections(args.service)))
+    else:
+        print(projections.rebuild_projection(args.service, args.projection))
+    return 0
 
 
 def _token(subject: str, roles: list[str], organisation: str | None, hours: float) -> int:

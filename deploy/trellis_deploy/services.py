@@ -19,13 +19,30 @@ class ServiceApp:
     factory: str
     """uvicorn factory import path: a callable returning the service's ASGI app."""
     default_port: int
+    inline_projections: str
+    """Import path of the service's tuple of inline projections (rebuildable from its store)."""
 
     @property
     def port(self) -> int:
         return settings.configured_port(f"TRELLIS_{self.name.upper()}_PORT", self.default_port)
 
 
-SERVICE_APPS = (ServiceApp("goals", "trellis_goals.app:create_app", 8001),)
+SERVICE_APPS = (
+    ServiceApp(
+        "goals",
+        factory="trellis_goals.app:create_app",
+        default_port=8001,
+        inline_projections="trellis_goals.read_tables:PROJECTIONS",
+    ),
+)
+
+
+def service_app(name: str) -> ServiceApp:
+    for app in SERVICE_APPS:
+        if app.name == name:
+            return app
+    known = ", ".join(app.name for app in SERVICE_APPS)
+    raise ValueError(f"no service named {name!r}; the services are: {known}")
 
 
 def service_environment() -> dict[str, str]:

@@ -400,23 +400,40 @@ class EventStore:
         await self._notifier.flush()
 
     def _decode(self, row: asyncpg.Record) -> StoredEvent:
-        schema_version, payload = self._upcasters.upcast(
-            row["event_type"], row["schema_version"], json.loads(row["payload"])
-        )
+        # Positional, in _COLUMNS order: reads whole streams, so this runs for every row.
+        (
+            event_id,
+            stream,
+            version,
+            transaction_id,
+            global_position,
+            event_type,
+            schema_version,
+            payload_json,
+            occurred_at,
+            recorded_at,
+            correlation_id,
+            causation_id,
+            principal,
+            traceparent,
+        ) = row
+        payload = json.loads(payload_json)
+        if self._upcasters:
+            schema_version, payload = self._upcasters.upcast(event_type, schema_version, payload)
         return StoredEvent(
-            event_id=row["event_id"],
-            stream_id=row["stream_id"],
-            version=row["version"],
-            position=Position(row["transaction_id"], row["global_position"]),
-            event_type=row["event_type"],
-            schema_version=schema_version,
-            payload=payload,
-            occurred_at=row["occurred_at"],
-            recorded_at=row["recorded_at"],
-            correlation_id=row["correlation_id"],
-            causation_id=row["causation_id"],
-            principal=row["principal"],
-            traceparent=row["traceparent"],
+            event_id,
+            stream,
+            version,
+            Position(transaction_id, global_position),
+            event_type,
+            schema_version,
+            payload,
+            occurred_at,
+            recorded_at,
+            correlation_id,
+            causation_id,
+            principal,
+            traceparent,
         )
 
 

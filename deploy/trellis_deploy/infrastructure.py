@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
 from trellis_deploy import settings
 from trellis_deploy.local.kafka import LocalKafka
 from trellis_deploy.local.postgres import LocalPostgres
+from trellis_deploy.topics import ensure_topics
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ def up(home: Path | None = None) -> Endpoints:
     """Starts what the environment does not provide; a second call reuses what runs."""
     home = home or settings.trellis_home()
     kafka = settings.external_kafka() or LocalKafka(home).up().bootstrap_servers
+    asyncio.run(ensure_topics(kafka))
     if settings.external_postgres():
         urls = {s: settings.external_database_url(s) or "" for s in settings.SERVICES}
         admin = settings.external_database_url("postgres")

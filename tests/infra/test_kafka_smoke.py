@@ -8,8 +8,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
+
+from trellis_contracts.topics import TOPICS
+from trellis_deploy.topics import ensure_topics
 
 NewTopic = Callable[..., Awaitable[str]]
 
@@ -110,8 +114,6 @@ async def test_faststream_subscriber_acknowledges_after_processing_a_keyed_messa
 
 
 async def _committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
-    from aiokafka.admin import AIOKafkaAdminClient
-
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -119,3 +121,18 @@ async def _committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int
     finally:
         await admin.close()
     return {tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic}
+
+
+async def test_infra_up_declares_every_service_topic_and_its_dead_letter_topic(kafka_bootstrap: str) -> None:
+    await ensure_topics(kafka_bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        names = [name for topic in TOPICS.values() for name in (topic.name, f"{topic.name}.dlt")]
+        described = {d["topic"]: d for d in await admin.describe_topics(names)}
+    finally:
+        await admin.close()
+    for topic in TOPICS.values():
+        assert len(described[topic.name]["partitions"]) == topic.partitions
+        assert described[f"{topic.name}.dlt"]["partitions"], f"{topic.name}.dlt is missing"
+    assert await ensure_topics(kafka_bootstrap) == [], "a second call creates nothing"

@@ -7,6 +7,8 @@ Every figure is a rate of one-event commands per second from 1 and from 8 concur
 - trellis: a command takes a pooled connection (trellis_kernel.store.create_pool), reads its
   stream, decides (the next progress value) and appends one event with the version it read as
   the expected version (EventStore.append, NOTIFY included);
+- trellis_version_only: the same, reading only the stream's current version (the brief's
+  "read current version, decide, append"; a decider that needs no state);
 - asyncpg: one plain one-row INSERT per command, each its own transaction, every client on a
   connection of its own (the floor any store on PostgreSQL pays: one round trip and one commit
   per command; trellis pays two round trips, the read and the append);
@@ -107,7 +109,9 @@ async def run_async_clients(
     return Rate(sum(done), time.perf_counter() - started)
 
 
-async def measure_trellis(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
+async def measure_trellis(
+    database: ScratchDatabase, clients: int, budget: Budget, *, read_history: bool = True
+) -> Rate:
     pool = await create_pool(database.dsn, min_size=clients, max_size=clients)
     try:
         store = EventStore(pool)
@@ -119,9 +123,13 @@ async def measure_trellis(database: ScratchDatabase, clients: int, budget: Budge
             # (each still its own transaction; the append commits on its own).
             stream = f"goal-{run}{client}x{n // EVENTS_PER_STREAM}"
             async with pool.acquire() as connection:
-                history = await store.read_stream(stream, connection=connection)
-                version = history[-1].version if history else 0
-                progress = (history[-1].payload["progress"] if history else 0) + 1
+                if read_history:
+                    history = await store.read_stream(stream, connection=connection)
+                    version = history[-1].version if history else 0
+                    progress = (history[-1].payload["progress"] if history else 0) + 1
+                else:
+                    version = await store.stream_version(stream, connection=connection)
+                    progress = version + 1
                 await store.append(
                     stream,
                     [NewEvent("dev.trellis.goals.ProgressRecorded.v1", {"progress": progress})],
@@ -136,6 +144,10 @@ async def measure_trellis(database: ScratchDatabase, clients: int, budget: Budge
         return rate
     finally:
         await pool.close()
+
+
+async def measure_trellis_version_only(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
+    return await measure_trellis(database, clients, budget, read_history=False)
 
 
 async def measure_plain_asyncpg(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
@@ -282,6 +294,7 @@ def ratio(numerator: Rate, denominator: Rate) -> float:
 async def main_async(admin: str, budget: Budget, rounds: int) -> dict[str, Any]:
     rates: dict[str, dict[int, Rate]] = {
         "trellis": {},
+        "trellis_version_only": {},
         "asyncpg": {},
         "asyncpg_transaction": {},
         "asyncpg_read_insert": {},
@@ -293,6 +306,7 @@ async def main_async(admin: str, budget: Budget, rounds: int) -> dict[str, Any]:
             alternating = {
                 "asyncpg": measure_plain_asyncpg,
                 "trellis": measure_trellis,
+                "trellis_version_only": measure_trellis_version_only,
                 "asyncpg_transaction": measure_asyncpg_transaction,
                 "asyncpg_read_insert": measure_asyncpg_read_insert,
             }
@@ -308,7 +322,7 @@ async def main_async(admin: str, budget: Budget, rounds: int) -> dict[str, Any]:
             for name in rates:
                 rate = rates[name][clients]
                 print(
-                    f"{name:>19} {clients} client(s): {rate.per_second:9.1f} commands/s "
+                    f"{name:>20} {clients} client(s): {rate.per_second:9.1f} commands/s "
                     f"({rate.commands} in {rate.seconds:.2f}s)",
                     flush=True,
                 )
@@ -324,6 +338,9 @@ async def main_async(admin: str, budget: Budget, rounds: int) -> dict[str, Any]:
             figures[f"{name}_{clients}_clients_per_s"] = round(rate.per_second, 1)
             figures[f"{name}_{clients}_clients_commands"] = rate.commands
     for clients in CLIENT_COUNTS:
+        figures[f"trellis_version_only_vs_asyncpg_{clients}_clients"] = ratio(
+            rates["trellis_version_only"][clients], rates["asyncpg"][clients]
+        )
         trellis = rates["trellis"][clients]
         figures[f"trellis_vs_asyncpg_{clients}_clients"] = ratio(trellis, rates["asyncpg"][clients])
         figures[f"trellis_vs_asyncpg_transaction_{clients}_clients"] = ratio(

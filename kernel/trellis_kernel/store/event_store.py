@@ -128,7 +128,7 @@ _READ_ALL: Final = f"""
 SELECT {_COLUMNS} FROM events
 WHERE (transaction_id, global_position) > ($1::bigint::text::xid8, $2::bigint)
   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY transaction_id, global_position
+ORDER BY events.transaction_id, events.global_position  -- the columns, not the aliases
 LIMIT $3
 """
 
@@ -136,7 +136,7 @@ LIMIT $3
 _READ_ALL_VISIBLE: Final = f"""
 SELECT {_COLUMNS} FROM events
 WHERE (transaction_id, global_position) > ($1::bigint::text::xid8, $2::bigint)
-ORDER BY transaction_id, global_position
+ORDER BY events.transaction_id, events.global_position  -- the columns, not the aliases
 LIMIT $3
 """
 

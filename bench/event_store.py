@@ -112,7 +112,8 @@ async def run_async_clients(
 async def measure_trellis(
     database: ScratchDatabase, clients: int, budget: Budget, *, read_history: bool = True
 ) -> Rate:
-    pool = await create_pool(database.dsn, min_size=clients, max_size=clients)
+    # One connection per client, and one for the store's background NOTIFY.
+    pool = await create_pool(database.dsn, min_size=clients + 1, max_size=clients + 1)
     try:
         store = EventStore(pool)
         await store.setup()

@@ -222,6 +222,34 @@ class TestAsyncProjection(PostgresEventStoreFixtures):
             stop.set()
             await asyncio.wait_for(task, timeout=10)
 
+    async def test_a_running_runner_polls_when_no_notification_comes(
+        self, store: EventStore, pool: Pool, projection: GoalTitles
+    ) -> None:
+        polling = ProjectionRunner(store, projection, poll_interval=0.1)
+        await polling.setup()
+        stop = asyncio.Event()
+        task = asyncio.create_task(polling.run(stop))
+        try:
+            await asyncio.sleep(0.2)
+            stream = goal_stream()
+            # Written behind the store's back: no NOTIFY is sent.
+            await pool.execute(
+                "INSERT INTO events (event_id, stream_id, version, event_type, schema_version,"
+                " payload, occurred_at, principal) VALUES ($1, $2, 1, $3, 1, $4::jsonb, now(), 'x')",
+                uuid4(),
+                stream,
+                "dev.trellis.goals.GoalCreated.v1",
+                '{"title": "polled"}',
+            )
+
+            async def projected() -> bool:
+                return stream in await table_rows(pool)
+
+            await eventually(projected)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=10)
+
     async def test_rebuild_replays_into_fresh_tables_and_moves_the_checkpoint(
         self, store: EventStore, pool: Pool, projection: GoalTitles, runner: ProjectionRunner
     ) -> None:

@@ -20,6 +20,7 @@ must not apply a stream's events out of order can check ``ce_sequence`` (the str
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from types import TracebackType
@@ -86,6 +87,8 @@ class OutboxRelay:
         self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, **options)
         self.is_leader = False
         self.published = 0  # records acknowledged by the broker since start
+        self._stop_requested = asyncio.Event()
+        self._woken = asyncio.Event()
 
     async def __aenter__(self) -> Self:
         await self.setup()
@@ -109,8 +112,8 @@ class OutboxRelay:
             await connection.close()
 
     async def run(self) -> None:
-        """Relay until cancelled: wait for leadership, publish, and start over after a failure."""
-        while True:
+        """Relay until stopped: wait for leadership, publish, and start over after a failure."""
+        while not self._stop_requested.is_set():
             try:
                 async with leadership(self._dsn, self.settings.name) as connection:
                     self.is_leader = True
@@ -123,6 +126,19 @@ class OutboxRelay:
             finally:
                 self.is_leader = False
 
+    async def stop(self, task: asyncio.Task[None], *, drain_seconds: float = 10.0) -> None:
+        """Stop ``task`` (this relay's run()): a leader first publishes every event visible now,
+        so a service shutting down leaves nothing stored for its next start to publish; a
+        standby, or a leader that cannot finish within ``drain_seconds``, is cancelled."""
+        self._stop_requested.set()
+        self._woken.set()
+        if self.is_leader:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(task), drain_seconds)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
     async def relay_pending(self, connection: Connection) -> int:
         """Publish every event visible now, batch by batch; return how many were published.
 
@@ -133,7 +149,7 @@ class OutboxRelay:
         return self.published - before
 
     async def _relay_as_leader(self, connection: Connection) -> None:
-        woken = asyncio.Event()
+        woken = self._woken
 
         def on_notification(*_: object) -> None:
             woken.set()
@@ -144,7 +160,7 @@ class OutboxRelay:
         checkpoint = await self._checkpoints.load(connection)
         recheck: float | None = None
         notified = False
-        while True:
+        while not self._stop_requested.is_set():
             woken.clear()
             published_before = self.published
             checkpoint = await self._relay_available(connection, checkpoint)
@@ -162,6 +178,8 @@ class OutboxRelay:
                 notified = False
             if connection.is_closed():
                 raise ConnectionError("the leader's connection is closed; leadership is lost")
+        # Asked to stop: publish what became visible meanwhile, then hand over.
+        await self._relay_available(connection, checkpoint)
 
     async def _relay_available(self, connection: Connection, checkpoint: Position) -> Position:
         """Publish every event visible after ``checkpoint``; return the new checkpoint.

@@ -9,7 +9,6 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
-import asyncpg
 from fastapi import FastAPI
 
 from trellis_goals.api import career_tracks, goal_commands, goal_queries, people
@@ -19,6 +18,7 @@ from trellis_goals.settings import GoalsSettings
 from trellis_kernel.identity import TokenVerifier, bearer_principal
 from trellis_kernel.relay import OutboxRelay, RelaySettings
 from trellis_kernel.relay.cloudevents import encode_cloudevent
+from trellis_kernel.store import create_pool
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
+        pool = await create_pool(settings.database_url, min_size=1, max_size=10)
         try:
             goals = GoalsApplication(pool, clock=clock)
             await goals.setup()
@@ -51,7 +51,7 @@ def create_app(
                     )
                     await stack.enter_async_context(relay)
                     task = asyncio.create_task(relay.run(), name="goals-outbox-relay")
-                    stack.push_async_callback(_cancel, task)
+                    stack.push_async_callback(relay.stop, task)
                 if settings.overdue_sweep_seconds > 0:
                     sweeper = asyncio.create_task(
                         _sweep_forever(goals, settings.overdue_sweep_seconds),

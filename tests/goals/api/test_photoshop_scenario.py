@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 
+from tests.contracts.test_consume_example import load_example
 from tests.goals.api.conftest import SECRET, Clock, bearer
 from trellis_goals.app import create_app
 from trellis_goals.settings import GoalsSettings
@@ -63,14 +64,48 @@ async def test_master_photoshop_by_the_end_of_february(
         events_topic=topic,
         overdue_sweep_seconds=0,
     )
+    await run_the_scenario(settings, clock)
+    records = await read_goal_records(kafka_bootstrap, topic, expected=14)
+    assert_published_in_order(records)
+
+
+async def test_the_integrators_example_consumer_reads_what_the_service_published(
+    database_dsn: str, kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]]
+) -> None:
+    topic = await new_topic()
+    settings = GoalsSettings(
+        database_url=database_dsn,
+        jwt_secret=SECRET,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        events_topic=topic,
+        overdue_sweep_seconds=0,
+    )
+    await run_the_scenario(settings, Clock(datetime.fromisoformat("2026-01-05T09:00:00+00:00")))
+
+    example = load_example()
+    feed = example.MilestoneFeed()
+    await asyncio.wait_for(
+        example.consume(
+            kafka_bootstrap, f"payroll-{topic}", feed, topic=topic, stop=lambda f: len(f.processed_ids) >= 15
+        ),
+        timeout=60,
+    )
+    assert feed.skipped == []
+    assert feed.actions == [
+        f"milestone ms_course of goal {GOAL} reached by {EMPLOYEE} on 2026-01-22",
+        f"milestone ms_tutorials of goal {GOAL} reached by {EMPLOYEE} on 2026-02-10",
+        f"milestone ms_practice of goal {GOAL} reached by {EMPLOYEE} on 2026-02-26",
+        f"goal {GOAL} completed by {EMPLOYEE}",
+    ]
+
+
+async def run_the_scenario(settings: GoalsSettings, clock: Clock) -> None:
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://goals") as client:
             await walk_the_scenario(client, clock)
         # Leaving the lifespan stops the relay once it has published what was stored.
-    records = await read_goal_records(kafka_bootstrap, topic, expected=14)
-    assert_published_in_order(records)
 
 
 async def walk_the_scenario(client: httpx.AsyncClient, clock: Clock) -> None:

@@ -171,3 +171,16 @@ async def test_a_failed_round_advances_no_checkpoint_and_the_next_round_skips_no
     assert versions[-10:] == list(range(1, 11))
     last = await world.store.read_stream(stream)
     assert checkpoint == last[-1].position
+
+
+async def test_a_stopping_relay_publishes_what_was_stored_before_it_stops(world: RelayWorld) -> None:
+    stream = new_stream()
+    async with world.relay(poll_interval=30) as relay:
+        task = asyncio.create_task(relay.run())
+        await eventually(lambda: relay.is_leader, what="the relay leads")
+        # Stored just before shutdown, with no poll due for 30 s: only the stop's drain sends them.
+        await world.store.append(stream, [new_event(n) for n in range(1, 6)], expected=0, metadata=METADATA)
+        await relay.stop(task)
+        assert task.done()
+    records = await read_topic(world.bootstrap, world.topic, 5, settle=0.2)
+    assert sorted(json.loads(r.value)["n"] for r in records) == [1, 2, 3, 4, 5]

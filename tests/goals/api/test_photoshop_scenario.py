@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 
+from tests.contracts.test_artefacts import validator_for
 from tests.contracts.test_consume_example import load_example
 from tests.goals.api.conftest import SECRET, Clock, bearer
 from trellis_goals.app import create_app
@@ -271,5 +272,7 @@ def assert_published_in_order(records: list[ConsumerRecord[bytes, bytes]]) -> No
     assert {e.get_source() for e in events} == {"/trellis/goals"}
     assert len({e.get_id() for e in events}) == 14
     assert {r.partition for r in records} == {records[0].partition}
+    for event in events:  # every payload as published validates against its checked-in JSON Schema
+        validator_for(event.get_type()).validate(event.get_data())
     reached = [e.get_data() for e in events if e.get_type().endswith("MilestoneReached.v1")]
     assert [d["milestone_id"] for d in reached] == ["ms_course", "ms_tutorials", "ms_practice"]

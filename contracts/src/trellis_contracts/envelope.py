@@ -15,6 +15,7 @@ Nothing here depends on the kernel or a Kafka client: the outbox relay calls
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -67,17 +68,23 @@ class EventTypeName:
 
     @classmethod
     def parse(cls, event_type: str) -> EventTypeName:
-        match = _EVENT_TYPE.match(event_type)
-        if match is None:
-            raise EnvelopeError(
-                f"{event_type!r} is not a Trellis event type ({TYPE_PREFIX}.<service>.<EventName>.v<major>)"
-            )
-        return cls(match["service"], match["name"], int(match["major"]))
+        return _parse_event_type(event_type)
 
     @property
     def schema_path(self) -> str:
         """Path of the JSON Schema relative to ``contracts/schemas/``."""
         return f"{self.service}/{self.name}.v{self.major}.json"
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_event_type(event_type: str) -> EventTypeName:
+    # Cached: a producer or consumer meets the same few dozen types on every record.
+    match = _EVENT_TYPE.match(event_type)
+    if match is None:
+        raise EnvelopeError(
+            f"{event_type!r} is not a Trellis event type ({TYPE_PREFIX}.<service>.<EventName>.v<major>)"
+        )
+    return EventTypeName(match["service"], match["name"], int(match["major"]))
 
 
 def source_for(service: str) -> str:

@@ -34,12 +34,18 @@ def up(home: Path | None = None) -> Endpoints:
     kafka = settings.external_kafka() or LocalKafka(home).up().bootstrap_servers
     asyncio.run(ensure_topics(kafka))
     if settings.external_postgres():
-        urls = {s: settings.external_database_url(s) or "" for s in settings.SERVICES}
-        admin = settings.external_database_url("postgres")
-    else:
-        status = LocalPostgres(home).up()
-        urls, admin = status.database_urls, status.admin_dsn
-    return Endpoints(kafka, urls, admin)
+        return _with_external_postgres(kafka)
+    status = LocalPostgres(home).up()
+    return Endpoints(kafka, status.database_urls, status.admin_dsn)
+
+
+def _with_external_postgres(kafka: str) -> Endpoints:
+    urls = {service: settings.external_database_url(service) for service in settings.SERVICES}
+    return Endpoints(
+        kafka,
+        {service: url for service, url in urls.items() if url},
+        settings.external_database_url("postgres"),
+    )
 
 
 def down(home: Path | None = None) -> list[str]:
@@ -85,8 +91,7 @@ def running_endpoints(home: Path | None = None) -> Endpoints | None:
             return None
         kafka = k.bootstrap_servers
     if settings.external_postgres():
-        urls = {s: settings.external_database_url(s) or "" for s in settings.SERVICES}
-        return Endpoints(kafka, urls, settings.external_database_url("postgres"))
+        return _with_external_postgres(kafka)
     p = LocalPostgres(home).status()
     if not p.running:
         return None

@@ -28,7 +28,9 @@ def rebuild_projection(service: str, name: str) -> str:
     if not matching:
         known = ", ".join(p.name for p in inline_projections(service))
         raise ValueError(f"the {service} service has no projection {name!r}; it has: {known}")
-    dsn = infrastructure.up().database_urls[service]
+    dsn = infrastructure.up().database_urls.get(service)
+    if dsn is None:
+        raise ValueError(f"set {service.upper()}_DATABASE_URL (or DATABASE_URL) to the {service} database")
     position = asyncio.run(rebuild_in_database(dsn, matching[0], inline=True))
     return (
         f"rebuilt {name} from the {service} event store up to position "

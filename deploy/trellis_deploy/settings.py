@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from trellis_kernel.settings import database_url_for
+
 SERVICES = ("goals", "feedback", "recognition")
 
 DEPLOY_DIR = Path(__file__).resolve().parent.parent
@@ -26,7 +28,7 @@ def external_kafka() -> str | None:
 
 
 def external_database_url(service: str) -> str | None:
-    return os.environ.get(f"{service.upper()}_DATABASE_URL") or os.environ.get("DATABASE_URL") or None
+    return database_url_for(service)
 
 
 def external_postgres() -> bool:

@@ -20,6 +20,11 @@ class MissingSetting(RuntimeError):
     pass
 
 
+def database_url_for(service: str, environ: Mapping[str, str] = os.environ) -> str | None:
+    """{SERVICE}_DATABASE_URL, else DATABASE_URL, else None."""
+    return environ.get(f"{service.upper()}_DATABASE_URL") or environ.get("DATABASE_URL") or None
+
+
 @dataclass(frozen=True, kw_only=True)
 class ServiceSettings:
     database_url: str
@@ -35,7 +40,7 @@ class ServiceSettings:
     @staticmethod
     def common_values(service: str, environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         """The shared fields read from the environment, for a subclass's ``from_env``."""
-        database_url = environ.get(f"{service.upper()}_DATABASE_URL") or environ.get("DATABASE_URL")
+        database_url = database_url_for(service, environ)
         if not database_url:
             raise MissingSetting(
                 f"set {service.upper()}_DATABASE_URL (or DATABASE_URL) to the {service} database"

@@ -54,7 +54,7 @@ class LocalKafka:
     def status(self) -> KafkaStatus:
         pid = processes.read_pid(self.pid_file)
         running = pid is not None and processes.is_running(pid, str(self.config))
-        port, _ = self._ports() if self.ports_file.exists() else (DEFAULT_PORT, 0)
+        port = (self._saved_ports() or (DEFAULT_PORT, 0))[0]
         return KafkaStatus(running, pid if running else None, f"127.0.0.1:{port}", self.log_file)
 
     def up(self, *, timeout: float = 120.0) -> KafkaStatus:
@@ -63,7 +63,7 @@ class LocalKafka:
             return current
         java = prerequisites.java()
         self.resolve_jars()
-        port, controller_port = self._ports(choose_new=True)
+        port, controller_port = self._ports_for_start()
         self._write_config(port, controller_port)
         self._format_storage_once(java)
         started_at = datetime.now().strftime("[%Y-%m-%d %H:%M:%S")
@@ -144,11 +144,17 @@ class LocalKafka:
         staging.rename(self.libs)
         marker.write_text(fingerprint)
 
-    def _ports(self, *, choose_new: bool = False) -> tuple[int, int]:
-        if self.ports_file.exists():
-            port, controller = (int(p) for p in self.ports_file.read_text().split())
-            if not choose_new or (processes.port_is_free(port) and processes.port_is_free(controller)):
-                return port, controller
+    def _saved_ports(self) -> tuple[int, int] | None:
+        if not self.ports_file.exists():
+            return None
+        port, controller = (int(p) for p in self.ports_file.read_text().split())
+        return port, controller
+
+    def _ports_for_start(self) -> tuple[int, int]:
+        """The ports used last time if both are free, else new ones (saved for next time)."""
+        saved = self._saved_ports()
+        if saved is not None and all(processes.port_is_free(p) for p in saved):
+            return saved
         port = processes.free_port_from(configured_port("TRELLIS_KAFKA_PORT", DEFAULT_PORT))
         controller = processes.free_port_from(
             configured_port("TRELLIS_KAFKA_CONTROLLER_PORT", port + 1), excluding=frozenset({port})

@@ -26,7 +26,6 @@ from trellis_deploy import infrastructure
 @dataclass
 class PostgresServer:
     admin_dsn: str
-    source: str
     created: list[str] = field(default_factory=list)
 
     async def create_database(self, prefix: str = "test") -> str:
@@ -128,10 +127,21 @@ def _provision(stack: ExitStack) -> Infrastructure:
     )
 
 
+_provisioned: list[Infrastructure] = []
+
+
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infrastructure]:
     with ExitStack() as stack:
-        yield _provision(stack)
+        _provisioned.append(_provision(stack))
+        yield _provisioned[-1]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for found in _provisioned:
+        terminalreporter.write_line(
+            f"Kafka at {found.kafka_bootstrap} and PostgreSQL came from: {found.source}"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -141,7 +151,7 @@ def kafka_bootstrap(infra: Infrastructure) -> str:
 
 @pytest.fixture(scope="session")
 async def postgres(infra: Infrastructure) -> AsyncIterator[PostgresServer]:
-    server = PostgresServer(infra.postgres_admin_dsn, infra.source)
+    server = PostgresServer(infra.postgres_admin_dsn)
     yield server
     await server.drop_created()
 

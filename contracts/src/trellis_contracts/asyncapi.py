@@ -20,6 +20,7 @@ from trellis_contracts.envelope import (
     EventTypeName,
     encode_binary,
     envelope_for,
+    source_for,
 )
 from trellis_contracts.fields import OPAQUE_ID_PATTERN
 from trellis_contracts.schemas import event_schema
@@ -44,6 +45,11 @@ def _message_key(contract: type[EventContract]) -> str:
 
 def _channel_id(service: str) -> str:
     return f"{service}Events"
+
+
+def _channel_message_id(contract: type[EventContract]) -> str:
+    """The message's id within its channel, e.g. ``GoalCreated.v1``."""
+    return f"{contract.event_name()}.v{contract.major}"
 
 
 def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
@@ -129,7 +135,6 @@ def _headers_schema() -> dict[str, Any]:
 
 def _message(contract: type[EventContract], payload_key: str, topic: Topic) -> dict[str, Any]:
     event_type = contract.event_type()
-    source = f"/trellis/{contract.service}"
     message: dict[str, Any] = {
         "name": event_type,
         "title": contract.event_name(),
@@ -143,7 +148,7 @@ def _message(contract: type[EventContract], payload_key: str, topic: Topic) -> d
                     "type": "object",
                     "properties": {
                         "ce_type": {"type": "string", "const": event_type},
-                        "ce_source": {"type": "string", "const": source},
+                        "ce_source": {"type": "string", "const": source_for(contract.service)},
                     },
                 },
             ],
@@ -186,9 +191,7 @@ def _channel(topic: Topic, contracts: tuple[type[EventContract], ...]) -> dict[s
         "description": f"Every event the {topic.service} service publishes, keyed by "
         "aggregate id so that one aggregate's events stay in order.",
         "messages": {
-            f"{contract.event_name()}.v{contract.major}": {
-                "$ref": f"#/components/messages/{_message_key(contract)}"
-            }
+            _channel_message_id(contract): {"$ref": f"#/components/messages/{_message_key(contract)}"}
             for contract in contracts
         },
         "bindings": {
@@ -215,7 +218,7 @@ def _operation(topic: Topic, contracts: tuple[type[EventContract], ...]) -> dict
         "once it is committed (at-least-once, in stream order per key).",
         "channel": {"$ref": f"#/channels/{channel}"},
         "messages": [
-            {"$ref": f"#/channels/{channel}/messages/{contract.event_name()}.v{contract.major}"}
+            {"$ref": f"#/channels/{channel}/messages/{_channel_message_id(contract)}"}
             for contract in contracts
         ],
         "bindings": {

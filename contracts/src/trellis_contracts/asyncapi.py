@@ -106,7 +106,7 @@ def _headers_schema() -> dict[str, Any]:
             "ce_subject": {
                 **text,
                 "pattern": OPAQUE_ID_PATTERN,
-                "description": "Aggregate (stream) id; also the record key.",
+                "description": "Aggregate id; the record key is the id of its stream.",
             },
             "ce_time": {**text, "format": "date-time", "description": "When it happened."},
             CONTENT_TYPE_HEADER: {**text, "const": JSON_CONTENT_TYPE},

@@ -15,12 +15,7 @@ import asyncpg
 
 from trellis_kernel.store import schema
 from trellis_kernel.store.connections import Connection, Pool
-from trellis_kernel.store.notifier import (
-    DEFAULT_INTERVAL,
-    NOTIFY,
-    NOTIFY_WITHOUT_WAITING_FOR_DISK,
-    BackgroundNotifier,
-)
+from trellis_kernel.store.notifier import DEFAULT_INTERVAL, NOTIFY, BackgroundNotifier
 from trellis_kernel.store.records import EventMetadata, NewEvent, Position, StoredEvent
 from trellis_kernel.store.upcasting import Upcasters
 
@@ -382,13 +377,6 @@ class EventStore:
         else:
             rows = await connection.fetch(query, *arguments)
         return [self._decode(row) for row in rows]
-
-    async def notify(self, connection: Connection | None = None) -> None:
-        """Wake the listeners of `trellis_events`: now, or with `connection`'s commit."""
-        if connection is None:
-            await self._pool.execute(NOTIFY_WITHOUT_WAITING_FOR_DISK)
-        else:
-            await connection.execute(NOTIFY)
 
     def request_notification(self) -> None:
         """Notify listeners soon, in the background (after committing an append made with

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
-import asyncpg
 from aiokafka import AIOKafkaProducer
 
 from trellis_kernel.relay.checkpoints import RelayCheckpoints
@@ -105,11 +104,8 @@ class OutboxRelay:
 
     async def setup(self) -> None:
         """Create the checkpoint table if it is missing (idempotent)."""
-        connection = await asyncpg.connect(self._dsn)
-        try:
+        async with self._store.pool.acquire() as connection:
             await self._checkpoints.setup(connection)
-        finally:
-            await connection.close()
 
     async def run(self) -> None:
         """Relay until stopped: wait for leadership, publish, and start over after a failure."""

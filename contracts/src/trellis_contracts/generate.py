@@ -52,26 +52,27 @@ def breaking_changes(root: Path) -> list[Breakage]:
     return compare_catalogues(published_schemas(root), current_schemas(), RETIRED_TYPES)
 
 
+def _outdated(root: Path) -> dict[str, str]:
+    """The text of every generated file that is missing under ``root`` or differs from it."""
+    return {
+        relative: text
+        for relative, text in render_artefacts().items()
+        if not (root / relative).is_file() or (root / relative).read_text(encoding="utf-8") != text
+    }
+
+
 def stale_files(root: Path) -> list[str]:
     """Generated files that are missing or differ from what the models give now."""
-    stale = []
-    for relative, text in render_artefacts().items():
-        path = root / relative
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            stale.append(relative)
-    return stale
+    return list(_outdated(root))
 
 
 def write_artefacts(root: Path) -> list[str]:
-    written = []
-    for relative, text in render_artefacts().items():
+    outdated = _outdated(root)
+    for relative, text in outdated.items():
         path = root / relative
-        if path.is_file() and path.read_text(encoding="utf-8") == text:
-            continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        written.append(relative)
-    return written
+    return list(outdated)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -179,20 +179,20 @@ class GoalsApplication:
         self,
         decider: Decider[C, S, E],
         loaded: Loaded[S],
-        command: C,
+        command: C | Callable[[S], C],
         *,
         actor: Actor,
         expected_version: int | None,
         first: Sequence[C] = (),
     ) -> Outcome:
-        """Decide ``first`` then ``command``, each against the state the previous ones left,
-        and append all their events at once (or none)."""
+        """Decide ``first`` then ``command``, each against the state the previous ones left
+        (``command`` may be built from that state), and append all their events at once (or none)."""
         if expected_version is not None and expected_version != loaded.version:
             raise StaleVersion(loaded.stream_id, expected_version, loaded.version)
         events: list[E] = []
         state = loaded.state
         for step in (*first, command):
-            decided = decider.decide(step, state)
+            decided = decider.decide(step(state) if callable(step) else step, state)
             for event in decided:
                 state = decider.evolve(state, event)
             events.extend(decided)
@@ -232,11 +232,12 @@ class GoalsApplication:
         return loaded, manager
 
     @staticmethod
-    def _hand_over(goal: Goal, manager_id: str | None, now: datetime) -> tuple[GoalCommand, ...]:
-        """A goal follows its employee's reporting line before anything else is decided."""
-        if manager_id is None or manager_id == goal.manager_id or goal.closed:
+    def _hand_over(goal_id: str, manager_id: str | None, now: datetime) -> tuple[GoalCommand, ...]:
+        """A goal follows its employee's reporting line before anything else is decided (the
+        domain records nothing for a closed goal or one that already has that manager)."""
+        if manager_id is None:
             return ()
-        return (HandOverGoal(goal_id=goal.goal_id, manager_id=manager_id, now=now),)
+        return (HandOverGoal(goal_id=goal_id, manager_id=manager_id, now=now),)
 
     async def propose_new_goal(
         self,
@@ -266,21 +267,21 @@ class GoalsApplication:
         build: Callable[[Goal, datetime], GoalCommand],
         expected_version: int | None,
     ) -> Outcome:
+        """``build(goal, now)`` gets the goal as handing it over to the current manager left it."""
         loaded, manager = await self._goal(actor, goal_id, action)
-        goal = loaded.state
-        assert goal is not None
         now = self.clock()
-        first = self._hand_over(goal, manager, now)
-        if first:
-            goal = goal_decider.fold([*loaded.events, *goal_decider.decide(first[0], goal)])
+
+        def handed_over(goal: Goal | None) -> GoalCommand:
             assert goal is not None
+            return build(goal, now)
+
         return await self.execute(
             goal_decider,
             loaded,
-            build(goal, now),
+            handed_over,
             actor=actor,
             expected_version=expected_version,
-            first=first,
+            first=self._hand_over(goal_id, manager, now),
         )
 
     async def sweep_overdue_milestones(self) -> int:
@@ -305,7 +306,7 @@ class GoalsApplication:
                     MarkOverdueMilestones(goal_id=goal_id, now=now),
                     actor=system,
                     expected_version=None,
-                    first=self._hand_over(goal, manager, now),
+                    first=self._hand_over(goal_id, manager, now),
                 )
             except StaleVersion:
                 continue

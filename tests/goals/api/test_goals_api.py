@@ -363,6 +363,36 @@ async def test_a_pending_proposal_is_agreed_by_the_new_manager_after_a_reporting
     assert (goal["manager_id"], goal["status"]) == ("mgr_2", "active")
 
 
+async def test_a_new_proposal_after_a_reporting_change_is_made_to_the_new_manager(
+    client: httpx.AsyncClient,
+) -> None:
+    await set_manager(client)
+    await client.post("/goals", json=goal_body(), headers=AS_EMPLOYEE)
+    asked = await client.post(
+        "/goals/goal_1/change-requests", json={"comment": "Smaller scope"}, headers=AS_MANAGER
+    )
+    assert asked.status_code == 200, asked.text
+    await set_manager(client, manager="mgr_2")
+    proposal = {k: v for k, v in goal_body(title="Learn Photoshop basics").items() if k != "goal_id"}
+    proposal.pop("employee_id")
+    again = await client.post("/goals/goal_1/proposals", json=proposal, headers=AS_EMPLOYEE)
+    assert again.status_code == 200, again.text
+    assert again.json()["events"] == [
+        "dev.trellis.goals.GoalManagerChanged.v1",
+        "dev.trellis.goals.GoalProposed.v1",
+    ]
+    agreed = await client.post(
+        "/goals/goal_1/agreement", json={"expected_version": 4}, headers=bearer("mgr_2")
+    )
+    assert agreed.status_code == 200, agreed.text
+    goal = (await client.get("/goals/goal_1", headers=AS_EMPLOYEE)).json()["goal"]
+    assert (goal["manager_id"], goal["terms"]["title"], goal["status"]) == (
+        "mgr_2",
+        "Learn Photoshop basics",
+        "active",
+    )
+
+
 async def test_the_lookup_tables_rebuild_from_the_store_to_the_same_rows(
     client: httpx.AsyncClient, goals_app: FastAPI
 ) -> None:

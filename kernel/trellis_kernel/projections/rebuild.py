@@ -88,7 +88,7 @@ async def rebuild(
             if present:
                 names = ", ".join(f"{live}.{table}" for table in present)
                 await connection.execute(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
-            position = await _catch_up(connection, store, projection, staging, position, inline)
+            position = await _catch_up(connection, store, projection, staging, position, inline, batch_size)
             for table in present:
                 await connection.execute(f"DROP TABLE {live}.{table}")
             for table in projection.tables:
@@ -129,13 +129,14 @@ async def _catch_up(
     staging: str,
     position: Position,
     inline: bool,
+    batch_size: int,
 ) -> Position:
     while True:
         events: list[StoredEvent]
         if inline:
-            events = await store.read_all_visible(position, _BATCH, connection=connection)
+            events = await store.read_all_visible(position, batch_size, connection=connection)
         else:
-            events = await store.read_all(position, _BATCH, connection=connection)
+            events = await store.read_all(position, batch_size, connection=connection)
         if not events:
             return position
         await apply_all(connection, (projection,), events, staging)

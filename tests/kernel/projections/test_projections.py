@@ -16,6 +16,7 @@ from tests.kernel.projections.goal_titles import (
     renamed,
     table_rows,
 )
+from tests.kernel.relay.support import eventually
 from tests.kernel.store.fixtures import PostgresEventStoreFixtures
 from trellis_kernel.projections import (
     InlineProjector,
@@ -38,13 +39,6 @@ def goal_stream() -> str:
     return stream_id("goal", uuid4())
 
 
-async def eventually(condition, patience_seconds: float = 15.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + patience_seconds
-    while not await condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.02)
-
-
 async def runner_catch_up_fully(runner: ProjectionRunner, store: EventStore) -> None:
     """Catch up until the checkpoint holds the store's last event (others' transactions may
     hold gap-safe reads back for a moment)."""
@@ -59,7 +53,7 @@ async def runner_catch_up_fully(runner: ProjectionRunner, store: EventStore) -> 
         await runner.catch_up()
         return await runner.checkpoint() >= target
 
-    await eventually(reached)
+    await eventually(reached, within=15.0, what="the checkpoint to reach the store's last event")
 
 
 class TestInlineProjection(PostgresEventStoreFixtures):
@@ -184,7 +178,7 @@ class TestAsyncProjection(PostgresEventStoreFixtures):
                 return True
             return False
 
-        await eventually(fails)
+        await eventually(fails, within=15.0, what="the projection to fail")
         assert await table_rows(pool) == {}
         assert await runner.checkpoint() == Position.START
 
@@ -217,7 +211,7 @@ class TestAsyncProjection(PostgresEventStoreFixtures):
             async def projected() -> bool:
                 return stream in await table_rows(pool)
 
-            await eventually(projected)
+            await eventually(projected, within=15.0, what="the event projected")
         finally:
             stop.set()
             await asyncio.wait_for(task, timeout=10)
@@ -245,7 +239,7 @@ class TestAsyncProjection(PostgresEventStoreFixtures):
             async def projected() -> bool:
                 return stream in await table_rows(pool)
 
-            await eventually(projected)
+            await eventually(projected, within=15.0, what="the event projected")
         finally:
             stop.set()
             await asyncio.wait_for(task, timeout=10)
@@ -331,6 +325,6 @@ class TestRebuildFromTheCommandLine(PostgresEventStoreFixtures):
             await rebuild_in_database(database_dsn, projection)
             return await table_rows(pool) == {stream: ("b", 1, 2)}
 
-        await eventually(rebuilt)
+        await eventually(rebuilt, within=15.0, what="the rebuilt table")
         runner = ProjectionRunner(store, projection)
         assert await runner.catch_up() == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from pydantic import ValidationError
@@ -17,7 +17,7 @@ from trellis_contracts.catalogue import (
 )
 from trellis_contracts.envelope import encode_binary, envelope_for
 from trellis_contracts.feedback import FEEDBACK_EVENTS, FeedbackGiven
-from trellis_contracts.goals import GOALS_EVENTS, MilestoneReached
+from trellis_contracts.goals import GOALS_EVENTS, GoalsEvent, MilestoneReached
 from trellis_contracts.recognition import (
     RECOGNITION_EVENTS,
     CompensationAdjustmentApproved,
@@ -48,10 +48,11 @@ def test_catalogue_holds_every_event_of_the_three_services_by_type() -> None:
 
 
 def test_each_module_lists_all_of_its_event_classes() -> None:
-    for module_events in (FEEDBACK_EVENTS, RECOGNITION_EVENTS):
+    for module_events in (GOALS_EVENTS, FEEDBACK_EVENTS, RECOGNITION_EVENTS):
         module = module_events[0].__module__
         defined = {c for c in EventContract.__subclasses__() if c.__module__ == module}
         assert defined == set(module_events)
+    assert set(get_args(GoalsEvent)) == set(GOALS_EVENTS)
 
 
 def test_unknown_type_is_a_distinct_error() -> None:

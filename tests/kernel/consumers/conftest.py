@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream.kafka import KafkaBroker
 
+from tests.kernel.store.fixtures import open_pool
 from trellis_contracts.envelope import Envelope, KafkaRecord, encode_binary
 from trellis_kernel.consumers import ConsumerSettings, EventConsumer, dead_letter_topic
 from trellis_kernel.consumers.cloudevents import decode_cloudevent
@@ -76,7 +77,7 @@ class ConsumerWorld:
 async def world(
     database_dsn: str, kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]]
 ) -> AsyncIterator[ConsumerWorld]:
-    pool = await asyncpg.create_pool(database_dsn, min_size=1, max_size=5)
+    pool = await open_pool(database_dsn, max_size=5)
     topic = await new_topic(1)
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     await admin.start()

@@ -8,10 +8,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from uuid import uuid4
 
-import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
-from trellis_kernel.store import EventMetadata, EventStore, NewEvent, stream_id
+from tests.kernel.store.fixtures import open_pool
+from trellis_kernel.store import EventMetadata, EventStore, NewEvent, Pool, stream_id
 
 EVENT_TYPE = "dev.trellis.goals.GoalProgressUpdated.v1"
 METADATA = EventMetadata(principal="user-1")
@@ -81,8 +81,8 @@ def header(record: Any, name: str) -> str | None:
     return None
 
 
-async def store_in(dsn: str) -> tuple[EventStore, asyncpg.Pool]:
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=10)
+async def store_in(dsn: str) -> tuple[EventStore, Pool]:
+    pool = await open_pool(dsn)
     store = EventStore(pool)
     await store.setup()
     return store, pool

@@ -143,13 +143,6 @@ def actor_of(principal: Principal) -> Actor:
     return Actor(principal.subject, principal.organisation_id, principal.has_role(HR_ADMIN_ROLE))
 
 
-def in_organisation(loaded: Loaded[Any], actor: Actor) -> None:
-    """Per-employee streams are keyed by employee id alone: refuse one another tenant wrote."""
-    organisation_id = getattr(loaded.state, "organisation_id", None)
-    if organisation_id is not None and organisation_id != actor.organisation_id:
-        raise NotFound(f"nothing at {loaded.stream_id!r} in this organisation")
-
-
 def require(actor: Actor, action: Action, subject: Subject) -> None:
     decision = authorize(actor, action, subject)
     if not decision.allowed:
@@ -216,6 +209,23 @@ class GoalsApplication:
     async def employee_subject(self, actor: Actor, employee_id: str) -> Subject:
         manager = await self.manager_of(actor.organisation_id, employee_id)
         return Subject(actor.organisation_id, employee_id, manager)
+
+    async def _employee_stream(
+        self,
+        actor: Actor,
+        action: Action,
+        employee_id: str,
+        stream: Callable[[str], str],
+        decider: Decider[Any, S, Any],
+    ) -> Loaded[S]:
+        """One employee's stream, once the actor may act on it."""
+        require(actor, action, await self.employee_subject(actor, employee_id))
+        loaded = await self.load(stream(employee_id), decider)
+        # Per-employee streams are keyed by employee id alone: refuse one another tenant wrote.
+        organisation_id = getattr(loaded.state, "organisation_id", None)
+        if organisation_id is not None and organisation_id != actor.organisation_id:
+            raise NotFound(f"nothing at {loaded.stream_id!r} in this organisation")
+        return loaded
 
     # --- goals ------------------------------------------------------------------------------------
 
@@ -351,33 +361,20 @@ class GoalsApplication:
         statement: VisionStatement,
         expected_version: int | None,
     ) -> Outcome:
-        require(actor, "edit_vision", await self.employee_subject(actor, employee_id))
-        loaded = await self.load(vision_stream(employee_id), vision_decider)
-        in_organisation(loaded, actor)
-        now = self.clock()
-        command: DefineVision | ReviseVision
-        if loaded.state is None:
-            command = DefineVision(
-                organisation_id=actor.organisation_id,
-                employee_id=employee_id,
-                statement=statement,
-                now=now,
-            )
-        else:
-            command = ReviseVision(
-                organisation_id=actor.organisation_id,
-                employee_id=employee_id,
-                statement=statement,
-                now=now,
-            )
+        loaded = await self._employee_stream(actor, "edit_vision", employee_id, vision_stream, vision_decider)
+        kind = DefineVision if loaded.state is None else ReviseVision
+        command = kind(
+            organisation_id=actor.organisation_id,
+            employee_id=employee_id,
+            statement=statement,
+            now=self.clock(),
+        )
         return await self.execute(
             vision_decider, loaded, command, actor=actor, expected_version=expected_version
         )
 
     async def vision(self, actor: Actor, employee_id: str) -> Loaded[VisionState]:
-        require(actor, "view_vision", await self.employee_subject(actor, employee_id))
-        loaded = await self.load(vision_stream(employee_id), vision_decider)
-        in_organisation(loaded, actor)
+        loaded = await self._employee_stream(actor, "view_vision", employee_id, vision_stream, vision_decider)
         if loaded.state is None:
             raise NotFound(f"{employee_id!r} has no vision statement yet")
         return loaded
@@ -409,10 +406,14 @@ class GoalsApplication:
     async def choose_career_track(
         self, actor: Actor, employee_id: str, track_id: str, expected_version: int | None
     ) -> Outcome:
-        require(actor, "choose_career_track", await self.employee_subject(actor, employee_id))
+        loaded = await self._employee_stream(
+            actor,
+            "choose_career_track",
+            employee_id,
+            career_choice_stream,
+            career_choice_decider,
+        )
         catalogue = await self.load(career_tracks_stream(actor.organisation_id), career_tracks_decider)
-        loaded = await self.load(career_choice_stream(employee_id), career_choice_decider)
-        in_organisation(loaded, actor)
         command = ChooseCareerTrack(
             organisation_id=actor.organisation_id,
             employee_id=employee_id,
@@ -430,10 +431,9 @@ class GoalsApplication:
         )
 
     async def career_choice(self, actor: Actor, employee_id: str) -> Loaded[CareerChoiceState]:
-        require(actor, "view_career_choice", await self.employee_subject(actor, employee_id))
-        loaded = await self.load(career_choice_stream(employee_id), career_choice_decider)
-        in_organisation(loaded, actor)
-        return loaded
+        return await self._employee_stream(
+            actor, "view_career_choice", employee_id, career_choice_stream, career_choice_decider
+        )
 
     # --- reporting lines ------------------------------------------------------------------------------
 
@@ -445,9 +445,13 @@ class GoalsApplication:
         manager_id: str | None,
         expected_version: int | None,
     ) -> Outcome:
-        require(actor, "change_reporting_line", await self.employee_subject(actor, employee_id))
-        loaded = await self.load(reporting_line_stream(employee_id), reporting_line_decider)
-        in_organisation(loaded, actor)
+        loaded = await self._employee_stream(
+            actor,
+            "change_reporting_line",
+            employee_id,
+            reporting_line_stream,
+            reporting_line_decider,
+        )
         command = ChangeReportingLine(
             organisation_id=actor.organisation_id,
             employee_id=employee_id,
@@ -464,7 +468,10 @@ class GoalsApplication:
         )
 
     async def reporting_line(self, actor: Actor, employee_id: str) -> Loaded[ReportingLineState]:
-        require(actor, "view_reporting_line", await self.employee_subject(actor, employee_id))
-        loaded = await self.load(reporting_line_stream(employee_id), reporting_line_decider)
-        in_organisation(loaded, actor)
-        return loaded
+        return await self._employee_stream(
+            actor,
+            "view_reporting_line",
+            employee_id,
+            reporting_line_stream,
+            reporting_line_decider,
+        )

@@ -313,6 +313,25 @@ async def test_vision_career_tracks_and_goals_from_templates(client: httpx.Async
     assert goal["proposal"]["proposer_role"] == "manager"
 
 
+async def test_an_employee_stream_another_organisation_wrote_is_not_found(client: httpx.AsyncClient) -> None:
+    vision = {"long_term_aspirations": "Lead the creative team"}
+    assert (
+        await client.post(f"/employees/{EMPLOYEE}/vision", json=vision, headers=AS_EMPLOYEE)
+    ).status_code == 200
+    await set_manager(client)
+    namesake = bearer(EMPLOYEE, organisation_id="org_2")
+    other_hr = bearer("hr_9", roles=("hr_admin",), organisation_id="org_2")
+    refused = [
+        await client.get(f"/employees/{EMPLOYEE}/vision", headers=namesake),
+        await client.post(f"/employees/{EMPLOYEE}/vision", json=vision, headers=namesake),
+        await client.get(f"/employees/{EMPLOYEE}/manager", headers=namesake),
+        await client.post(f"/employees/{EMPLOYEE}/manager", json={"manager_id": "mgr_9"}, headers=other_hr),
+    ]
+    assert [r.status_code for r in refused] == [404] * 4
+    line = (await client.get(f"/employees/{EMPLOYEE}/manager", headers=AS_EMPLOYEE)).json()
+    assert (line["manager_id"], line["version"]) == (MANAGER, 1)
+
+
 async def test_the_openapi_document_is_published(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     assert spec["info"]["title"] == "Trellis goals"

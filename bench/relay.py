@@ -37,7 +37,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from trellis_kernel.relay import OutboxRelay, RelayCheckpoints, RelaySettings
 from trellis_kernel.relay.cloudevents import encode_cloudevent
 from trellis_kernel.relay.encoding import EncodedEvent, record_key
-from trellis_kernel.store import EventMetadata, EventStore, NewEvent, Position, stream_id
+from trellis_kernel.store import EventMetadata, EventStore, NewEvent, Position, create_pool, stream_id
 
 EVENT_TYPE = "dev.trellis.goals.GoalProgressUpdated.v1"
 STREAMS = 200
@@ -216,7 +216,7 @@ async def measure(dsn: str, events: int = 10_000, rounds: int = 5) -> dict[str, 
     relay_topic, plain_topic = f"bench.relay.{suffix}", f"bench.plain.{suffix}"
     await create_topics(bootstrap, relay_topic, plain_topic)
     rates: dict[str, list[float]] = {"relay": [], "plain": [], "bare": []}
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=4)
+    pool = await create_pool(dsn, min_size=1, max_size=4)
     connection = await asyncpg.connect(dsn)
     try:
         store = EventStore(pool)

@@ -182,85 +182,81 @@ async def measure_trellis_version_only(database: ScratchDatabase, clients: int, 
     return await measure_trellis(database, clients, budget, read_history=False)
 
 
-async def measure_plain_asyncpg(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
+PLAIN_ROWS = "CREATE TABLE IF NOT EXISTS plain_rows (id uuid PRIMARY KEY, payload jsonb NOT NULL)"
+PLAIN_VERSIONS = (
+    "CREATE TABLE IF NOT EXISTS plain_versions ("
+    " aggregate text, version integer, payload jsonb NOT NULL,"
+    " PRIMARY KEY (aggregate, version))"
+)
+
+
+async def measure_on_own_connections(
+    database: ScratchDatabase,
+    clients: int,
+    budget: Budget,
+    table: str,
+    command: Callable[[asyncpg.Connection, int, int], Awaitable[None]],
+) -> Rate:
+    """Create `table`, then run command(connection, client, n) with every client on a
+    connection of its own (warmed by one command each first)."""
     connections = [await asyncpg.connect(database.dsn) for _ in range(clients)]
     try:
-        await connections[0].execute(
-            "CREATE TABLE IF NOT EXISTS plain_rows (id uuid PRIMARY KEY, payload jsonb NOT NULL)"
+        await connections[0].execute(table)
+
+        async def on_own_connection(client: int, n: int) -> None:
+            await command(connections[client], client, n)
+
+        for client in range(clients):
+            await on_own_connection(client, -1)
+        return await run_async_clients(clients, budget, on_own_connection)
+    finally:
+        for connection in connections:
+            await connection.close()
+
+
+async def measure_plain_asyncpg(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
+    async def command(connection: asyncpg.Connection, client: int, n: int) -> None:
+        await connection.execute(
+            "INSERT INTO plain_rows (id, payload) VALUES ($1, $2::jsonb)",
+            uuid.uuid4(),
+            json.dumps({"progress": n}),
         )
 
-        async def command(client: int, n: int) -> None:
-            await connections[client].execute(
+    return await measure_on_own_connections(database, clients, budget, PLAIN_ROWS, command)
+
+
+async def measure_asyncpg_transaction(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
+    async def command(connection: asyncpg.Connection, client: int, n: int) -> None:
+        async with connection.transaction():
+            await connection.execute(
                 "INSERT INTO plain_rows (id, payload) VALUES ($1, $2::jsonb)",
                 uuid.uuid4(),
                 json.dumps({"progress": n}),
             )
 
-        for client in range(clients):
-            await command(client, -1)
-        return await run_async_clients(clients, budget, command)
-    finally:
-        for connection in connections:
-            await connection.close()
-
-
-async def measure_asyncpg_transaction(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
-    connections = [await asyncpg.connect(database.dsn) for _ in range(clients)]
-    try:
-        await connections[0].execute(
-            "CREATE TABLE IF NOT EXISTS plain_rows (id uuid PRIMARY KEY, payload jsonb NOT NULL)"
-        )
-
-        async def command(client: int, n: int) -> None:
-            connection = connections[client]
-            async with connection.transaction():
-                await connection.execute(
-                    "INSERT INTO plain_rows (id, payload) VALUES ($1, $2::jsonb)",
-                    uuid.uuid4(),
-                    json.dumps({"progress": n}),
-                )
-
-        for client in range(clients):
-            await command(client, -1)
-        return await run_async_clients(clients, budget, command)
-    finally:
-        for connection in connections:
-            await connection.close()
+    return await measure_on_own_connections(database, clients, budget, PLAIN_ROWS, command)
 
 
 async def measure_asyncpg_read_insert(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
-    connections = [await asyncpg.connect(database.dsn) for _ in range(clients)]
     run = uuid.uuid4().hex[:8]
-    try:
-        await connections[0].execute(
-            "CREATE TABLE IF NOT EXISTS plain_versions ("
-            " aggregate text, version integer, payload jsonb NOT NULL,"
-            " PRIMARY KEY (aggregate, version))"
+
+    async def command(connection: asyncpg.Connection, client: int, n: int) -> None:
+        aggregate = f"{run}{client}x{n // EVENTS_PER_STREAM}"
+        history = await connection.fetch(
+            "SELECT version, payload::text FROM plain_versions WHERE aggregate = $1 ORDER BY version",
+            aggregate,
+        )
+        payloads = [json.loads(row["payload"]) for row in history]
+        version = history[-1]["version"] if history else 0
+        progress = (payloads[-1]["progress"] if payloads else 0) + 1
+        await connection.execute(
+            "INSERT INTO plain_versions (aggregate, version, payload) VALUES ($1, $2, $3::jsonb)",
+            aggregate,
+            version + 1,
+            json.dumps({"progress": progress}),
         )
 
-        async def command(client: int, n: int) -> None:
-            connection = connections[client]
-            aggregate = f"{run}{client}x{n // EVENTS_PER_STREAM}"
-            history = await connection.fetch(
-                "SELECT version, payload::text FROM plain_versions WHERE aggregate = $1 ORDER BY version",
-                aggregate,
-            )
-            payloads = [json.loads(row["payload"]) for row in history]
-            version = history[-1]["version"] if history else 0
-            progress = (payloads[-1]["progress"] if payloads else 0) + 1
-            await connection.execute(
-                "INSERT INTO plain_versions (aggregate, version, payload) VALUES ($1, $2, $3::jsonb)",
-                aggregate,
-                version + 1,
-                json.dumps({"progress": progress}),
-            )
-
-        for client in range(clients):
-            await command(client, -1)
-        return await run_async_clients(clients, budget, command)
-    finally:
-        for connection in connections:
-            await connection.close()
+    return await measure_on_own_connections(database, clients, budget, PLAIN_VERSIONS, command)
 
 
 def measure_eventsourcing(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from tests.goals.domain.builders import EMPLOYEE, GOAL, MANAGER, NOW, agree, propose, reach
+from tests.goals.domain.builders import EMPLOYEE, GOAL, MANAGER, NOW, agree, plan, propose, reach
 from tests.goals.domain.scenario import replay
 from trellis_contracts.goals import AgreedAction, Alignment, MilestoneProgress
 from trellis_goals.domain.goal import goal_decider
-from trellis_goals.domain.goal.commands import AdjustGoal, AlignGoal, RecordCheckIn, TermChanges
+from trellis_goals.domain.goal.commands import (
+    AddMilestone,
+    AdjustGoal,
+    AlignGoal,
+    RecordCheckIn,
+    TermChanges,
+    UpdateMilestoneProgress,
+)
 from trellis_goals.domain.goal.state import GoalEvent
 from trellis_goals.projections.check_ins import ProgressChange, check_in_history
 from trellis_goals.projections.history import goal_as_of, goal_on, goal_timeline
@@ -130,3 +137,41 @@ def test_each_check_in_says_what_moved_since_the_one_before() -> None:
         ProgressChange("ms_2", 0, 20),
     )
     assert (second.blockers, second.agreed_actions) == (("Licence pending",), (action,))
+
+
+def test_progress_reported_between_check_ins_and_milestones_added_count_as_moved() -> None:
+    def progress(percent: int, day: int) -> UpdateMilestoneProgress:
+        at = datetime(2026, 2, day, 10, 0, tzinfo=UTC)
+        return UpdateMilestoneProgress(
+            goal_id=GOAL, milestone_id="ms_2", progress_percent=percent, updated_by=EMPLOYEE, now=at
+        )
+
+    def check_in(check_in_id: str, day: int, *said: MilestoneProgress) -> RecordCheckIn:
+        at = datetime(2026, 2, day, 10, 0, tzinfo=UTC)
+        return RecordCheckIn(
+            goal_id=GOAL,
+            check_in_id=check_in_id,
+            recorded_by=MANAGER,
+            progress_summary="Going",
+            milestone_progress=said,
+            now=at,
+        )
+
+    added = AddMilestone(
+        goal_id=GOAL,
+        added_by=MANAGER,
+        milestone=plan("ms_3", date(2026, 3, 20)),
+        now=datetime(2026, 2, 2, tzinfo=UTC),
+    )
+    events = replay(
+        goal_decider,
+        progress(10, 2),
+        added,
+        check_in("ci_1", 3, MilestoneProgress(milestone_id="ms_3", progress_percent=5)),
+        progress(25, 9),
+        check_in("ci_2", 10),
+        history=history()[:3],
+    )
+    first, second = check_in_history(events)
+    assert first.progress_since_last == (ProgressChange("ms_2", 0, 10), ProgressChange("ms_3", 0, 5))
+    assert (second.progress_since_last, second.reached_since_last) == ((ProgressChange("ms_2", 10, 25),), ())

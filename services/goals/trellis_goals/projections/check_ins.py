@@ -11,16 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from trellis_contracts.goals import (
-    AgreedAction,
-    CheckInRecorded,
-    GoalCreated,
-    GoalProposed,
-    MilestoneAdded,
-    MilestoneProgressUpdated,
-    MilestoneReached,
-)
-from trellis_goals.domain.goal.state import GoalEvent
+from trellis_contracts.goals import AgreedAction, CheckInRecorded, MilestoneReached
+from trellis_goals.domain.goal.state import GoalEvent, GoalState, evolve_goal
 
 
 @dataclass(frozen=True)
@@ -45,27 +37,22 @@ class CheckInEntry:
 
 
 def check_in_history(events: Iterable[GoalEvent]) -> list[CheckInEntry]:
-    progress: dict[str, int] = {}
+    goal: GoalState = None
     at_last: dict[str, int] = {}
     reached: list[str] = []
     last_at: datetime | None = None
     entries: list[CheckInEntry] = []
     for event in events:
+        goal = evolve_goal(goal, event)
         match event:
-            case GoalProposed() | GoalCreated():
-                progress = {m.milestone_id: 0 for m in event.milestones}
-                at_last = dict(progress)
-            case MilestoneAdded():
-                progress[event.milestone_id] = 0
-                at_last.setdefault(event.milestone_id, 0)
-            case MilestoneProgressUpdated():
-                progress[event.milestone_id] = event.progress_percent
             case MilestoneReached():
-                progress[event.milestone_id] = 100
                 reached.append(event.milestone_id)
-            case CheckInRecorded():
-                for said in event.milestone_progress:
-                    progress[said.milestone_id] = said.progress_percent
+            case CheckInRecorded() if goal is not None:
+                # The milestone progress the check-in records follows it as separate events.
+                progress = {m.milestone_id: m.progress_percent for m in goal.milestones}
+                progress.update(
+                    (said.milestone_id, said.progress_percent) for said in event.milestone_progress
+                )
                 changes = tuple(
                     ProgressChange(milestone_id, at_last.get(milestone_id, 0), now)
                     for milestone_id, now in progress.items()

@@ -71,6 +71,7 @@ async def test_a_non_bearer_scheme_is_a_401() -> None:
 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer ")
+    assert 'error="invalid_request"' in response.headers["WWW-Authenticate"]
 
 
 async def test_a_role_guard_refuses_a_principal_without_the_role() -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from tests.goals.domain.builders import EMPLOYEE, GOAL, MANAGER, NOW, agree, propose, reach, terms
+from tests.goals.domain.builders import EMPLOYEE, GOAL, MANAGER, NOW, agree, plan, propose, reach, terms
 from tests.goals.domain.scenario import replay
 from trellis_contracts.goals import MilestoneProgress
 from trellis_goals.domain.goal import goal_decider
 from trellis_goals.domain.goal.commands import (
+    AddMilestone,
     CompleteGoal,
     PlanDevelopmentActivity,
     RecordCheckIn,
@@ -79,6 +80,10 @@ def test_the_next_milestone_is_the_soonest_one_not_reached() -> None:
     events = replay(goal_decider, reach("ms_1", FEB_10), history=active())
     after = goal_progress(record(events), date(2026, 2, 11)).next_milestone
     assert after is not None and after.milestone_id == "ms_2"
+    # Added last but due first: the soonest, not the first listed.
+    sooner = AddMilestone(goal_id=GOAL, added_by=MANAGER, milestone=plan("ms_0", date(2026, 2, 1)), now=NOW)
+    added = goal_progress(record(replay(goal_decider, sooner, history=active())), date(2026, 1, 20))
+    assert added.next_milestone is not None and added.next_milestone.milestone_id == "ms_0"
 
 
 def test_overdue_items_are_milestones_activities_and_the_goal_itself() -> None:

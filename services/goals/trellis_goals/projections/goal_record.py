@@ -1,27 +1,14 @@
 """A goal as the read side keeps it: the domain's view of the goal plus what screens need
-(when it last changed, its last check-in, how many events it has)."""
+(when it last changed, when it was last checked in on, how many events it has)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 
 from trellis_contracts.goals import CheckInRecorded, GoalProposed
 from trellis_goals.domain.goal.state import Goal, GoalEvent, evolve_goal
-
-
-@dataclass(frozen=True)
-class LastCheckIn:
-    check_in_id: str
-    recorded_at: datetime
-    recorded_by: str
-    blockers: tuple[str, ...]
-    resources_needed: tuple[str, ...]
-
-    @property
-    def day(self) -> date:
-        return self.recorded_at.date()
 
 
 @dataclass(frozen=True)
@@ -30,7 +17,7 @@ class GoalRecord:
     proposed_at: datetime
     updated_at: datetime
     version: int
-    last_check_in: LastCheckIn | None = None
+    last_check_in_at: datetime | None = None
 
 
 def apply_goal_event(record: GoalRecord | None, event: GoalEvent) -> GoalRecord | None:
@@ -43,16 +30,7 @@ def apply_goal_event(record: GoalRecord | None, event: GoalEvent) -> GoalRecord 
         return GoalRecord(goal, event.occurred_at, event.occurred_at, 1)
     record = replace(record, goal=goal, updated_at=event.occurred_at, version=record.version + 1)
     if isinstance(event, CheckInRecorded):
-        record = replace(
-            record,
-            last_check_in=LastCheckIn(
-                event.check_in_id,
-                event.occurred_at,
-                event.recorded_by,
-                event.blockers,
-                event.resources_needed,
-            ),
-        )
+        record = replace(record, last_check_in_at=event.occurred_at)
     return record
 
 

@@ -128,7 +128,7 @@ def goal_progress(record: GoalRecord, today: date) -> GoalProgress:
         next_milestone=upcoming[0] if upcoming and working else None,
         overdue_milestones=overdue,
         overdue_activity_ids=overdue_activities,
-        last_check_in_at=record.last_check_in.recorded_at if record.last_check_in else None,
+        last_check_in_at=record.last_check_in_at,
         career_track_id=goal.career_track_id,
         aligned_to=f"{alignment.kind}:{alignment.target_id}" if alignment else None,
         version=record.version,

@@ -53,7 +53,7 @@ def _changes(body: TermChangesIn) -> c.TermChanges:
 async def propose_goal(body: ProposeGoalIn, app: App, caller: Caller) -> Accepted:
     goal_id = body.goal_id or new_id()
 
-    def build(manager_id: IdInPath, now: datetime) -> c.ProposeGoal:
+    def build(manager_id: str, now: datetime) -> c.ProposeGoal:
         return c.ProposeGoal(
             goal_id=goal_id,
             organisation_id=caller.organisation_id,
@@ -79,7 +79,7 @@ async def propose_goal_from_template(body: GoalFromTemplateIn, app: App, caller:
     catalogue = (await app.career_tracks(caller)).state
     goal_id = body.goal_id or new_id()
 
-    def build(manager_id: IdInPath, now: datetime) -> c.ProposeGoal:
+    def build(manager_id: str, now: datetime) -> c.ProposeGoal:
         return propose_from_template(
             catalogue,
             track_id=body.track_id,

@@ -40,7 +40,6 @@ import asyncio
 import importlib
 import json
 import os
-import sys
 import threading
 import time
 import uuid
@@ -413,4 +412,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

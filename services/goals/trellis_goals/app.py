@@ -12,9 +12,9 @@ from datetime import datetime
 from fastapi import FastAPI
 
 from trellis_goals.api import career_tracks, goal_commands, goal_queries, people
-from trellis_goals.api.errors import install_error_handlers
 from trellis_goals.application import GoalsApplication, utc_now
 from trellis_goals.settings import GoalsSettings
+from trellis_kernel.http import service_api
 from trellis_kernel.identity import TokenVerifier, bearer_principal
 from trellis_kernel.relay import OutboxRelay, RelaySettings
 from trellis_kernel.relay.cloudevents import encode_cloudevent
@@ -63,7 +63,7 @@ def create_app(
         finally:
             await pool.close()
 
-    app = FastAPI(
+    app = service_api(
         title="Trellis goals",
         version="1.0.0",
         summary="Vision and values, SMART goals set collaboratively, milestones, check-ins, "
@@ -71,7 +71,6 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.authenticate = bearer_principal(token_verifier)
-    install_error_handlers(app)
     for module in (goal_commands, goal_queries, people, career_tracks):
         app.include_router(module.router)
     return app

@@ -60,6 +60,7 @@ from trellis_goals.streams import (
     vision_stream,
 )
 from trellis_kernel.decider import Decider, DomainError
+from trellis_kernel.http import Forbidden, NotFound, StaleVersion
 from trellis_kernel.identity import Principal
 from trellis_kernel.projections import InlineProjector
 from trellis_kernel.store import ConcurrencyConflict, EventMetadata, EventStore, Pool
@@ -71,23 +72,6 @@ E = TypeVar("E")
 HR_ADMIN_ROLE = "hr_admin"
 SYSTEM_ACTOR = "trellis-goals-scheduler"
 """The principal recorded on events the service decides on its own (missed milestones)."""
-
-
-class NotFound(Exception):
-    """There is nothing at that id (in the caller's organisation)."""
-
-
-class Forbidden(Exception):
-    """The caller may not do this; the message says why."""
-
-
-class StaleVersion(Exception):
-    """The caller decided on an older version of the stream than the current one."""
-
-    def __init__(self, stream_id: str, expected: int, current_version: int) -> None:
-        super().__init__(f"{stream_id} is at version {current_version}, the request expected {expected}")
-        self.stream_id = stream_id
-        self.current_version = current_version
 
 
 @dataclass(frozen=True)

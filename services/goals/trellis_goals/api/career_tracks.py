@@ -7,14 +7,15 @@ from datetime import datetime
 from fastapi import APIRouter, status
 
 from trellis_goals.api.context import App, Caller, IdInPath
-from trellis_goals.api.responses import COMMAND_RESPONSES, QUERY_RESPONSES, accepted
-from trellis_goals.api.schemas import Accepted, CareerTrackIn, CareerTrackOut, CareerTracksOut
+from trellis_goals.api.responses import accepted
+from trellis_goals.api.schemas import CareerTrackIn, CareerTrackOut, CareerTracksOut
 from trellis_goals.domain.career_tracks import (
     CareerTrackCommand,
     DefineCareerTrack,
     ReviseCareerTrack,
     TrackDefinition,
 )
+from trellis_kernel.http import COMMAND_RESPONSES, QUERY_RESPONSES, Accepted
 
 router = APIRouter(prefix="/career-tracks", tags=["career tracks"])
 

@@ -7,10 +7,9 @@ from datetime import datetime
 from fastapi import APIRouter, status
 
 from trellis_goals.api.context import App, Caller, IdInPath
-from trellis_goals.api.responses import COMMAND_RESPONSES, accepted, new_id
+from trellis_goals.api.responses import accepted, new_id
 from trellis_goals.api.schemas import (
     AbandonOutcomeIn,
-    Accepted,
     AddMilestoneIn,
     AdjustIn,
     AlignIn,
@@ -35,6 +34,7 @@ from trellis_goals.api.schemas import (
 from trellis_goals.domain.career_tracks import propose_from_template
 from trellis_goals.domain.goal import commands as c
 from trellis_goals.domain.goal.state import Goal
+from trellis_kernel.http import COMMAND_RESPONSES, Accepted
 
 router = APIRouter(prefix="/goals", tags=["goal commands"], responses=COMMAND_RESPONSES)
 

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from trellis_goals.api.context import App, Caller, IdInPath
-from trellis_goals.api.responses import QUERY_RESPONSES
 from trellis_goals.api.schemas import (
     CheckInOut,
     EmployeeProgressOut,
@@ -17,11 +16,11 @@ from trellis_goals.api.schemas import (
     TeamOut,
     TimelineEntryOut,
 )
-from trellis_goals.application import NotFound
 from trellis_goals.projections.check_ins import check_in_history
 from trellis_goals.projections.goal_record import goal_record
 from trellis_goals.projections.history import goal_as_of, goal_timeline
 from trellis_goals.projections.progress import EmployeeProgress
+from trellis_kernel.http import QUERY_RESPONSES, NotFound
 
 router = APIRouter(tags=["goal queries"], responses=QUERY_RESPONSES)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from trellis_goals.api.context import App, Caller, IdInPath
-from trellis_goals.api.responses import COMMAND_RESPONSES, QUERY_RESPONSES, accepted
+from trellis_goals.api.responses import accepted
 from trellis_goals.api.schemas import (
-    Accepted,
     CareerChoiceOut,
     ChooseTrackIn,
     ReportingLineIn,
@@ -17,6 +16,7 @@ from trellis_goals.api.schemas import (
     VisionVersionOut,
 )
 from trellis_goals.domain.vision import VisionStatement
+from trellis_kernel.http import COMMAND_RESPONSES, QUERY_RESPONSES, Accepted
 
 router = APIRouter(prefix="/employees/{employee_id}", tags=["people"])
 

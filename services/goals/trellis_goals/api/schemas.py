@@ -219,32 +219,6 @@ class ReportingLineIn(Versioned):
 # --- responses ----------------------------------------------------------------------------------------
 
 
-class Accepted(BaseModel):
-    """A command's result: the stream it wrote to and the version it is at now."""
-
-    stream_id: str
-    version: int
-    events: list[str] = Field(description="CloudEvents types of the events recorded, if any.")
-
-
-class FieldProblem(BaseModel):
-    field: str | None
-    reason: str
-
-
-class Problems(BaseModel):
-    detail: list[FieldProblem]
-
-
-class Conflict(BaseModel):
-    detail: str
-    current_version: int
-
-
-class Refusal(BaseModel):
-    detail: str
-
-
 class Read(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

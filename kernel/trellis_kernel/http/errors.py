@@ -1,5 +1,5 @@
 """How failures reach the caller: 422 with field and reason, 409 with the current version,
-403 with why, 404."""
+403 with why, 404 with nothing that tells another organisation's thing from a missing one."""
 
 from __future__ import annotations
 
@@ -7,14 +7,30 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from trellis_goals.application import Forbidden, NotFound, StaleVersion
 from trellis_kernel.decider import DomainError
 
 
-def _field(location: tuple[int | str, ...]) -> str:
-    parts = [str(p) for p in location if p not in ("body", "query", "path")]
+class NotFound(Exception):
+    """There is nothing at that id in the caller's organisation."""
+
+
+class Forbidden(Exception):
+    """The caller may not do this; the message says why."""
+
+
+class StaleVersion(Exception):
+    """The caller decided on an older version of the stream than the current one."""
+
+    def __init__(self, stream_id: str, expected: int, current_version: int) -> None:
+        super().__init__(f"{stream_id} is at version {current_version}, the request expected {expected}")
+        self.stream_id = stream_id
+        self.current_version = current_version
+
+
+def field_path(location: tuple[int | str, ...]) -> str:
+    """A validation error's location as the caller wrote it: ``milestones[0].due_date``."""
     dotted = ""
-    for part in parts:
+    for part in (str(p) for p in location if p not in ("body", "query", "path", "header")):
         dotted += f"[{part}]" if part.isdigit() else (f".{part}" if dotted else part)
     return dotted
 
@@ -30,7 +46,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
         problems = [
-            {"field": _field(tuple(problem["loc"])), "reason": problem["msg"]} for problem in error.errors()
+            {"field": field_path(tuple(problem["loc"])), "reason": problem["msg"]}
+            for problem in error.errors()
         ]
         return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": problems})
 

@@ -1,0 +1,33 @@
+"""What every Trellis HTTP API shares: its error answers, their documented shapes, and the app.
+
+Use cases raise NotFound, Forbidden or StaleVersion (or a DomainError for a broken rule);
+``service_api`` builds a FastAPI app that answers them the same way in every service and
+serves its API documentation without a CDN.
+"""
+
+from trellis_kernel.http.errors import Forbidden, NotFound, StaleVersion, install_error_handlers
+from trellis_kernel.http.problems import (
+    COMMAND_RESPONSES,
+    QUERY_RESPONSES,
+    Accepted,
+    Conflict,
+    FieldProblem,
+    Problems,
+    Refusal,
+)
+from trellis_kernel.http.service_api import service_api
+
+__all__ = [
+    "COMMAND_RESPONSES",
+    "QUERY_RESPONSES",
+    "Accepted",
+    "Conflict",
+    "FieldProblem",
+    "Forbidden",
+    "NotFound",
+    "Problems",
+    "Refusal",
+    "StaleVersion",
+    "install_error_handlers",
+    "service_api",
+]

@@ -68,8 +68,9 @@ def test_every_event_type_has_at_least_one_example_checked_somewhere() -> None:
         ("dev.trellis.feedback.FeedbackGiven.v1", "giver_id", "jane.doe@example.com"),
         ("dev.trellis.feedback.FeedbackGiven.v1", "relationship", "boss"),
         ("dev.trellis.feedback.FeedbackGiven.v1", "given_at", "yesterday"),
-        ("dev.trellis.recognition.RewardGranted.v1", "amount", {"amount": 500, "currency": "EUR"}),
-        ("dev.trellis.recognition.RewardGranted.v1", "effective_on", "30/04/2026"),
+        ("dev.trellis.recognition.RewardGranted.v2", "amount", {"amount": 500, "currency": "EUR"}),
+        ("dev.trellis.recognition.RewardGranted.v2", "effective_on", "30/04/2026"),
+        ("dev.trellis.recognition.RewardGranted.v2", "organisation_id", "Acme Corp"),
         ("dev.trellis.goals.MilestoneReached.v1", "employee_id", "Jane Doe"),
     ],
 )

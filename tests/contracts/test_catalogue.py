@@ -20,8 +20,9 @@ from trellis_contracts.feedback import FEEDBACK_EVENTS, FeedbackGiven
 from trellis_contracts.goals import GOALS_EVENTS, GoalsEvent, MilestoneReached
 from trellis_contracts.recognition import (
     RECOGNITION_EVENTS,
-    CompensationAdjustmentApproved,
-    RewardGranted,
+    CompensationAdjustmentApprovedV2,
+    RecognitionEvent,
+    RewardGrantedV2,
 )
 from trellis_contracts.topics import TOPICS, topic_for
 
@@ -31,9 +32,9 @@ OURS = FEEDBACK_EVENTS + RECOGNITION_EVENTS
 NOT_AN_ID = ["jane.doe@example.com", "Jane Doe", "", "x" * 200]
 # Strings that are neither ids nor personal data, with the reason.
 NOT_PERSONAL = {
-    ("PolicyPublished", "title"): "a policy's title",
-    ("PolicyPublished", "document_url"): "a link to the policy",
-    ("LearningAssignmentRequested", "activity_id"): "the LMS's course code or xAPI IRI",
+    ("PolicyPublishedV2", "title"): "a policy's title",
+    ("PolicyPublishedV2", "document_schema"): "the URI of the policy document's schema",
+    ("LearningAssignmentRequestedV2", "activity_id"): "the LMS's course code or xAPI IRI",
 }
 
 
@@ -53,6 +54,7 @@ def test_each_module_lists_all_of_its_event_classes() -> None:
         defined = {c for c in EventContract.__subclasses__() if c.__module__ == module}
         assert defined == set(module_events)
     assert set(get_args(GoalsEvent)) == set(GOALS_EVENTS)
+    assert set(get_args(RecognitionEvent)) == set(RECOGNITION_EVENTS)
 
 
 def test_unknown_type_is_a_distinct_error() -> None:
@@ -150,30 +152,45 @@ def event_time(payload: dict[str, Any]) -> Any:
 
 
 def test_money_is_a_decimal_string_with_an_iso_currency() -> None:
-    example = RewardGranted.model_json_schema()["examples"][0]
-    reward = RewardGranted.model_validate(example)
+    example = RewardGrantedV2.model_json_schema()["examples"][0]
+    reward = RewardGrantedV2.model_validate(example)
     assert reward.amount is not None
-    assert str(reward.amount.as_decimal()) == "500.00"
+    assert str(reward.amount.as_decimal()) == "200.00"
     for amount in (500, 500.0, "5e2", "1,000.00", ""):
         with pytest.raises(ValidationError):
-            RewardGranted.model_validate({**example, "amount": {"amount": amount, "currency": "EUR"}})
+            RewardGrantedV2.model_validate({**example, "amount": {"amount": amount, "currency": "EUR"}})
     for currency in ("eur", "EURO", "€"):
         with pytest.raises(ValidationError):
-            RewardGranted.model_validate({**example, "amount": {"amount": "1.00", "currency": currency}})
+            RewardGrantedV2.model_validate({**example, "amount": {"amount": "1.00", "currency": currency}})
 
 
-def test_monetary_rewards_need_an_amount_and_others_refuse_one() -> None:
-    cash, responsibility = RewardGranted.model_json_schema()["examples"]
-    with pytest.raises(ValidationError, match="needs an amount"):
-        RewardGranted.model_validate({**cash, "amount": None})
+def test_monetary_rewards_need_an_amount_and_points_need_points() -> None:
+    cash, points = RewardGrantedV2.model_json_schema()["examples"]
+    with pytest.raises(ValidationError, match="needs amount"):
+        RewardGrantedV2.model_validate({**cash, "amount": None})
     with pytest.raises(ValidationError, match="carries no amount"):
-        RewardGranted.model_validate({**responsibility, "amount": cash["amount"]})
+        RewardGrantedV2.model_validate({**points, "amount": cash["amount"]})
+    with pytest.raises(ValidationError, match="needs points"):
+        RewardGrantedV2.model_validate({**points, "points": None})
+    with pytest.raises(ValidationError, match="carries no points"):
+        RewardGrantedV2.model_validate({**cash, "points": 5})
 
 
 def test_payroll_events_carry_what_payroll_needs() -> None:
-    required = set(CompensationAdjustmentApproved.model_json_schema()["required"])
-    assert {"adjustment_id", "employee_id", "change", "pay_period", "effective_on"} <= required
-    assert "triggering_event_id" in CompensationAdjustmentApproved.model_fields
+    required = set(CompensationAdjustmentApprovedV2.model_json_schema()["required"])
+    assert {"adjustment_id", "organisation_id", "employee_id", "change", "pay_period", "effective_on"} <= required
+    assert {"triggering_event_id", "policy_id", "policy_version"} <= required
+
+
+def test_every_recognition_event_names_its_organisation_and_every_outcome_its_cause() -> None:
+    cause = {"triggering_event_id", "triggering_event_type", "policy_id", "policy_version", "rule_id"}
+    outcomes = {"RecognitionAwardedV2", "RewardGrantedV2", "RewardHeldForApproval",
+                "CompensationAdjustmentProposedV2", "LearningAssignmentRequestedV2", "InitiativeLeadProposed"}
+    for contract in RECOGNITION_EVENTS:
+        required = set(contract.model_json_schema()["required"])
+        assert "organisation_id" in required, contract.__name__
+        if contract.__name__ in outcomes:
+            assert cause <= required, contract.__name__
 
 
 def test_models_are_frozen_and_ignore_unknown_fields() -> None:

@@ -165,6 +165,7 @@ def test_a_new_major_version_beside_the_old_one_passes() -> None:
 def contracts_copy(tmp_path: Path) -> Path:
     root = tmp_path / "contracts"
     shutil.copytree(SOURCE_ROOT / "schemas", root / "schemas")
+    shutil.copytree(SOURCE_ROOT / "policies", root / "policies")
     shutil.copy(SOURCE_ROOT / "asyncapi.json", root / "asyncapi.json")
     return root
 

@@ -31,7 +31,7 @@ from trellis_contracts.envelope import (
     source_for,
 )
 from trellis_contracts.feedback import AgreedAction, ConversationHeld, FeedbackGiven
-from trellis_contracts.recognition import RewardGranted
+from trellis_contracts.recognition import RewardGrantedV2
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 EVENT_TIME = datetime(2026, 3, 10, 14, 30, 5, 120000, tzinfo=UTC)
@@ -296,10 +296,10 @@ def test_unknown_extensions_survive_decoding() -> None:
 
 
 def test_event_type_names_map_to_source_and_schema_file() -> None:
-    parsed = EventTypeName.parse(RewardGranted.event_type())
+    parsed = EventTypeName.parse(RewardGrantedV2.event_type())
 
-    assert parsed == EventTypeName("recognition", "RewardGranted", 1)
+    assert parsed == EventTypeName("recognition", "RewardGranted", 2)
     assert source_for(parsed.service) == "/trellis/recognition"
-    assert schema_path_for_uri(SCHEMA_BASE_URI + parsed.schema_path) == ("recognition/RewardGranted.v1.json")
+    assert schema_path_for_uri(SCHEMA_BASE_URI + parsed.schema_path) == ("recognition/RewardGranted.v2.json")
     with pytest.raises(EnvelopeError):
         EventTypeName.parse("com.example.RewardGranted")

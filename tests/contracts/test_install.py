@@ -27,9 +27,9 @@ from datetime import datetime, timezone
 import trellis_contracts
 from trellis_contracts.artefacts import artefacts_root, load_asyncapi, load_schema
 from trellis_contracts.envelope import decode_record, encode_binary, envelope_for
-from trellis_contracts.recognition import RewardGranted
+from trellis_contracts.recognition import RewardGrantedV2
 
-reward = RewardGranted.model_validate(RewardGranted.model_json_schema()["examples"][0])
+reward = RewardGrantedV2.model_validate(RewardGrantedV2.model_json_schema()["examples"][0])
 record = encode_binary(
     envelope_for(reward, id="e-1", subject=reward.reward_id,
                  time=datetime(2026, 4, 2, tzinfo=timezone.utc)),
@@ -74,6 +74,7 @@ def test_clean_install_brings_only_pydantic_and_ships_the_artefacts(tmp_path: Pa
     assert "trellis_contracts/py.typed" in names
     assert "trellis_contracts/schemas/feedback/FeedbackGiven.v1.json" in names
     assert "trellis_contracts/schemas/goals/MilestoneReached.v1.json" in names
+    assert "trellis_contracts/policies/reward-policy.v1.json" in names
 
     run(python, "-m", "pip", "install", "--quiet", wheel)
 
@@ -85,7 +86,7 @@ def test_clean_install_brings_only_pydantic_and_ships_the_artefacts(tmp_path: Pa
     site_packages = str(environment)
     assert report["package"].startswith(site_packages)
     assert report["artefacts"].startswith(site_packages)
-    assert report["amount"] == "500.00"
-    assert report["schema_id"].endswith("/recognition/RewardGranted.v1.json")
+    assert report["amount"] == "200.00"
+    assert report["schema_id"].endswith("/recognition/RewardGranted.v2.json")
     assert report["asyncapi"] == "3.0.0"
     assert sys.version_info >= (3, 11)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from trellis_contracts.envelope import EventTypeName
+from trellis_contracts.reward_policy import POLICY_SCHEMA_PATH
 
 ASYNCAPI_FILE = "asyncapi.json"
 SCHEMAS_DIR = "schemas"
@@ -36,6 +37,12 @@ def schema_file(event_type: str) -> Path:
 def load_schema(event_type: str) -> dict[str, Any]:
     """The published JSON Schema of an event type (for validating raw payloads)."""
     loaded: dict[str, Any] = json.loads(schema_file(event_type).read_text(encoding="utf-8"))
+    return loaded
+
+
+def load_policy_schema() -> dict[str, Any]:
+    """The published JSON Schema of the reward policy document."""
+    loaded: dict[str, Any] = json.loads((artefacts_root() / POLICY_SCHEMA_PATH).read_text(encoding="utf-8"))
     return loaded
 
 

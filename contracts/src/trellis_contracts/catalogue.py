@@ -24,7 +24,19 @@ EVENTS_BY_SERVICE: Mapping[str, tuple[type[EventContract], ...]] = MappingProxyT
 """Event classes per publishing service, in declaration order."""
 
 
-RETIRED_TYPES: frozenset[str] = frozenset()
+RETIRED_TYPES: frozenset[str] = frozenset(
+    {
+        # Superseded by version 2 (with organisation_id and the deciding policy) before any
+        # running service published them.
+        "dev.trellis.recognition.RecognitionAwarded.v1",
+        "dev.trellis.recognition.RewardGranted.v1",
+        "dev.trellis.recognition.CompensationAdjustmentProposed.v1",
+        "dev.trellis.recognition.CompensationAdjustmentApproved.v1",
+        "dev.trellis.recognition.CompensationAdjustmentRejected.v1",
+        "dev.trellis.recognition.LearningAssignmentRequested.v1",
+        "dev.trellis.recognition.PolicyPublished.v1",
+    }
+)
 """Types whose deprecation window is over: their checked-in schemas stay as a record, and the
 compatibility gate accepts that no class publishes them any more."""
 

@@ -1,4 +1,5 @@
-"""Regenerate the checked-in artefacts: one JSON Schema per event version and asyncapi.json.
+"""Regenerate the checked-in artefacts: one JSON Schema per event version, asyncapi.json and
+the reward policy document's schema.
 
     python -m trellis_contracts.generate           # write them (refuses breaking changes)
     python -m trellis_contracts.generate --check   # exit 1 if they are out of date
@@ -23,6 +24,7 @@ from trellis_contracts.artefacts import ASYNCAPI_FILE, SCHEMAS_DIR, SOURCE_ROOT,
 from trellis_contracts.asyncapi import asyncapi_document
 from trellis_contracts.catalogue import CATALOGUE, RETIRED_TYPES
 from trellis_contracts.compatibility import Breakage, compare_catalogues
+from trellis_contracts.reward_policy import POLICY_SCHEMA_PATH, policy_schema
 from trellis_contracts.schemas import event_schema, schema_path
 
 
@@ -42,6 +44,7 @@ def render_artefacts() -> dict[str, str]:
         for contract in CATALOGUE.values()
     }
     files[ASYNCAPI_FILE] = to_json_text(asyncapi_document())
+    files[POLICY_SCHEMA_PATH] = to_json_text(policy_schema())
     return files
 
 

@@ -94,10 +94,14 @@ def source_for(name: EventName) -> TriggerSource | None:
     return TRIGGER_SOURCES.get(name.versioned) or TRIGGER_SOURCES.get(name.base)
 
 
+def base_name(pattern: str) -> str:
+    """``service.Name`` of a policy's ``event`` (which may name a major version)."""
+    return re.sub(r"\.v[1-9][0-9]*$", "", pattern)
+
+
 def is_known_trigger(pattern: str) -> bool:
     """Whether a policy's ``event`` names an event the service can react to."""
-    base = re.sub(r"\.v[1-9][0-9]*$", "", pattern)
-    return pattern in TRIGGER_SOURCES or base in TRIGGER_SOURCES
+    return pattern in TRIGGER_SOURCES or base_name(pattern) in TRIGGER_SOURCES
 
 
 @dataclass(frozen=True)

@@ -65,9 +65,9 @@ def test_every_event_type_has_at_least_one_example_checked_somewhere() -> None:
 @pytest.mark.parametrize(
     ("event_type", "field", "bad_value"),
     [
-        ("dev.trellis.feedback.FeedbackGiven.v1", "giver_id", "jane.doe@example.com"),
-        ("dev.trellis.feedback.FeedbackGiven.v1", "relationship", "boss"),
-        ("dev.trellis.feedback.FeedbackGiven.v1", "given_at", "yesterday"),
+        ("dev.trellis.feedback.FeedbackGiven.v2", "giver_id", "jane.doe@example.com"),
+        ("dev.trellis.feedback.FeedbackGiven.v2", "relationship", "boss"),
+        ("dev.trellis.feedback.FeedbackGiven.v2", "occurred_at", "yesterday"),
         ("dev.trellis.recognition.RewardGranted.v2", "amount", {"amount": 500, "currency": "EUR"}),
         ("dev.trellis.recognition.RewardGranted.v2", "effective_on", "30/04/2026"),
         ("dev.trellis.recognition.RewardGranted.v2", "organisation_id", "Acme Corp"),
@@ -82,7 +82,7 @@ def test_schemas_reject_what_the_contract_forbids(event_type: str, field: str, b
 
 
 def test_schemas_mark_personal_data_for_integrators() -> None:
-    schema = load_schema("dev.trellis.feedback.FeedbackGiven.v1")
+    schema = load_schema("dev.trellis.feedback.FeedbackGiven.v2")
     assert schema["properties"]["content"]["x-personal-data"] is True
     assert "x-personal-data" not in schema["properties"]["giver_id"]
 

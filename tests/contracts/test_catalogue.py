@@ -16,7 +16,7 @@ from trellis_contracts.catalogue import (
     contract_for,
 )
 from trellis_contracts.envelope import encode_binary, envelope_for
-from trellis_contracts.feedback import FEEDBACK_EVENTS, FeedbackGiven
+from trellis_contracts.feedback import FEEDBACK_EVENTS, FeedbackGivenV2
 from trellis_contracts.goals import GOALS_EVENTS, GoalsEvent, MilestoneReached
 from trellis_contracts.recognition import (
     RECOGNITION_EVENTS,
@@ -44,7 +44,7 @@ def test_catalogue_holds_every_event_of_the_three_services_by_type() -> None:
     assert len(CATALOGUE) == len(every)
     for contract in every:
         assert contract_for(contract.event_type()) is contract
-    assert contract_for("dev.trellis.feedback.FeedbackGiven.v1") is FeedbackGiven
+    assert contract_for("dev.trellis.feedback.FeedbackGiven.v2") is FeedbackGivenV2
     assert contract_for("dev.trellis.goals.MilestoneReached.v1") is MilestoneReached
 
 
@@ -194,8 +194,8 @@ def test_every_recognition_event_names_its_organisation_and_every_outcome_its_ca
 
 
 def test_models_are_frozen_and_ignore_unknown_fields() -> None:
-    example = FeedbackGiven.model_json_schema()["examples"][0]
-    event = FeedbackGiven.model_validate({**example, "added_in_a_later_minor": 1})
+    example = FeedbackGivenV2.model_json_schema()["examples"][0]
+    event = FeedbackGivenV2.model_validate({**example, "added_in_a_later_minor": 1})
     assert not hasattr(event, "added_in_a_later_minor")
     with pytest.raises(ValidationError):
         event.content = "changed"  # type: ignore[misc]

@@ -20,8 +20,8 @@ from trellis_contracts.compatibility import compare_catalogues, compare_event_sc
 from trellis_contracts.generate import current_schemas, main
 from trellis_contracts.schemas import event_schema
 
-GIVEN = "dev.trellis.feedback.FeedbackGiven.v1"
-HELD = "dev.trellis.feedback.ConversationHeld.v1"
+GIVEN = "dev.trellis.feedback.FeedbackGiven.v2"
+HELD = "dev.trellis.feedback.ConversationHeld.v2"
 
 
 def published(event_type: str) -> dict[str, Any]:
@@ -45,18 +45,18 @@ def test_a_removed_field_fails_and_says_how_to_version_it() -> None:
     [message] = problems(GIVEN, broken)
 
     assert "field 'relationship' was removed" in message
-    assert "FeedbackGivenV2 with `major = 2`" in message
-    assert "dev.trellis.feedback.FeedbackGiven.v2" in message
+    assert "FeedbackGivenV3 with `major = 3`" in message
+    assert "dev.trellis.feedback.FeedbackGiven.v3" in message
     assert "deprecation window" in message
 
 
 def test_a_retyped_field_fails() -> None:
     broken = published(GIVEN)
-    broken["properties"]["given_at"] = {"type": "integer", "description": "epoch seconds"}
+    broken["properties"]["occurred_at"] = {"type": "integer", "description": "epoch seconds"}
 
     [message] = problems(GIVEN, broken)
 
-    assert "'given_at' changed type from 'string' to 'integer'" in message
+    assert "'occurred_at' changed type from 'string' to 'integer'" in message
 
 
 def test_an_optional_field_made_required_fails() -> None:
@@ -115,14 +115,15 @@ def _model_like_feedback_given(
 ) -> type[EventContract]:
     fields: dict[str, Any] = {
         name: (info.annotation, info)
-        for name, info in feedback.FeedbackGiven.model_fields.items()
+        for name, info in feedback.FeedbackGivenV2.model_fields.items()
         if name != drop
     }
     fields.update(add or {})
     model = create_model(
-        "FeedbackGiven", __base__=EventContract, __doc__=feedback.FeedbackGiven.__doc__, **fields
+        "FeedbackGivenV2", __base__=EventContract, __doc__=feedback.FeedbackGivenV2.__doc__, **fields
     )
     model.service = "feedback"
+    model.major = 2
     return model
 
 
@@ -143,21 +144,21 @@ def test_a_removed_or_renamed_event_fails_unless_retired() -> None:
 
     [breakage] = compare_catalogues(before, renamed)
     assert "no longer in the catalogue (removed or renamed)" in breakage.message()
-    assert "FeedbackGivenV2" in breakage.message()
+    assert "FeedbackGivenV3" in breakage.message()
 
     assert compare_catalogues(before, renamed, retired=[GIVEN]) == []
 
 
 def test_a_new_major_version_beside_the_old_one_passes() -> None:
-    class FeedbackGivenV2(EventContract):
+    class FeedbackGivenV3(EventContract):
         service: ClassVar[str] = "feedback"
-        major: ClassVar[int] = 2
+        major: ClassVar[int] = 3
         feedback_id: str
         rating: int
 
-    assert FeedbackGivenV2.event_type() == "dev.trellis.feedback.FeedbackGiven.v2"
+    assert FeedbackGivenV3.event_type() == "dev.trellis.feedback.FeedbackGiven.v3"
     before = {GIVEN: published(GIVEN)}
-    after = {GIVEN: published(GIVEN), FeedbackGivenV2.event_type(): event_schema(FeedbackGivenV2)}
+    after = {GIVEN: published(GIVEN), FeedbackGivenV3.event_type(): event_schema(FeedbackGivenV3)}
     assert compare_catalogues(before, after) == []
 
 
@@ -173,7 +174,7 @@ def contracts_copy(tmp_path: Path) -> Path:
 def test_generator_refuses_to_overwrite_a_schema_with_a_breaking_one(
     contracts_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    schema_file = contracts_copy / "schemas/feedback/FeedbackGiven.v1.json"
+    schema_file = contracts_copy / "schemas/feedback/FeedbackGiven.v2.json"
     # As if the published schema had a field the current model dropped.
     schema = json.loads(schema_file.read_text())
     schema["properties"]["mood"] = {"type": "string"}
@@ -192,13 +193,13 @@ def test_generator_check_reports_stale_artefacts(
 ) -> None:
     assert main(["--root", str(contracts_copy), "--check"]) == 0
 
-    schema_file = contracts_copy / "schemas/feedback/FeedbackGiven.v1.json"
+    schema_file = contracts_copy / "schemas/feedback/FeedbackGiven.v2.json"
     schema = json.loads(schema_file.read_text())
     schema["properties"]["content"]["description"] = "edited by hand"
     schema_file.write_text(json.dumps(schema))
 
     assert main(["--root", str(contracts_copy), "--check"]) == 1
-    assert "schemas/feedback/FeedbackGiven.v1.json" in capsys.readouterr().err
+    assert "schemas/feedback/FeedbackGiven.v2.json" in capsys.readouterr().err
     assert main(["--root", str(contracts_copy)]) == 0
     assert main(["--root", str(contracts_copy), "--check"]) == 0
 
@@ -208,7 +209,7 @@ def test_a_release_baseline_catches_a_schema_deleted_and_regenerated(
 ) -> None:
     release = tmp_path / "release"
     shutil.copytree(contracts_copy / "schemas", release / "schemas")
-    released = release / "schemas/feedback/FeedbackGiven.v1.json"
+    released = release / "schemas/feedback/FeedbackGiven.v2.json"
     schema = json.loads(released.read_text())
     schema["properties"]["mood"] = {"type": "string"}  # the release had a field we lost
     released.write_text(json.dumps(schema))

@@ -30,20 +30,22 @@ from trellis_contracts.envelope import (
     schema_path_for_uri,
     source_for,
 )
-from trellis_contracts.feedback import AgreedAction, ConversationHeld, FeedbackGiven
+from trellis_contracts.feedback import AgreedAction, ConversationHeldV2, FeedbackGivenV2
 from trellis_contracts.recognition import RewardGrantedV2
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 EVENT_TIME = datetime(2026, 3, 10, 14, 30, 5, 120000, tzinfo=UTC)
 
 
-def conversation_held() -> ConversationHeld:
-    return ConversationHeld(
+def conversation_held() -> ConversationHeldV2:
+    return ConversationHeldV2(
         conversation_id="conv-1",
+        organisation_id="org-1",
         employee_id="emp-20417",
         manager_id="emp-11873",
         kind="quarterly_review",
-        held_at=EVENT_TIME,
+        occurred_at=EVENT_TIME,
+        held_by="emp-11873",
         progress_summary="Módulo 3 done — next: the project draft.",
         agreed_actions=(
             AgreedAction(
@@ -86,11 +88,11 @@ def test_binary_record_carries_every_attribute_as_a_ce_header() -> None:
         "ce_specversion": b"1.0",
         "ce_id": b"7e0f5a0c-3f4b-4a53-9d57-0d8c6f1b2a90",
         "ce_source": b"/trellis/feedback",
-        "ce_type": b"dev.trellis.feedback.ConversationHeld.v1",
+        "ce_type": b"dev.trellis.feedback.ConversationHeld.v2",
         "ce_subject": b"conv-1",
         "ce_time": b"2026-03-10T14:30:05.120000Z",
         "content-type": b"application/json",
-        "ce_dataschema": b"https://trellis.dev/schemas/feedback/ConversationHeld.v1.json",
+        "ce_dataschema": b"https://trellis.dev/schemas/feedback/ConversationHeld.v2.json",
         "ce_traceparent": TRACEPARENT.encode(),
         "ce_tracestate": b"rojo=00f067aa0ba902b7",
         "ce_correlationid": b"corr-42",
@@ -109,17 +111,17 @@ def test_official_sdk_reads_our_binary_record() -> None:
     )
 
     assert event.get_id() == "7e0f5a0c-3f4b-4a53-9d57-0d8c6f1b2a90"
-    assert event.get_type() == "dev.trellis.feedback.ConversationHeld.v1"
+    assert event.get_type() == "dev.trellis.feedback.ConversationHeld.v2"
     assert event.get_source() == "/trellis/feedback"
     assert event.get_subject() == "conv-1"
     assert event.get_time() == EVENT_TIME
     assert event.get_datacontenttype() == "application/json"
-    assert event.get_dataschema() == SCHEMA_BASE_URI + "feedback/ConversationHeld.v1.json"
+    assert event.get_dataschema() == SCHEMA_BASE_URI + "feedback/ConversationHeld.v2.json"
     assert event.get_extension("traceparent") == TRACEPARENT
     assert event.get_extension("correlationid") == "corr-42"
     assert event.get_extension("causationid") == "cmd-17"
     assert event.get_extension("sequence") == "00000000000000000003"
-    assert ConversationHeld.model_validate(event.get_data()) == conversation_held()
+    assert ConversationHeldV2.model_validate(event.get_data()) == conversation_held()
 
 
 def test_legacy_sdk_api_reads_our_binary_record() -> None:
@@ -129,10 +131,10 @@ def test_legacy_sdk_api_reads_our_binary_record() -> None:
         ce_kafka_v1.KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value)
     )
 
-    assert event["type"] == "dev.trellis.feedback.ConversationHeld.v1"
+    assert event["type"] == "dev.trellis.feedback.ConversationHeld.v2"
     assert event["subject"] == "conv-1"
     assert event["sequence"] == "00000000000000000003"
-    assert ConversationHeld.model_validate(event.get_data()) == conversation_held()
+    assert ConversationHeldV2.model_validate(event.get_data()) == conversation_held()
 
 
 def test_official_sdk_reads_our_structured_record() -> None:
@@ -143,22 +145,22 @@ def test_official_sdk_reads_our_structured_record() -> None:
         ce_kafka.KafkaMessage(headers=dict(record.headers), key=record.key, value=record.value),
         JSONFormat(),
     )
-    assert event.get_type() == "dev.trellis.feedback.ConversationHeld.v1"
+    assert event.get_type() == "dev.trellis.feedback.ConversationHeld.v2"
     assert event.get_time() == EVENT_TIME
     assert event.get_extension("tracestate") == "rojo=00f067aa0ba902b7"
-    assert ConversationHeld.model_validate(event.get_data()) == conversation_held()
+    assert ConversationHeldV2.model_validate(event.get_data()) == conversation_held()
 
 
 def sdk_event(data: dict[str, Any]) -> CloudEvent:
     return CloudEvent(
         attributes={
             "id": "evt-from-sdk",
-            "type": "dev.trellis.feedback.FeedbackGiven.v1",
+            "type": "dev.trellis.feedback.FeedbackGiven.v2",
             "source": "/trellis/feedback",
             "subject": "fb-9",
             "time": datetime(2026, 3, 4, 17, 5, tzinfo=timezone(timedelta(hours=1))),
             "datacontenttype": "application/json",
-            "dataschema": SCHEMA_BASE_URI + "feedback/FeedbackGiven.v1.json",
+            "dataschema": SCHEMA_BASE_URI + "feedback/FeedbackGiven.v2.json",
             "traceparent": TRACEPARENT,
             "sequence": "00000000000000000001",
         },
@@ -166,7 +168,7 @@ def sdk_event(data: dict[str, Any]) -> CloudEvent:
     )
 
 
-FEEDBACK_GIVEN = FeedbackGiven.model_validate(FeedbackGiven.model_json_schema()["examples"][0])
+FEEDBACK_GIVEN = FeedbackGivenV2.model_validate(FeedbackGivenV2.model_json_schema()["examples"][0])
 
 
 def test_we_read_a_binary_record_written_by_the_official_sdk() -> None:
@@ -187,18 +189,18 @@ def test_we_read_a_binary_record_written_by_the_official_sdk() -> None:
 def test_we_read_a_structured_record_written_by_the_official_sdk() -> None:
     message = ce_kafka.to_structured(sdk_event(FEEDBACK_GIVEN.model_dump(mode="json")), JSONFormat())
 
-    decoded = decode_as(FeedbackGiven, list(message.headers.items()), message.value)
+    decoded = decode_as(FeedbackGivenV2, list(message.headers.items()), message.value)
 
     assert decoded.data == FEEDBACK_GIVEN
-    assert decoded.envelope.type == "dev.trellis.feedback.FeedbackGiven.v1"
-    assert decoded.envelope.dataschema == SCHEMA_BASE_URI + "feedback/FeedbackGiven.v1.json"
+    assert decoded.envelope.type == "dev.trellis.feedback.FeedbackGiven.v2"
+    assert decoded.envelope.dataschema == SCHEMA_BASE_URI + "feedback/FeedbackGiven.v2.json"
 
 
 def test_we_read_a_binary_record_written_by_the_legacy_sdk_api() -> None:
     legacy = LegacyCloudEvent(
         {
             "id": "evt-legacy",
-            "type": "dev.trellis.feedback.FeedbackGiven.v1",
+            "type": "dev.trellis.feedback.FeedbackGiven.v2",
             "source": "/trellis/feedback",
             "subject": "fb-9",
             "time": "2026-03-04T16:05:00Z",
@@ -283,7 +285,7 @@ def test_decoding_reports_unknown_types_and_bad_data_distinctly() -> None:
 
     record = encode_binary(trellis_envelope(), conversation_held())
     with pytest.raises(EnvelopeError, match=r"not dev\.trellis\.feedback\.FeedbackGiven"):
-        decode_as(FeedbackGiven, record.headers, record.value)
+        decode_as(FeedbackGivenV2, record.headers, record.value)
 
 
 def test_unknown_extensions_survive_decoding() -> None:

@@ -72,7 +72,7 @@ def test_clean_install_brings_only_pydantic_and_ships_the_artefacts(tmp_path: Pa
     names = zipfile.ZipFile(wheel).namelist()
     assert "trellis_contracts/asyncapi.json" in names
     assert "trellis_contracts/py.typed" in names
-    assert "trellis_contracts/schemas/feedback/FeedbackGiven.v1.json" in names
+    assert "trellis_contracts/schemas/feedback/FeedbackGiven.v2.json" in names
     assert "trellis_contracts/schemas/goals/MilestoneReached.v1.json" in names
     assert "trellis_contracts/policies/reward-policy.v1.json" in names
 

@@ -13,14 +13,14 @@ from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 
 from trellis_contracts.envelope import decode_record, encode_binary, encode_structured, envelope_for
-from trellis_contracts.feedback import FeedbackGiven
+from trellis_contracts.feedback import FeedbackGivenV2
 
-EXAMPLE = FeedbackGiven.model_json_schema()["examples"][0]
+EXAMPLE = FeedbackGivenV2.model_json_schema()["examples"][0]
 START = datetime(2026, 3, 4, 16, 0, tzinfo=UTC)
 
 
-def feedback(number: int) -> FeedbackGiven:
-    return FeedbackGiven.model_validate({**EXAMPLE, "content": f"note {number}"})
+def feedback(number: int) -> FeedbackGivenV2:
+    return FeedbackGivenV2.model_validate({**EXAMPLE, "content": f"note {number}"})
 
 
 async def consume_all(bootstrap: str, topic: str, count: int) -> list[ConsumerRecord[bytes, bytes]]:
@@ -79,7 +79,7 @@ async def test_records_survive_a_real_broker_for_both_readers(
         )
         assert sdk_event.get_id() == decoded.envelope.id
         assert sdk_event.get_subject() == decoded.envelope.subject
-        assert FeedbackGiven.model_validate(sdk_event.get_data()) == decoded.data
+        assert FeedbackGivenV2.model_validate(sdk_event.get_data()) == decoded.data
 
     for envelope, event, _ in sent:
         record, decoded = by_id[envelope.id]

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from trellis_contracts.base import EventContract
-from trellis_contracts.feedback import FEEDBACK_EVENTS
+from trellis_contracts.feedback import FEEDBACK_EVENTS, RETIRED_FEEDBACK_TYPES
 from trellis_contracts.goals import GOALS_EVENTS
 from trellis_contracts.recognition import RECOGNITION_EVENTS
 
@@ -24,7 +24,7 @@ EVENTS_BY_SERVICE: Mapping[str, tuple[type[EventContract], ...]] = MappingProxyT
 """Event classes per publishing service, in declaration order."""
 
 
-RETIRED_TYPES: frozenset[str] = frozenset(
+RETIRED_TYPES: frozenset[str] = RETIRED_FEEDBACK_TYPES | frozenset(
     {
         # Superseded by version 2 (with organisation_id and the deciding policy) before any
         # running service published them.
@@ -37,8 +37,9 @@ RETIRED_TYPES: frozenset[str] = frozenset(
         "dev.trellis.recognition.PolicyPublished.v1",
     }
 )
-"""Types whose deprecation window is over: their checked-in schemas stay as a record, and the
-compatibility gate accepts that no class publishes them any more."""
+"""Types no class publishes any more, because their deprecation window is over or because no
+running service ever published them: their checked-in schemas stay as a record, and the
+compatibility gate accepts their absence."""
 
 
 class UnknownEventType(LookupError):

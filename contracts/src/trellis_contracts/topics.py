@@ -63,7 +63,13 @@ _KEY = (
     "has the same key. The aggregate id itself is the CloudEvents subject: {ids}."
 )
 GOALS_TOPIC = _topic("goals", _KEY.format(ids="a goal, an employee or a career track"))
-FEEDBACK_TOPIC = _topic("feedback", _KEY.format(ids="request_id, feedback_id or conversation_id"))
+FEEDBACK_TOPIC = _topic(
+    "feedback",
+    _KEY.format(
+        ids="request_id, feedback_id, conversation_id, the employee and manager of a cadence, "
+        "or the organisation for its settings"
+    ),
+)
 RECOGNITION_TOPIC = _topic(
     "recognition",
     _KEY.format(ids="recognition_id, reward_id, adjustment_id, assignment_id or policy_id"),

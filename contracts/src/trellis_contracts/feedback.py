@@ -145,8 +145,7 @@ class AnonymityThresholdSet(EventContract):
     threshold: int = Field(
         ge=MIN_ANONYMITY_THRESHOLD,
         le=MAX_ANONYMITY_THRESHOLD,
-        description="k for anonymous requests made from now on; each request keeps the k it "
-        "was made with.",
+        description="k for anonymous requests made from now on; each request keeps the k it was made with.",
     )
     previous_threshold: int = Field(
         ge=MIN_ANONYMITY_THRESHOLD,
@@ -841,8 +840,10 @@ class ConversationCadenceSet(EventContract):
     organisation_id: OpaqueId = _organisation_id()
     manager_id: OpaqueId = _manager_id()
     every_days: int = Field(
-        ge=7, le=182, description="A conversation is due this many days after the last one held "
-        "(or after the cadence was set, if later)."
+        ge=7,
+        le=182,
+        description="A conversation is due this many days after the last one held "
+        "(or after the cadence was set, if later).",
     )
     previous_every_days: int | None = Field(
         default=None, ge=7, le=182, description="The interval before, if one was set."

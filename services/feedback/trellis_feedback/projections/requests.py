@@ -126,12 +126,12 @@ class FeedbackRequests:
                         for giver in asked.givers
                     ],
                 )
-            case FeedbackGivenV2() as given if given.request_id is not None:
-                await self._respond(connection, schema, event, given.request_id, given.giver_id, "answered")
-            case FeedbackDeclinedV2() as declined if declined.giver_id is not None:
-                await self._respond(
-                    connection, schema, event, declined.request_id, declined.giver_id, "declined"
-                )
+            case FeedbackGivenV2(request_id=str(request_id)) as given:
+                giver = (given.organisation_id, request_id, given.giver_id)
+                await self._respond(connection, schema, event, giver, "answered")
+            case FeedbackDeclinedV2(giver_id=str(giver_id)) as declined:
+                giver = (declined.organisation_id, declined.request_id, giver_id)
+                await self._respond(connection, schema, event, giver, "declined")
             case AnonymousFeedbackSubmitted() | FeedbackDeclinedV2():
                 counter = (
                     "answered_count" if isinstance(data, AnonymousFeedbackSubmitted) else "declined_count"
@@ -175,9 +175,10 @@ class FeedbackRequests:
 
     @staticmethod
     async def _respond(
-        connection: Connection, schema: str, event: StoredEvent, request_id: str, giver_id: str, response: str
+        connection: Connection, schema: str, event: StoredEvent, giver: tuple[str, str, str], response: str
     ) -> None:
-        organisation_id = event.payload["organisation_id"]
+        """A named giver responded: count it and mark their invitation."""
+        organisation_id, request_id, giver_id = giver
         counter = "answered_count" if response == "answered" else "declined_count"
         await connection.execute(
             f"UPDATE {schema}.feedback_requests SET {counter} = {counter} + 1, version = $3"

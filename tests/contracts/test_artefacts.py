@@ -67,7 +67,7 @@ def test_every_event_type_has_at_least_one_example_checked_somewhere() -> None:
     [
         ("dev.trellis.feedback.FeedbackGiven.v2", "giver_id", "jane.doe@example.com"),
         ("dev.trellis.feedback.FeedbackGiven.v2", "relationship", "boss"),
-        ("dev.trellis.feedback.FeedbackGiven.v2", "occurred_at", "yesterday"),
+        ("dev.trellis.feedback.FeedbackGiven.v2", "given_at", "yesterday"),
         ("dev.trellis.recognition.RewardGranted.v2", "amount", {"amount": 500, "currency": "EUR"}),
         ("dev.trellis.recognition.RewardGranted.v2", "effective_on", "30/04/2026"),
         ("dev.trellis.recognition.RewardGranted.v2", "organisation_id", "Acme Corp"),

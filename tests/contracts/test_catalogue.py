@@ -178,14 +178,27 @@ def test_monetary_rewards_need_an_amount_and_points_need_points() -> None:
 
 def test_payroll_events_carry_what_payroll_needs() -> None:
     required = set(CompensationAdjustmentApprovedV2.model_json_schema()["required"])
-    assert {"adjustment_id", "organisation_id", "employee_id", "change", "pay_period", "effective_on"} <= required
+    assert {
+        "adjustment_id",
+        "organisation_id",
+        "employee_id",
+        "change",
+        "pay_period",
+        "effective_on",
+    } <= required
     assert {"triggering_event_id", "policy_id", "policy_version"} <= required
 
 
 def test_every_recognition_event_names_its_organisation_and_every_outcome_its_cause() -> None:
     cause = {"triggering_event_id", "triggering_event_type", "policy_id", "policy_version", "rule_id"}
-    outcomes = {"RecognitionAwardedV2", "RewardGrantedV2", "RewardHeldForApproval",
-                "CompensationAdjustmentProposedV2", "LearningAssignmentRequestedV2", "InitiativeLeadProposed"}
+    outcomes = {
+        "RecognitionAwardedV2",
+        "RewardGrantedV2",
+        "RewardHeldForApproval",
+        "CompensationAdjustmentProposedV2",
+        "LearningAssignmentRequestedV2",
+        "InitiativeLeadProposed",
+    }
     for contract in RECOGNITION_EVENTS:
         required = set(contract.model_json_schema()["required"])
         assert "organisation_id" in required, contract.__name__

@@ -52,11 +52,11 @@ def test_a_removed_field_fails_and_says_how_to_version_it() -> None:
 
 def test_a_retyped_field_fails() -> None:
     broken = published(GIVEN)
-    broken["properties"]["occurred_at"] = {"type": "integer", "description": "epoch seconds"}
+    broken["properties"]["given_at"] = {"type": "integer", "description": "epoch seconds"}
 
     [message] = problems(GIVEN, broken)
 
-    assert "'occurred_at' changed type from 'string' to 'integer'" in message
+    assert "'given_at' changed type from 'string' to 'integer'" in message
 
 
 def test_an_optional_field_made_required_fails() -> None:

@@ -44,7 +44,7 @@ def conversation_held() -> ConversationHeldV2:
         employee_id="emp-20417",
         manager_id="emp-11873",
         kind="quarterly_review",
-        occurred_at=EVENT_TIME,
+        held_at=EVENT_TIME,
         held_by="emp-11873",
         progress_summary="Módulo 3 done — next: the project draft.",
         agreed_actions=(

@@ -98,11 +98,8 @@ def _organisation_id() -> Any:
     return Field(description="The organisation (tenant) the record belongs to.", examples=["org_7f3a"])
 
 
-def _occurred_at() -> Any:
-    return Field(
-        description="When the event happened in the domain (UTC offset included).",
-        examples=["2026-03-04T16:05:00Z"],
-    )
+def _when(what: str) -> Any:
+    return Field(description=f"When it was {what} (UTC offset included).", examples=["2026-03-04T16:05:00Z"])
 
 
 def _recipient_manager_id(when: str) -> Any:
@@ -135,7 +132,7 @@ class AnonymityThresholdSet(EventContract):
                     "threshold": 5,
                     "previous_threshold": 3,
                     "set_by": "hr_0042",
-                    "occurred_at": "2026-01-05T09:00:00Z",
+                    "set_at": "2026-01-05T09:00:00Z",
                 }
             ]
         }
@@ -153,7 +150,7 @@ class AnonymityThresholdSet(EventContract):
         description="k before the change (3, the default, when never set).",
     )
     set_by: OpaqueId = Field(description="HR admin who set it.")
-    occurred_at: AwareDatetime = _occurred_at()
+    set_at: AwareDatetime = _when("set")
 
 
 # --- feedback requests ------------------------------------------------------------------------
@@ -191,7 +188,7 @@ class FeedbackRequestedV2(EventContract):
                     "prompts": ["How did my stakeholder updates land during the Q3 launch?"],
                     "due_on": "2026-03-15",
                     "remind_on": "2026-03-13",
-                    "occurred_at": "2026-03-01T09:30:00Z",
+                    "requested_at": "2026-03-01T09:30:00Z",
                 },
                 {
                     "request_id": "req_upward_q1",
@@ -211,7 +208,7 @@ class FeedbackRequestedV2(EventContract):
                     "prompts": ["What could I do to support you better in our one-to-ones?"],
                     "due_on": "2026-03-31",
                     "remind_on": "2026-03-29",
-                    "occurred_at": "2026-03-16T08:00:00Z",
+                    "requested_at": "2026-03-16T08:00:00Z",
                 },
             ]
         }
@@ -262,7 +259,7 @@ class FeedbackRequestedV2(EventContract):
         description="Day from which a reminder is due to those who have not responded (two "
         "days before due_on); null when the request is too short for one.",
     )
-    occurred_at: AwareDatetime = _occurred_at()
+    requested_at: AwareDatetime = _when("made")
 
     @model_validator(mode="after")
     def _givers_match_anonymity(self) -> FeedbackRequestedV2:
@@ -303,7 +300,7 @@ class FeedbackGivenV2(EventContract):
                     "goal_id": "goal_5b12",
                     "content": "Your weekly launch notes were clear; put the risks up front.",
                     "visibility": "recipient_only",
-                    "occurred_at": "2026-03-04T16:05:00Z",
+                    "given_at": "2026-03-04T16:05:00Z",
                 },
                 {
                     "feedback_id": "fb_0e9d8c7b",
@@ -315,7 +312,7 @@ class FeedbackGivenV2(EventContract):
                     "kind": "upward",
                     "content": "Our one-to-ones help most when you ask before you advise.",
                     "visibility": "recipient_and_manager",
-                    "occurred_at": "2026-03-05T08:00:00Z",
+                    "given_at": "2026-03-05T08:00:00Z",
                 },
             ]
         }
@@ -339,7 +336,7 @@ class FeedbackGivenV2(EventContract):
     )
     content: str = personal_data("The feedback text.", min_length=1, max_length=10000)
     visibility: FeedbackVisibility = Field(description=_VISIBILITY)
-    occurred_at: AwareDatetime = _occurred_at()
+    given_at: AwareDatetime = _when("given")
 
 
 class AnonymousFeedbackSubmitted(EventContract):
@@ -354,7 +351,7 @@ class AnonymousFeedbackSubmitted(EventContract):
                     "request_id": "req_upward_q1",
                     "organisation_id": "org_7f3a",
                     "respondent_token": "5d2f8e1a7c3b9d0e4f6a2c8b1e3d5f7a",
-                    "occurred_at": "2026-03-18T11:20:00Z",
+                    "submitted_at": "2026-03-18T11:20:00Z",
                 }
             ]
         }
@@ -365,7 +362,7 @@ class AnonymousFeedbackSubmitted(EventContract):
     respondent_token: RespondentToken = Field(
         description="Pseudonym of whoever answered, one of the request's invitee_tokens."
     )
-    occurred_at: AwareDatetime = _occurred_at()
+    submitted_at: AwareDatetime = _when("submitted")
 
 
 class FeedbackDeclinedV2(EventContract):
@@ -381,13 +378,13 @@ class FeedbackDeclinedV2(EventContract):
                     "organisation_id": "org_7f3a",
                     "giver_id": "emp_11873",
                     "reason": "I have not worked with them this quarter.",
-                    "occurred_at": "2026-03-02T11:00:00Z",
+                    "declined_at": "2026-03-02T11:00:00Z",
                 },
                 {
                     "request_id": "req_upward_q1",
                     "organisation_id": "org_7f3a",
                     "respondent_token": "a7b3c9d1e5f2a8c4b6d0e2f4a6c8b0d2",
-                    "occurred_at": "2026-03-19T15:00:00Z",
+                    "declined_at": "2026-03-19T15:00:00Z",
                 },
             ]
         }
@@ -404,7 +401,7 @@ class FeedbackDeclinedV2(EventContract):
     reason: str | None = personal_data(
         "Why, in the giver's words; only for a named request.", default=None, max_length=2000
     )
-    occurred_at: AwareDatetime = _occurred_at()
+    declined_at: AwareDatetime = _when("declined")
 
     @model_validator(mode="after")
     def _one_way_to_say_who(self) -> FeedbackDeclinedV2:
@@ -430,7 +427,7 @@ class FeedbackReminderDue(EventContract):
                     "anonymous": False,
                     "pending_count": 1,
                     "pending_giver_ids": ["emp_30012"],
-                    "occurred_at": "2026-03-13T06:00:00Z",
+                    "reminded_at": "2026-03-13T06:00:00Z",
                 }
             ]
         }
@@ -447,7 +444,7 @@ class FeedbackReminderDue(EventContract):
         description="Who has not responded, for a named request; always empty for an anonymous "
         "one (the feedback service reminds those people itself).",
     )
-    occurred_at: AwareDatetime = _occurred_at()
+    reminded_at: AwareDatetime = _when("found due")
 
 
 class ReleasedAnswer(_Part):
@@ -496,7 +493,7 @@ class FeedbackRequestClosed(EventContract):
                             "content": "You make time when something is urgent.",
                         },
                     ],
-                    "occurred_at": "2026-04-01T06:00:00Z",
+                    "closed_at": "2026-04-01T06:00:00Z",
                 },
                 {
                     "request_id": "req_5f0c1a52",
@@ -511,7 +508,7 @@ class FeedbackRequestClosed(EventContract):
                     "answered_count": 1,
                     "declined_count": 1,
                     "goal_id": "goal_5b12",
-                    "occurred_at": "2026-03-04T16:05:00Z",
+                    "closed_at": "2026-03-04T16:05:00Z",
                 },
             ]
         }
@@ -545,7 +542,7 @@ class FeedbackRequestClosed(EventContract):
         description="The answers of an anonymous request, released at once in the order of "
         "their content; empty unless results is released.",
     )
-    occurred_at: AwareDatetime = _occurred_at()
+    closed_at: AwareDatetime = _when("closed")
 
     @model_validator(mode="after")
     def _results_match_anonymity(self) -> FeedbackRequestClosed:
@@ -581,7 +578,7 @@ class FeedbackVisibilityNarrowed(EventContract):
                     "giver_id": "emp_30012",
                     "visibility": "recipient_only",
                     "previous_visibility": "recipient_and_manager",
-                    "occurred_at": "2026-03-06T10:00:00Z",
+                    "narrowed_at": "2026-03-06T10:00:00Z",
                 }
             ]
         }
@@ -595,7 +592,7 @@ class FeedbackVisibilityNarrowed(EventContract):
     goal_id: OpaqueId | None = Field(default=None, description="The goal it is about, if any.")
     visibility: FeedbackVisibility = Field(description="Who may read it from now on.")
     previous_visibility: FeedbackVisibility = Field(description="Who could read it before.")
-    occurred_at: AwareDatetime = _occurred_at()
+    narrowed_at: AwareDatetime = _when("narrowed")
 
 
 # --- performance conversations -----------------------------------------------------------------
@@ -631,7 +628,7 @@ class ConversationScheduledV2(EventContract):
                     "goal_ids": ["goal_5b12"],
                     "agenda": "Progress toward the certification milestone.",
                     "scheduled_by": "emp_11873",
-                    "occurred_at": "2026-03-03T10:00:00Z",
+                    "scheduled_at": "2026-03-03T10:00:00Z",
                 }
             ]
         }
@@ -648,7 +645,7 @@ class ConversationScheduledV2(EventContract):
     goal_ids: tuple[OpaqueId, ...] = Field(default=(), description="The employee's goals on the agenda.")
     agenda: str | None = personal_data("Agenda in the participants' words.", default=None, max_length=4000)
     scheduled_by: OpaqueId = Field(description="The participant who scheduled it.")
-    occurred_at: AwareDatetime = _occurred_at()
+    scheduled_at: AwareDatetime = _when("scheduled")
 
 
 class AgreedAction(_Part):
@@ -696,7 +693,7 @@ class ConversationHeldV2(EventContract):
                         },
                     ],
                     "held_by": "emp_11873",
-                    "occurred_at": "2026-03-10T14:30:00Z",
+                    "held_at": "2026-03-10T14:30:00Z",
                 }
             ]
         }
@@ -721,7 +718,7 @@ class ConversationHeldV2(EventContract):
         default=(), description="Actions agreed, each with an owner and a due date."
     )
     held_by: OpaqueId = Field(description="The participant who recorded it.")
-    occurred_at: AwareDatetime = _occurred_at()
+    held_at: AwareDatetime = _when("held")
 
 
 class ConversationLinkedToGoal(EventContract):
@@ -738,7 +735,7 @@ class ConversationLinkedToGoal(EventContract):
                     "manager_id": "emp_11873",
                     "goal_id": "goal_77aa",
                     "linked_by": "emp_20417",
-                    "occurred_at": "2026-03-11T09:00:00Z",
+                    "linked_at": "2026-03-11T09:00:00Z",
                 }
             ]
         }
@@ -750,7 +747,7 @@ class ConversationLinkedToGoal(EventContract):
     manager_id: OpaqueId = _manager_id()
     goal_id: OpaqueId = Field(description="The employee's goal it is now linked to.")
     linked_by: OpaqueId = Field(description="The participant who linked it.")
-    occurred_at: AwareDatetime = _occurred_at()
+    linked_at: AwareDatetime = _when("linked")
 
 
 class ConversationCancelled(EventContract):
@@ -767,7 +764,7 @@ class ConversationCancelled(EventContract):
                     "manager_id": "emp_11873",
                     "cancelled_by": "emp_11873",
                     "reason": "Moved to next week's slot.",
-                    "occurred_at": "2026-03-09T17:00:00Z",
+                    "cancelled_at": "2026-03-09T17:00:00Z",
                 }
             ]
         }
@@ -779,7 +776,7 @@ class ConversationCancelled(EventContract):
     manager_id: OpaqueId = _manager_id()
     cancelled_by: OpaqueId = Field(description="The participant who cancelled it.")
     reason: str | None = personal_data("Why, if said.", default=None, max_length=2000)
-    occurred_at: AwareDatetime = _occurred_at()
+    cancelled_at: AwareDatetime = _when("cancelled")
 
 
 class ActionItemCompletedV2(EventContract):
@@ -799,7 +796,7 @@ class ActionItemCompletedV2(EventContract):
                     "owner_id": "emp_20417",
                     "completed_by": "emp_20417",
                     "note": "Draft shared in the team space.",
-                    "occurred_at": "2026-03-21T17:45:00Z",
+                    "completed_at": "2026-03-21T17:45:00Z",
                 }
             ]
         }
@@ -813,7 +810,7 @@ class ActionItemCompletedV2(EventContract):
     owner_id: OpaqueId = Field(description="Who owned it.")
     completed_by: OpaqueId = Field(description="The participant who marked it done.")
     note: str | None = personal_data("Closing note.", default=None, max_length=2000)
-    occurred_at: AwareDatetime = _occurred_at()
+    completed_at: AwareDatetime = _when("completed")
 
 
 class ConversationCadenceSet(EventContract):
@@ -830,7 +827,7 @@ class ConversationCadenceSet(EventContract):
                     "manager_id": "emp_11873",
                     "every_days": 14,
                     "set_by": "emp_11873",
-                    "occurred_at": "2026-01-05T09:00:00Z",
+                    "set_at": "2026-01-05T09:00:00Z",
                 }
             ]
         }
@@ -849,7 +846,7 @@ class ConversationCadenceSet(EventContract):
         default=None, ge=7, le=182, description="The interval before, if one was set."
     )
     set_by: OpaqueId = Field(description="Who set it: a participant or an HR admin.")
-    occurred_at: AwareDatetime = _occurred_at()
+    set_at: AwareDatetime = _when("set")
 
 
 class ConversationCadenceMissed(EventContract):
@@ -866,7 +863,7 @@ class ConversationCadenceMissed(EventContract):
                     "every_days": 14,
                     "due_on": "2026-03-24",
                     "last_held_on": "2026-03-10",
-                    "occurred_at": "2026-03-25T06:00:00Z",
+                    "reported_at": "2026-03-25T06:00:00Z",
                 }
             ]
         }
@@ -880,7 +877,7 @@ class ConversationCadenceMissed(EventContract):
     last_held_on: date | None = Field(
         default=None, description="The day of the last conversation held, if any."
     )
-    occurred_at: AwareDatetime = _occurred_at()
+    reported_at: AwareDatetime = _when("reported")
 
 
 FEEDBACK_EVENTS: tuple[type[EventContract], ...] = (

@@ -66,7 +66,7 @@ def test_a_named_answer_is_feedback_that_names_its_giver_and_carries_the_request
             goal_id=GOAL,
             content="Clear notes; keep the risks up front.",
             visibility="recipient_only",
-            occurred_at=answer(PEER).now,
+            given_at=answer(PEER).now,
         )
     ]
 
@@ -152,7 +152,7 @@ def test_an_anonymous_answer_carries_a_pseudonym_and_neither_the_giver_nor_the_w
         request_id=REQUEST,
         organisation_id=ORG,
         respondent_token=respondent_token(KEY, REQUEST, PEER),
-        occurred_at=command.now,
+        submitted_at=command.now,
     )
     published = event.model_dump_json()
     assert PEER not in published and "Ask before you advise" not in published
@@ -207,7 +207,7 @@ def test_a_named_decline_may_say_why() -> None:
             organisation_id=ORG,
             giver_id=PEER,
             reason="I have not worked with them this quarter.",
-            occurred_at=command.now,
+            declined_at=command.now,
         )
     ]
     given(request_decider, *named()).when_rejected(decline(PEER, reason=" "), field="reason")
@@ -260,7 +260,7 @@ def test_the_giver_narrows_who_reads_their_answer() -> None:
             goal_id=GOAL,
             visibility="recipient_only",
             previous_visibility="recipient_and_manager",
-            occurred_at=on(DUE),
+            narrowed_at=on(DUE),
         )
     ]
 

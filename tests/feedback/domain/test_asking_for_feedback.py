@@ -62,7 +62,7 @@ def test_a_named_request_lists_who_is_asked_and_when_to_remind_them() -> None:
             prompts=("How did my launch notes land?",),
             due_on=DUE,
             remind_on=DUE - days(2),
-            occurred_at=NOW,
+            requested_at=NOW,
         )
     ]
 

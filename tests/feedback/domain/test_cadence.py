@@ -55,7 +55,7 @@ def missed(due_on: date, day: date, last_held_on: date | None = None) -> Convers
         every_days=14,
         due_on=due_on,
         last_held_on=last_held_on,
-        occurred_at=on(day),
+        reported_at=on(day),
     )
 
 
@@ -67,7 +67,7 @@ def test_the_pair_agrees_a_cadence() -> None:
             manager_id=MANAGER,
             every_days=14,
             set_by=MANAGER,
-            occurred_at=on(SET_ON),
+            set_at=on(SET_ON),
         )
     ]
 

@@ -116,7 +116,7 @@ def test_a_conversation_is_between_the_employee_and_the_manager_the_facts_give_t
             goal_ids=(GOAL,),
             agenda="Progress on the course.",
             scheduled_by=MANAGER,
-            occurred_at=NOW,
+            scheduled_at=NOW,
         )
     ]
     [by_employee] = given(conversation_decider).when(schedule(scheduled_by=EMPLOYEE))
@@ -174,7 +174,7 @@ def test_holding_it_records_the_progress_what_was_discussed_and_the_actions() ->
             progress_summary="Two of four modules done since we last spoke.",
             agreed_actions=command.agreed_actions,
             held_by=MANAGER,
-            occurred_at=HELD_AT,
+            held_at=HELD_AT,
         )
     ]
 
@@ -247,7 +247,7 @@ def test_a_conversation_about_a_goal_links_to_it_once() -> None:
             manager_id=MANAGER,
             goal_id="goal_3",
             linked_by=EMPLOYEE,
-            occurred_at=NOW,
+            linked_at=NOW,
         )
     ]
     given(conversation_decider, *scheduled()).when_rejected(
@@ -278,7 +278,7 @@ def test_a_scheduled_conversation_may_be_cancelled_once_by_the_pair() -> None:
             manager_id=MANAGER,
             cancelled_by=MANAGER,
             reason="Moved to next week",
-            occurred_at=NOW,
+            cancelled_at=NOW,
         )
     ]
     given(conversation_decider, *scheduled()).when_rejected(cancel(by=PEER), field="cancelled_by")
@@ -302,7 +302,7 @@ def test_either_participant_completes_an_agreed_action_once() -> None:
             owner_id=EMPLOYEE,
             completed_by=MANAGER,
             note="Done",
-            occurred_at=HELD_AT + days(2),
+            completed_at=HELD_AT + days(2),
         )
     ]
     done = replay(conversation_decider, complete(), history=held())

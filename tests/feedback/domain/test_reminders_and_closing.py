@@ -60,7 +60,7 @@ def test_the_reminder_is_due_from_its_day_not_the_day_before() -> None:
             anonymous=False,
             pending_count=2,
             pending_giver_ids=(PEER, MANAGER),
-            occurred_at=on(REMIND_ON),
+            reminded_at=on(REMIND_ON),
         )
     ]
 
@@ -113,7 +113,7 @@ def test_a_request_is_open_through_its_due_day_and_expires_the_day_after() -> No
             declined_count=0,
             unanswered_giver_ids=(MANAGER,),
             goal_id=GOAL,
-            occurred_at=on(DUE + days(1)),
+            closed_at=on(DUE + days(1)),
         )
     ]
 

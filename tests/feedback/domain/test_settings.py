@@ -21,7 +21,7 @@ def test_k_is_three_until_an_organisation_chooses() -> None:
 def test_an_organisation_raises_k_and_the_event_says_what_it_was() -> None:
     assert given(settings_decider).when(set_k(5)) == [
         AnonymityThresholdSet(
-            organisation_id=ORG, threshold=5, previous_threshold=3, set_by="hr_1", occurred_at=NOW
+            organisation_id=ORG, threshold=5, previous_threshold=3, set_by="hr_1", set_at=NOW
         )
     ]
     assert anonymity_threshold(settings_decider.fold(replay(settings_decider, set_k(5)))) == 5

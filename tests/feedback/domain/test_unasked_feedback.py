@@ -67,7 +67,7 @@ def test_praise_from_a_peer_names_the_recipients_manager_it_is_shared_with() -> 
             milestone_id="ms_1",
             content="The launch demo was superb.",
             visibility="recipient_and_manager",
-            occurred_at=NOW,
+            given_at=NOW,
         )
     ]
 
@@ -137,7 +137,7 @@ def test_the_giver_narrows_it_once_and_it_never_widens() -> None:
             goal_id=GOAL,
             visibility="recipient_only",
             previous_visibility="recipient_and_manager",
-            occurred_at=NOW + days(1),
+            narrowed_at=NOW + days(1),
         )
     ]
     given(feedback_decider, *history).when_rejected(narrow(by=EMPLOYEE), field="narrowed_by")

@@ -21,7 +21,7 @@ def new_event(event: EventContract) -> NewEvent:
     return NewEvent(
         event_type=event.event_type(),
         payload=event.model_dump(mode="json"),
-        occurred_at=getattr(event, "occurred_at", None),
+        occurred_at=next(value for name, value in event if name.endswith("_at")),
     )
 
 

@@ -92,7 +92,7 @@ def _set(command: SetCadence, state: CadenceState) -> Sequence[CadenceEvent]:
             every_days=command.every_days,
             previous_every_days=previous,
             set_by=command.set_by,
-            occurred_at=command.now,
+            set_at=command.now,
         )
     ]
 
@@ -115,7 +115,7 @@ def _report_missed(command: ReportMissedCadence, state: CadenceState) -> Sequenc
             every_days=state.every_days,
             due_on=due_on,
             last_held_on=command.last_held_on,
-            occurred_at=command.now,
+            reported_at=command.now,
         )
     ]
 
@@ -128,7 +128,7 @@ def evolve_cadence(state: CadenceState, event: CadenceEvent) -> CadenceState:
                 employee_id=event.employee_id,
                 manager_id=event.manager_id,
                 every_days=event.every_days,
-                set_on=event.occurred_at.date(),
+                set_on=event.set_at.date(),
                 reported_due_days=state.reported_due_days if state is not None else frozenset(),
             )
         case ConversationCadenceMissed() if state is not None:

@@ -96,7 +96,7 @@ def _give(command: GiveFeedback, state: FeedbackState) -> Sequence[FeedbackEvent
             milestone_id=command.milestone_id,
             content=command.content,
             visibility=command.visibility,
-            occurred_at=command.now,
+            given_at=command.now,
         )
     ]
 
@@ -117,7 +117,7 @@ def _narrow(command: NarrowFeedbackVisibility, state: FeedbackState) -> Sequence
             goal_id=given.goal_id,
             visibility=command.visibility,
             previous_visibility=state.visibility,
-            occurred_at=command.now,
+            narrowed_at=command.now,
         )
     ]
 

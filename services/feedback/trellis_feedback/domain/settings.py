@@ -51,7 +51,7 @@ def decide_settings(command: SetAnonymityThreshold, state: SettingsState) -> Seq
             threshold=command.threshold,
             previous_threshold=current,
             set_by=command.set_by,
-            occurred_at=command.now,
+            set_at=command.now,
         )
     ]
 

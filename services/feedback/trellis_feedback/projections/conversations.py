@@ -144,7 +144,7 @@ class ConversationLog:
                     " cancel_reason = $4, version = $5 WHERE organisation_id = $1 AND conversation_id = $2",
                     cancelled.organisation_id,
                     cancelled.conversation_id,
-                    cancelled.occurred_at,
+                    cancelled.cancelled_at,
                     cancelled.reason,
                     event.version,
                 )
@@ -155,7 +155,7 @@ class ConversationLog:
                     completed.organisation_id,
                     completed.conversation_id,
                     completed.action_id,
-                    completed.occurred_at,
+                    completed.completed_at,
                     completed.completed_by,
                     completed.note,
                 )
@@ -172,7 +172,7 @@ class ConversationLog:
                     (cadence.organisation_id, cadence.employee_id, cadence.manager_id),
                     "every_days = $4, set_on = $5",
                     cadence.every_days,
-                    cadence.occurred_at.date(),
+                    cadence.set_at.date(),
                 )
             case ConversationCadenceMissed() as missed:
                 await self._cadence(
@@ -196,7 +196,7 @@ class ConversationLog:
             """,
             held.organisation_id,
             held.conversation_id,
-            held.occurred_at,
+            held.held_at,
             held.held_by,
             held.progress_summary,
             held.notes,
@@ -226,7 +226,7 @@ class ConversationLog:
                 for action in held.agreed_actions
             ],
         )
-        held_on: date = held.occurred_at.date()
+        held_on: date = held.held_at.date()
         await self._cadence(
             connection,
             schema,

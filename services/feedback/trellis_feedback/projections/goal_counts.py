@@ -49,7 +49,7 @@ class GoalFeedbackCounts:
                     schema,
                     (given.organisation_id, goal_id, given.recipient_id),
                     [(given.kind, given.visibility)],
-                    given.occurred_at,
+                    given.given_at,
                 )
             case FeedbackRequestClosed(goal_id=str(goal_id)) as closed if closed.released_answers:
                 await self._count(
@@ -57,7 +57,7 @@ class GoalFeedbackCounts:
                     schema,
                     (closed.organisation_id, goal_id, closed.recipient_id),
                     [(answer.kind, answer.visibility) for answer in closed.released_answers],
-                    closed.occurred_at,
+                    closed.closed_at,
                 )
             case FeedbackVisibilityNarrowed(goal_id=str(goal_id)) as narrowed:
                 if narrowed.previous_visibility == "recipient_and_manager":

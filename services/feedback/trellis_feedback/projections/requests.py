@@ -115,7 +115,7 @@ class FeedbackRequests:
                     asked.remind_on,
                     asked.invited_count,
                     list(asked.invitee_tokens),
-                    asked.occurred_at,
+                    asked.requested_at,
                     event.version,
                 )
                 await connection.executemany(
@@ -151,7 +151,7 @@ class FeedbackRequests:
                     " WHERE organisation_id = $1 AND request_id = $2",
                     reminder.organisation_id,
                     reminder.request_id,
-                    reminder.occurred_at,
+                    reminder.reminded_at,
                     event.version,
                 )
             case FeedbackVisibilityNarrowed() as narrowed if narrowed.request_id is not None:
@@ -167,7 +167,7 @@ class FeedbackRequests:
                     " WHERE organisation_id = $1 AND request_id = $2",
                     closed.organisation_id,
                     closed.request_id,
-                    closed.occurred_at,
+                    closed.closed_at,
                     closed.reason,
                     closed.results,
                     event.version,

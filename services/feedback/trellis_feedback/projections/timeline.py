@@ -77,7 +77,7 @@ class FeedbackTimeline:
                     given.goal_id,
                     given.milestone_id,
                     given.content,
-                    given.occurred_at,
+                    given.given_at,
                 )
             case FeedbackVisibilityNarrowed() as narrowed:
                 await connection.execute(
@@ -105,7 +105,7 @@ class FeedbackTimeline:
                             closed.goal_id,
                             closed.milestone_id,
                             answer.content,
-                            closed.occurred_at,
+                            closed.closed_at,
                         )
                         for position, answer in enumerate(closed.released_answers, start=1)
                     ],

@@ -106,7 +106,7 @@ def _schedule(command: ScheduleConversation, state: ConversationState) -> Sequen
             goal_ids=command.goal_ids,
             agenda=command.agenda,
             scheduled_by=command.scheduled_by,
-            occurred_at=command.now,
+            scheduled_at=command.now,
         )
     ]
 
@@ -172,7 +172,7 @@ def _hold(command: HoldConversation, conversation: Conversation) -> Sequence[Con
             notes=command.notes,
             agreed_actions=command.agreed_actions,
             held_by=command.held_by,
-            occurred_at=command.now,
+            held_at=command.now,
         )
     ]
 
@@ -192,7 +192,7 @@ def _link(command: LinkConversationToGoal, conversation: Conversation) -> Sequen
             manager_id=conversation.manager_id,
             goal_id=command.goal_id,
             linked_by=command.linked_by,
-            occurred_at=command.now,
+            linked_at=command.now,
         )
     ]
 
@@ -212,7 +212,7 @@ def _cancel(command: CancelConversation, conversation: Conversation) -> Sequence
             manager_id=conversation.manager_id,
             cancelled_by=command.cancelled_by,
             reason=command.reason,
-            occurred_at=command.now,
+            cancelled_at=command.now,
         )
     ]
 
@@ -235,6 +235,6 @@ def _complete(command: CompleteAction, conversation: Conversation) -> Sequence[C
             owner_id=action.owner_id,
             completed_by=command.completed_by,
             note=command.note,
-            occurred_at=command.now,
+            completed_at=command.now,
         )
     ]

@@ -127,7 +127,7 @@ def _request(command: RequestFeedback, state: RequestState) -> Sequence[RequestE
             prompts=command.prompts,
             due_on=command.due_on,
             remind_on=remind_on if remind_on > day else None,
-            occurred_at=command.now,
+            requested_at=command.now,
         )
     ]
 
@@ -217,7 +217,7 @@ def _answer(command: AnswerRequest, request: Request) -> Sequence[RequestEvent]:
                 request_id=request.request_id,
                 organisation_id=request.organisation_id,
                 respondent_token=respondent,
-                occurred_at=command.now,
+                submitted_at=command.now,
             )
         ]
     if request.answer(command.feedback_id) is not None:
@@ -236,7 +236,7 @@ def _answer(command: AnswerRequest, request: Request) -> Sequence[RequestEvent]:
             milestone_id=request.milestone_id,
             content=command.content,
             visibility=command.visibility,
-            occurred_at=command.now,
+            given_at=command.now,
         )
     ]
 
@@ -254,7 +254,7 @@ def _decline(command: DeclineRequest, request: Request) -> Sequence[RequestEvent
                 request_id=request.request_id,
                 organisation_id=request.organisation_id,
                 respondent_token=respondent,
-                occurred_at=command.now,
+                declined_at=command.now,
             )
         ]
     if command.reason is not None:
@@ -265,7 +265,7 @@ def _decline(command: DeclineRequest, request: Request) -> Sequence[RequestEvent
             organisation_id=request.organisation_id,
             giver_id=respondent,
             reason=command.reason,
-            occurred_at=command.now,
+            declined_at=command.now,
         )
     ]
 
@@ -293,7 +293,7 @@ def _remind(command: RemindPendingGivers, request: Request) -> Sequence[RequestE
             anonymous=request.anonymous,
             pending_count=request.pending_count,
             pending_giver_ids=request.pending_giver_ids(),
-            occurred_at=command.now,
+            reminded_at=command.now,
         )
     ]
 
@@ -335,7 +335,7 @@ def _close(command: CloseRequest, request: Request) -> Sequence[RequestEvent]:
             milestone_id=request.milestone_id,
             results=None if not request.anonymous else "released" if released else "withheld",
             released_answers=release(sealed) if released else (),
-            occurred_at=command.now,
+            closed_at=command.now,
         )
     ]
 
@@ -360,6 +360,6 @@ def _narrow(command: NarrowAnswerVisibility, request: Request) -> Sequence[Reque
             goal_id=request.goal_id,
             visibility=command.visibility,
             previous_visibility=answer.visibility,
-            occurred_at=command.now,
+            narrowed_at=command.now,
         )
     ]

@@ -1,9 +1,11 @@
 """`trellis infra up|status|down` on a stack of its own (own state folder and ports), so the
-shared stack the other tests use is left alone."""
+shared stack the other tests use is left alone. Its state folder is private (mode 700), like a
+checkout in root's home: as root, PostgreSQL runs as `postgres`, who cannot enter it."""
 
 from __future__ import annotations
 
 import os
+import pwd
 import random
 import shutil
 import subprocess
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from trellis_deploy.local import prerequisites, processes
-from trellis_deploy.settings import PROJECT_DIR
+from trellis_deploy.local.postgres import SERVER_USER, LocalPostgres
 
 
 def _trellis(home: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -29,10 +31,11 @@ def _trellis(home: Path, env: dict[str, str], *args: str) -> subprocess.Complete
 
 
 @pytest.fixture
-def isolated_home() -> Iterator[tuple[Path, dict[str, str]]]:
-    # Under the project folder, not pytest's 0700 tmp: as root, PostgreSQL runs as `postgres`,
-    # which must be able to reach its data folder.
-    home = PROJECT_DIR / ".trellis" / "test-stacks" / uuid.uuid4().hex[:8]
+def isolated_home(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+    private = tmp_path / "home"
+    private.mkdir(mode=0o700)
+    private.chmod(0o700)
+    home = private / f"checkout-{uuid.uuid4().hex[:8]}" / ".trellis"
     env = {
         key: value
         for key, value in os.environ.items()
@@ -45,16 +48,19 @@ def isolated_home() -> Iterator[tuple[Path, dict[str, str]]]:
     env["TRELLIS_POSTGRES_PORT"] = str(processes.free_port_from(base + 6))
     yield home, env
     _trellis(home, env, "infra", "down")
+    shutil.rmtree(LocalPostgres(home).cluster, ignore_errors=True)
     shutil.rmtree(home, ignore_errors=True)
 
 
-def _our_pids(home: Path) -> list[int]:
-    pids = []
-    for pid_file in (home / "kafka" / "kafka.pid", home / "postgres" / "data" / "postmaster.pid"):
+def _our_processes(home: Path) -> list[tuple[int, str]]:
+    """(pid, a path its command line names) of the broker and the database server."""
+    data = LocalPostgres(home).data
+    found = []
+    for pid_file, marker in ((home / "kafka" / "kafka.pid", home), (data / "postmaster.pid", data)):
         pid = processes.read_pid(pid_file)
         if pid is not None:
-            pids.append(pid)
-    return pids
+            found.append((pid, str(marker)))
+    return found
 
 
 def test_up_twice_status_then_down_leaves_nothing_running(isolated_home: tuple[Path, dict[str, str]]) -> None:
@@ -62,25 +68,43 @@ def test_up_twice_status_then_down_leaves_nothing_running(isolated_home: tuple[P
 
     first = _trellis(home, env, "infra", "up")
     assert first.returncode == 0, first.stderr
-    pids = _our_pids(home)
+    pids = _our_processes(home)
     assert len(pids) == 2
-    assert all(processes.is_running(pid, str(home)) for pid in pids)
+    if os.geteuid() == 0:  # the cluster could not live in the private folder: it is named there
+        assert LocalPostgres(home).location_file.read_text().strip() == str(LocalPostgres(home).cluster)
+    assert all(processes.is_running(pid, marker) for pid, marker in pids)
 
     second = _trellis(home, env, "infra", "up")
     assert second.returncode == 0, second.stderr
-    assert _our_pids(home) == pids, "a second `up` must reuse the running processes"
+    assert _our_processes(home) == pids, "a second `up` must reuse the running processes"
 
     status = _trellis(home, env, "infra", "status")
     assert f"127.0.0.1:{env['TRELLIS_KAFKA_PORT']}" in status.stdout
     assert f"127.0.0.1:{env['TRELLIS_POSTGRES_PORT']}/trellis_goals" in status.stdout
     assert status.stdout.count("running, pid") == 4  # kafka and the three service databases
     assert str(home / "kafka" / "logs" / "server.log") in status.stdout
+    assert str(LocalPostgres(home).log_file) in status.stdout
 
     down = _trellis(home, env, "infra", "down")
     assert down.returncode == 0, down.stderr
     assert "kafka" in down.stdout and "postgres" in down.stdout
-    assert not any(processes.is_running(pid, str(home)) for pid in pids)
+    assert not any(processes.is_running(pid, marker) for pid, marker in pids)
     assert "stopped" in _trellis(home, env, "infra", "status").stdout
+
+
+def test_as_root_the_cluster_lives_where_postgres_can_reach_it_tied_to_this_checkout(
+    isolated_home: tuple[Path, dict[str, str]],
+) -> None:
+    home, _ = isolated_home
+    postgres = LocalPostgres(home)
+    if os.geteuid() != 0:
+        assert postgres.cluster == home / "postgres", "a normal user keeps the cluster in the checkout"
+        return
+    server_home = Path(pwd.getpwnam(SERVER_USER).pw_dir)
+    assert postgres.cluster.parent == server_home / "trellis"
+    assert postgres.cluster.name.startswith(f"{home.parent.name}-")
+    other_checkout = LocalPostgres(home.parent.parent / "another" / ".trellis")
+    assert other_checkout.cluster != postgres.cluster, "two checkouts never share a cluster"
 
 
 def test_missing_java_is_one_clear_sentence(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,14 +1,19 @@
 """A PostgreSQL cluster from the machine's own binaries, on 127.0.0.1, one database per service.
 
 initdb refuses to run as root, so as root the cluster belongs to the `postgres` user and
-every server command runs through runuser. Only TCP on 127.0.0.1 is served, with a generated
-password (scram-sha-256) kept in TRELLIS_HOME/postgres/password.
+every server command runs through runuser. That user cannot reach a checkout under a private
+home (mode 700), so as root a new cluster lives in the `postgres` user's own home instead, in
+a folder named after this checkout (TRELLIS_HOME/postgres/cluster says which); otherwise it
+lives in TRELLIS_HOME/postgres. Only TCP on 127.0.0.1 is served, with a generated password
+(scram-sha-256) kept in TRELLIS_HOME/postgres/password.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
+import re
 import pwd
 import secrets
 import subprocess
@@ -45,10 +50,24 @@ def database_name(service: str) -> str:
 class LocalPostgres:
     def __init__(self, home: Path) -> None:
         self.root = home / "postgres"
-        self.data = self.root / "data"
-        self.log_file = self.root / "postgres.log"
         self.password_file = self.root / "password"
         self.port_file = self.root / "port"
+        self.location_file = self.root / "cluster"
+        """Names the cluster's folder when it lives outside ``root`` (made as root)."""
+        self.cluster = self._cluster_folder()
+        self.data = self.cluster / "data"
+        self.log_file = self.cluster / "postgres.log"
+
+    def _cluster_folder(self) -> Path:
+        if self.location_file.exists():
+            return Path(self.location_file.read_text().strip())
+        if (self.root / "data" / "PG_VERSION").exists() or os.geteuid() != 0:
+            return self.root
+        try:
+            server_home = Path(_server_user().pw_dir)
+        except prerequisites.MissingPrerequisite:
+            return self.root  # `up` says what is missing
+        return server_home / "trellis" / _checkout_folder_name(self.root)
 
     def status(self) -> PostgresStatus:
         pid = processes.read_pid(self.data / "postmaster.pid")
@@ -97,12 +116,17 @@ class LocalPostgres:
         if (self.data / "PG_VERSION").exists():
             return
         self.root.mkdir(parents=True, exist_ok=True)
+        if self.cluster != self.root:
+            self.cluster.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._hand_to_server_user(self.cluster.parent)
+            self.location_file.write_text(f"{self.cluster}\n")
         password = secrets.token_urlsafe(24)
         self.password_file.write_text(password + "\n")
         self.password_file.chmod(0o600)
-        pwfile = self.root / "initdb-password"
+        pwfile = self.cluster / "initdb-password"
         pwfile.write_text(password + "\n")
-        self._hand_to_server_user(self.root, pwfile)
+        pwfile.chmod(0o600)
+        self._hand_to_server_user(self.cluster, pwfile)
         try:
             self._server_command(
                 bin_dir / "initdb",
@@ -155,6 +179,14 @@ class LocalPostgres:
     @staticmethod
     def _dsn(port: int, password: str, database: str) -> str:
         return f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{port}/{database}"
+
+
+def _checkout_folder_name(root: Path) -> str:
+    """A folder name tied to one state folder: readable, and unique by a digest of its path."""
+    resolved = root.resolve()
+    checkout = resolved.parent.parent.name if resolved.parent.name == ".trellis" else resolved.parent.name
+    readable = re.sub(r"[^A-Za-z0-9_.-]", "_", checkout)[:40] or "checkout"
+    return f"{readable}-{hashlib.sha256(str(resolved).encode()).hexdigest()[:12]}"
 
 
 def _server_user() -> pwd.struct_passwd:

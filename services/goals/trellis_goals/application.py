@@ -50,7 +50,12 @@ from trellis_goals.domain.vision import (
 )
 from trellis_goals.event_codec import from_stored, to_new_event
 from trellis_goals.projections.goal_record import GoalRecord, goal_record
-from trellis_goals.projections.progress import EmployeeProgress, employee_progress
+from trellis_goals.projections.progress import (
+    EmployeeProgress,
+    GoalProgress,
+    employee_progress,
+    goal_progress,
+)
 from trellis_goals.projections.team import TeamView, team_view
 from trellis_goals.streams import (
     career_choice_stream,
@@ -311,7 +316,8 @@ class GoalsApplication:
         loaded, _ = await self._goal(actor, goal_id, "view_goals")
         return loaded
 
-    async def _records(self, organisation_id: str, employee_ids: Sequence[str]) -> list[GoalRecord]:
+    async def _records(self, organisation_id: str, employee_ids: Sequence[str] | None) -> list[GoalRecord]:
+        """The goals of these employees (of everyone in the organisation for None)."""
         goal_ids = await read_tables.goal_ids_of(self.pool, organisation_id, employee_ids)
         # One read per goal, run side by side over the pool's connections.
         streams = await asyncio.gather(*(self.store.read_stream(goal_stream(g)) for g in goal_ids))
@@ -327,6 +333,13 @@ class GoalsApplication:
         require(actor, "view_goals", await self.employee_subject(actor, employee_id))
         records = await self._records(actor.organisation_id, [employee_id])
         return employee_progress(records, employee_id, today)
+
+    async def organisation_goals(self, actor: Actor, today: date) -> list[GoalProgress]:
+        """Every goal of the actor's organisation, by employee then due date: for HR admins."""
+        require(actor, "view_goals", Subject(actor.organisation_id))
+        records = await self._records(actor.organisation_id, None)
+        goals = [goal_progress(record, today) for record in records]
+        return sorted(goals, key=lambda g: (g.employee_id, g.due_date, g.goal_id))
 
     async def team(self, actor: Actor, manager_id: str, today: date) -> TeamView:
         if actor.user_id != manager_id and not actor.hr_admin:

@@ -125,12 +125,13 @@ async def reporting_lines_of(pool: Pool, organisation_id: str, manager_id: str) 
     return {row["employee_id"]: row["manager_id"] for row in rows}
 
 
-async def goal_ids_of(pool: Pool, organisation_id: str, employee_ids: Sequence[str]) -> list[str]:
+async def goal_ids_of(pool: Pool, organisation_id: str, employee_ids: Sequence[str] | None) -> list[str]:
+    """The goals of these employees, or of everyone in the organisation for None."""
     rows = await pool.fetch(
-        "SELECT goal_id FROM goal_index WHERE organisation_id = $1 AND employee_id = ANY($2::text[]) "
-        "ORDER BY goal_id",
+        "SELECT goal_id FROM goal_index WHERE organisation_id = $1 "
+        "AND ($2::text[] IS NULL OR employee_id = ANY($2::text[])) ORDER BY goal_id",
         organisation_id,
-        list(employee_ids),
+        None if employee_ids is None else list(employee_ids),
     )
     return [row["goal_id"] for row in rows]
 

@@ -11,14 +11,16 @@ from trellis_goals.api.context import App, Caller, IdInPath
 from trellis_goals.api.schemas import (
     CheckInOut,
     EmployeeProgressOut,
+    GoalProgressOut,
     GoalRecordOut,
+    ProgressPointOut,
     TeamMemberOut,
     TeamOut,
     TimelineEntryOut,
 )
 from trellis_goals.projections.check_ins import check_in_history
 from trellis_goals.projections.goal_record import goal_record
-from trellis_goals.projections.history import goal_as_of, goal_timeline
+from trellis_goals.projections.history import goal_as_of, goal_timeline, progress_over_time
 from trellis_goals.projections.progress import EmployeeProgress
 from trellis_kernel.http import QUERY_RESPONSES, NotFound
 
@@ -53,6 +55,12 @@ async def get_goal_as_of(
 async def get_goal_timeline(goal_id: IdInPath, app: App, caller: Caller) -> list[TimelineEntryOut]:
     loaded = await app.goal_events(caller, goal_id)
     return [TimelineEntryOut.model_validate(entry) for entry in goal_timeline(loaded.events)]
+
+
+@router.get("/goals/{goal_id}/progress-history", summary="The goal's % complete each time it changed")
+async def get_goal_progress_history(goal_id: IdInPath, app: App, caller: Caller) -> list[ProgressPointOut]:
+    loaded = await app.goal_events(caller, goal_id)
+    return [ProgressPointOut.model_validate(point) for point in progress_over_time(loaded.events)]
 
 
 @router.get("/goals/{goal_id}/check-ins", summary="Check-ins, each with what moved since the last")
@@ -100,3 +108,13 @@ async def get_team(
             for member in team.members
         ],
     )
+
+
+@router.get("/organisation/goals", summary="Every goal of the organisation (HR admins)")
+async def get_organisation_goals(
+    app: App,
+    caller: Caller,
+    today: Annotated[date | None, Query(description="Defaults to today (UTC).")] = None,
+) -> list[GoalProgressOut]:
+    day = today or app.clock().date()
+    return [GoalProgressOut.model_validate(goal) for goal in await app.organisation_goals(caller, day)]

@@ -331,6 +331,13 @@ class TimelineEntryOut(Read):
     summary: str
 
 
+class ProgressPointOut(Read):
+    version: int
+    occurred_at: datetime
+    status: str
+    percent_complete: int
+
+
 class ProgressChangeOut(Read):
     milestone_id: str
     before: int

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from trellis_contracts import goals as g
 from trellis_goals.domain.goal.state import GoalEvent
 from trellis_goals.projections.goal_record import GoalRecord, apply_goal_event
+from trellis_goals.projections.progress import percent_complete
 
 
 def goal_as_of(events: Iterable[GoalEvent], moment: datetime) -> GoalRecord | None:
@@ -126,3 +127,28 @@ def goal_timeline(events: Iterable[GoalEvent]) -> list[TimelineEntry]:
         TimelineEntry(version, event.occurred_at, event.event_type(), _actor(event), _summary(event))
         for version, event in enumerate(events, start=1)
     ]
+
+
+@dataclass(frozen=True)
+class ProgressPoint:
+    version: int
+    occurred_at: datetime
+    status: str
+    percent_complete: int
+
+
+def progress_over_time(events: Iterable[GoalEvent]) -> list[ProgressPoint]:
+    """The goal's % complete after each event that changed it (or its status), in stream order."""
+    points: list[ProgressPoint] = []
+    record: GoalRecord | None = None
+    for version, event in enumerate(events, start=1):
+        record = apply_goal_event(record, event)
+        if record is None:
+            continue
+        point = ProgressPoint(version, event.occurred_at, record.goal.status, percent_complete(record.goal))
+        if not points or (points[-1].percent_complete, points[-1].status) != (
+            point.percent_complete,
+            point.status,
+        ):
+            points.append(point)
+    return points

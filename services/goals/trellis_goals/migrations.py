@@ -1,0 +1,15 @@
+"""The goals service's tables (event store and read tables), created if missing; safe to run
+again and beside a running service."""
+
+from __future__ import annotations
+
+from trellis_goals.application import GoalsApplication
+from trellis_kernel.store import create_pool
+
+
+async def migrate(database_url: str) -> None:
+    pool = await create_pool(database_url, min_size=1, max_size=2)
+    try:
+        await GoalsApplication(pool).setup()
+    finally:
+        await pool.close()

@@ -1,0 +1,61 @@
+"""The two views the web app reads besides the per-person ones: a goal's progress over time,
+and every goal of the organisation for HR admins."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.goals.api.conftest import Clock, bearer
+from tests.goals.api.test_goals_api import AS_EMPLOYEE, AS_MANAGER, HR, active_goal, goal_body, set_manager
+
+pytestmark = pytest.mark.infra
+
+
+async def test_progress_history_has_a_point_each_time_the_goal_moved(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    await active_goal(client)
+    clock.advance(5)
+    progress = {"milestone_id": "ms_1", "progress_percent": 50}
+    check_in = {"progress_summary": "Half the course", "milestone_progress": [progress]}
+    assert (
+        await client.post("/goals/goal_1/check-ins", json=check_in, headers=AS_MANAGER)
+    ).status_code == 200
+    clock.advance(5)
+    assert (
+        await client.post("/goals/goal_1/milestones/ms_1/reached", json={}, headers=AS_EMPLOYEE)
+    ).status_code == 200
+    # A check-in that moves nothing adds no point.
+    assert (
+        await client.post("/goals/goal_1/check-ins", json={"progress_summary": "Same"}, headers=AS_EMPLOYEE)
+    ).status_code == 200
+
+    history = await client.get("/goals/goal_1/progress-history", headers=AS_EMPLOYEE)
+
+    assert history.status_code == 200
+    points = [(p["status"], p["percent_complete"]) for p in history.json()]
+    assert points == [("proposed", 0), ("active", 0), ("active", 25), ("active", 50)]
+    assert history.json()[2]["occurred_at"].startswith("2026-01-20")
+    assert (await client.get("/goals/goal_1/progress-history", headers=bearer("emp_2"))).status_code == 403
+
+
+async def test_hr_admins_see_every_goal_of_their_organisation_and_no_one_else_does(
+    client: httpx.AsyncClient,
+) -> None:
+    await active_goal(client)
+    await set_manager(client, "emp_2")
+    body = goal_body(goal_id="goal_2", employee_id="emp_2", milestones=[])
+    assert (await client.post("/goals", json=body, headers=bearer("emp_2"))).status_code == 201
+
+    seen = await client.get("/organisation/goals", headers=HR)
+
+    assert seen.status_code == 200
+    assert [(g["employee_id"], g["goal_id"], g["status"]) for g in seen.json()] == [
+        ("emp_1", "goal_1", "active"),
+        ("emp_2", "goal_2", "proposed"),
+    ]
+    assert (await client.get("/organisation/goals", headers=AS_EMPLOYEE)).status_code == 403
+    assert (await client.get("/organisation/goals", headers=AS_MANAGER)).status_code == 403
+    other_hr = bearer("hr_9", roles=("hr_admin",), organisation_id="org_2")
+    assert (await client.get("/organisation/goals", headers=other_hr)).json() == []

@@ -8,11 +8,12 @@ import sys
 import time
 from datetime import timedelta
 
-from trellis_deploy import infrastructure, projections, services, settings
+from trellis_deploy import infrastructure, projections, settings
 from trellis_deploy.local.kafka import KafkaStartError
 from trellis_deploy.local.postgres import PostgresStartError
 from trellis_deploy.local.prerequisites import MissingPrerequisite
 from trellis_deploy.local.secrets import local_jwt_secret
+from trellis_deploy.supervisor import runner
 from trellis_kernel.identity import mint_token
 
 
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "run":
-            return services.run(args.host)
+            return runner.run(args.host)
         if args.command == "projections":
             return _projections(args)
         if args.command == "token":

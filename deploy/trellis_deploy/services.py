@@ -1,13 +1,13 @@
-"""Runs the Trellis services in the foreground, one uvicorn process each, on the infrastructure."""
+"""The Trellis services `trellis run` starts (one uvicorn process each) and what they need."""
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import os
-import signal
-import subprocess
-import sys
-import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from trellis_deploy import infrastructure, settings
 from trellis_deploy.local.secrets import local_jwt_secret
@@ -21,6 +21,8 @@ class ServiceApp:
     default_port: int
     inline_projections: str
     """Import path of the service's tuple of inline projections (rebuildable from its store)."""
+    migrations: str | None = None
+    """Import path of ``async def migrate(database_url: str) -> None``: its tables, idempotently."""
 
     @property
     def port(self) -> int:
@@ -33,6 +35,7 @@ SERVICE_APPS = (
         factory="trellis_goals.app:create_app",
         default_port=8001,
         inline_projections="trellis_goals.read_tables:PROJECTIONS",
+        migrations="trellis_goals.migrations:migrate",
     ),
 )
 
@@ -56,40 +59,11 @@ def service_environment() -> dict[str, str]:
     return environment
 
 
-def run(host: str = "127.0.0.1") -> int:
-    """Starts every service and waits; Ctrl-C (or SIGTERM) stops them all."""
-    environment = {**os.environ, **service_environment()}
-    children: list[tuple[ServiceApp, subprocess.Popen[bytes]]] = []
-    for app in SERVICE_APPS:
-        command = [
-            sys.executable, "-m", "uvicorn", "--factory", app.factory,
-            "--host", host, "--port", str(app.port),
-        ]  # fmt: skip
-        children.append((app, subprocess.Popen(command, env=environment)))
-        print(f"{app.name}: http://{host}:{app.port} (OpenAPI at /docs)", flush=True)
-    print("Get a token for the API with: .venv/bin/trellis token <subject> [--role hr_admin]", flush=True)
-
-    stopping = False
-
-    def stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    status = 0
-    while not stopping:
-        for app, child in children:
-            if child.poll() is not None:
-                print(f"{app.name} exited with status {child.returncode}", file=sys.stderr)
-                status, stopping = child.returncode or 1, True
-        time.sleep(0.5)
-    for _, child in children:
-        if child.poll() is None:
-            child.terminate()
-    for _, child in children:
-        try:
-            child.wait(30)
-        except subprocess.TimeoutExpired:
-            child.kill()
-    return status
+def apply_migrations(app: ServiceApp, database_url: str) -> bool:
+    """Runs the service's migrations; False when it declares none (it makes its tables itself)."""
+    if app.migrations is None:
+        return False
+    module, _, name = app.migrations.partition(":")
+    migrate: Callable[[str], Coroutine[Any, Any, None]] = getattr(importlib.import_module(module), name)
+    asyncio.run(migrate(database_url))
+    return True

@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import re
 import pwd
+import re
 import secrets
 import subprocess
 from dataclasses import dataclass, field

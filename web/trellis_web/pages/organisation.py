@@ -1,0 +1,63 @@
+"""HR's page: the organisation's career tracks and goals, and who reports to whom."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from trellis_web import charts, slots
+from trellis_web.pages.common import FORM_CHECKED, Me, command, goals, today
+from trellis_web.rendering import render
+from trellis_web.settings import WebSettings
+
+router = APIRouter()
+STATUS_ORDER = ("proposed", "changes_requested", "active", "completed", "abandoned")
+
+
+@router.get("/organisation", response_class=HTMLResponse)
+async def organisation_page(request: Request, me: Me) -> HTMLResponse:
+    api = goals(request, me)
+    tracks, all_goals = await asyncio.gather(
+        api.get("/career-tracks"), api.get("/organisation/goals", today=today().isoformat())
+    )
+    by_employee: dict[str, list[dict[str, Any]]] = {}
+    for goal in all_goals:
+        by_employee.setdefault(goal["employee_id"], []).append(goal)
+    statuses = Counter(goal["status"] for goal in all_goals)
+    settings: WebSettings = request.app.state.settings
+    return render(
+        request,
+        "organisation.html",
+        me,
+        tracks=tracks,
+        by_employee=by_employee,
+        goal_count=len(all_goals),
+        chart=charts.counts(
+            "goals-by-status",
+            "Goals by status",
+            [(status.replace("_", " "), statuses[status]) for status in STATUS_ORDER if statuses[status]],
+            what="goals",
+        )
+        if all_goals
+        else None,
+        slots=slots.pending(slots.HR_SLOTS, settings),
+    )
+
+
+@router.post("/organisation/reporting-lines", dependencies=FORM_CHECKED)
+async def set_manager(
+    request: Request, me: Me, employee_id: Annotated[str, Form()], manager_id: Annotated[str, Form()]
+) -> RedirectResponse:
+    employee_id, manager_id = employee_id.strip(), manager_id.strip()
+    return await command(
+        request,
+        goals(request, me).post(f"/employees/{employee_id}/manager", {"manager_id": manager_id or None}),
+        f"{employee_id} now reports to {manager_id}."
+        if manager_id
+        else f"{employee_id} reports to no one now.",
+        "/organisation#reporting-lines",
+    )

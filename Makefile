@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check infra-up infra-down install bench contracts
+.PHONY: run test check infra-up infra-down install bench contracts browser
 
 $(VENV)/installed.stamp: pyproject.toml contracts/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +16,13 @@ install: $(VENV)/installed.stamp
 run: install
 	$(BIN)/trellis run
 
-test: install check
+test: install check browser
 	$(BIN)/trellis infra up
 	$(BIN)/pytest
+
+# The browser test drives Debian's chromium (Playwright cannot download a browser here).
+browser:
+	tools/browser/install-chromium
 
 check: install
 	$(BIN)/ruff check .

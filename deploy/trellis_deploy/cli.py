@@ -107,6 +107,8 @@ def _env() -> int:
         print(f"export {service.upper()}_DATABASE_URL={shlex.quote(url)}")
     if endpoints.postgres_admin_dsn:
         print(f"export POSTGRES_DATABASE_URL={shlex.quote(endpoints.postgres_admin_dsn)}")
+    for name, url in runner.recorded_addresses().items():  # the APIs and web app `trellis run` serves
+        print(f"export TRELLIS_{name.upper()}_URL={shlex.quote(url)}")
     return 0
 
 

@@ -1,7 +1,7 @@
 """Consume Trellis goals events from Kafka with only `trellis-contracts` and `aiokafka`.
 
     pip install ./contracts aiokafka
-    python docs/examples/consume_goals.py --bootstrap 127.0.0.1:19092 --group payroll-sync
+    python docs/examples/consume_goals.py --bootstrap "$KAFKA_BOOTSTRAP_SERVERS" --group payroll-sync
 
 Delivery is at-least-once: a record can arrive twice (a producer retry, a rebalance before
 the offset was committed), so the handler deduplicates on the CloudEvents id and the offset
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -97,7 +98,7 @@ async def consume(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--bootstrap", default="127.0.0.1:19092")
+    parser.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092"))
     parser.add_argument("--group", default="trellis-example-consumer")
     options = parser.parse_args()
     feed = MilestoneFeed()

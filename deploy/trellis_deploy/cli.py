@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 
 from trellis_deploy import infrastructure, projections, settings
+from trellis_deploy.demo.context import DemoError
 from trellis_deploy.local.kafka import KafkaStartError
 from trellis_deploy.local.postgres import PostgresStartError
 from trellis_deploy.local.prerequisites import MissingPrerequisite
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     infra_commands.add_parser("env", help="print shell exports pointing Trellis at the infrastructure")
     run = commands.add_parser("run", help="start the infrastructure and run every service (Ctrl-C stops)")
     run.add_argument("--host", default="127.0.0.1")
+    commands.add_parser("demo", help="seed a fresh demo organisation through the running platform's APIs")
     token = commands.add_parser("token", help="mint a bearer token signed with the local HS256 secret")
     token.add_argument("subject", help="the principal's opaque id, e.g. an employee id")
     token.add_argument("--role", action="append", default=[], help="a role such as hr_admin (repeatable)")
@@ -47,12 +49,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return runner.run(args.host)
+        if args.command == "demo":
+            from trellis_deploy.demo import runner as demo
+
+            return demo.run()
         if args.command == "projections":
             return _projections(args)
         if args.command == "token":
             return _token(args.subject, args.role, args.org, args.hours)
         return INFRA_ACTIONS[args.action]()
-    except (MissingPrerequisite, KafkaStartError, PostgresStartError, ValueError) as error:
+    except (MissingPrerequisite, KafkaStartError, PostgresStartError, DemoError, ValueError) as error:
         print(f"trellis: {error}", file=sys.stderr)
         return 1
 

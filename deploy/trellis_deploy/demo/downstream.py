@@ -1,0 +1,113 @@
+"""What a downstream consumer saw: the records published on the services' topics since the
+demo began, read back with only the contracts (as an integrator would) and kept when they
+belong to the demo's organisation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from trellis_contracts.envelope import decode_record
+from trellis_contracts.goals import GoalAgreed, MilestoneReached
+
+
+@dataclass
+class TopicView:
+    topic: str
+    counts: Counter[str] = field(default_factory=Counter)
+    highlights: list[str] = field(default_factory=list)
+    seen_ids: set[str] = field(default_factory=set)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+async def end_offsets(bootstrap: str, topics: list[str]) -> dict[TopicPartition, int]:
+    """Where each partition of ``topics`` ends now: the demo reads from there afterwards."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    partitions = [
+        TopicPartition(d["topic"], p["partition"]) for d in described for p in d.get("partitions", [])
+    ]
+    missing = set(topics) - {tp.topic for tp in partitions}
+    if missing:
+        raise RuntimeError(f"the topics {sorted(missing)} have no partitions on {bootstrap}")
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
+    await consumer.start()
+    try:
+        offsets: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
+        return offsets
+    finally:
+        await _stop(consumer)
+
+
+async def read_since(
+    bootstrap: str,
+    start: dict[TopicPartition, int],
+    organisation_id: str,
+    expected: dict[str, int],
+    wait_seconds: float = 60.0,
+) -> dict[str, TopicView]:
+    """Reads from ``start`` until each topic holds ``expected`` events of the organisation (the
+    outbox relays publish a moment after the APIs answer) or ``wait_seconds`` pass."""
+    logging.getLogger("aiokafka").setLevel(logging.ERROR)
+    views = {tp.topic: TopicView(tp.topic) for tp in start}
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, isolation_level="read_committed", enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        consumer.assign(list(start))
+        for tp, offset in start.items():
+            consumer.seek(tp, offset)
+        deadline = time.monotonic() + wait_seconds
+        while time.monotonic() < deadline and any(
+            views[t].total < n for t, n in expected.items() if t in views
+        ):
+            batches = await consumer.getmany(timeout_ms=500)
+            for tp, records in batches.items():
+                for record in records:
+                    _take(views[tp.topic], record.headers, record.value or b"", organisation_id)
+    finally:
+        await _stop(consumer)
+    return views
+
+
+async def _stop(consumer: AIOKafkaConsumer) -> None:
+    """aiokafka's group-less consumer can re-raise the cancellation of its own internal task
+    on stop; only a cancellation of ours is passed on."""
+    try:
+        await consumer.stop()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+
+
+def _take(view: TopicView, headers: object, value: bytes, organisation_id: str) -> None:
+    try:
+        decoded = decode_record(headers, value)  # type: ignore[arg-type]
+    except Exception:  # another producer's record on a shared topic: not ours to judge
+        return
+    event = decoded.data
+    if getattr(event, "organisation_id", None) != organisation_id or decoded.envelope.id in view.seen_ids:
+        return
+    view.seen_ids.add(decoded.envelope.id)
+    view.counts[type(event).__name__] += 1
+    if isinstance(event, MilestoneReached):
+        view.highlights.append(
+            f"payroll/LMS: {event.employee_id} reached “{event.title}” on {event.reached_on}"
+        )
+    elif isinstance(event, GoalAgreed):
+        view.highlights.append(f"goal {event.goal_id} agreed by {event.agreed_by}")

@@ -1,0 +1,98 @@
+"""`trellis demo` against the running platform: a fresh organisation each run, seeded through
+the public APIs, every event it caused seen by a downstream consumer, and the web app showing
+the demo's people."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from tests.platform.running import RunningPlatform
+from trellis_kernel.identity import mint_token
+
+pytestmark = pytest.mark.infra
+
+
+def _demo(platform: RunningPlatform, databases: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.endswith("_DATABASE_URL") and not key.startswith("TRELLIS_")
+    }
+    environment |= {
+        "TRELLIS_HOME": str(platform.home),
+        "TRELLIS_JWT_SECRET": platform.secret,
+        "KAFKA_BOOTSTRAP_SERVERS": platform.kafka,
+        "COLUMNS": "200",
+        **{f"{name.upper()}_DATABASE_URL": url for name, url in databases.items()},
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "trellis_deploy.cli", "demo"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_demo_seeds_a_fresh_organisation_that_consumers_and_the_web_app_see(
+    platform: RunningPlatform, platform_databases: dict[str, str]
+) -> None:
+    organisations = []
+    for _ in range(2):
+        demo = _demo(platform, platform_databases)
+        assert demo.returncode == 0, f"{demo.stdout}\n{demo.stderr}"
+        organisation = re.search(r"Seeding organisation (org-demo-\w+)", demo.stdout)
+        assert organisation, demo.stdout
+        organisations.append(organisation.group(1))
+        seen = re.search(
+            r"What a downstream consumer saw on trellis\.goals\.events\.v1 \((\d+) of (\d+) events\):",
+            demo.stdout,
+        )
+        assert seen and seen.group(1) == seen.group(2) and int(seen.group(1)) >= 30, demo.stdout
+        for event in (
+            "CareerTrackDefined",
+            "VisionDefined",
+            "GoalAgreed",
+            "CheckInRecorded",
+            "MilestoneReached",
+            "GoalChangesRequested",
+        ):
+            assert re.search(rf"{event}\s+[│|]?\s*\d+", demo.stdout), f"{event} missing:\n{demo.stdout}"
+        assert "reached “Complete the online course”" in demo.stdout
+        assert platform.web_url in demo.stdout
+    assert organisations[0] != organisations[1], "each run seeds its own organisation"
+
+    organisation = organisations[-1]
+    suffix = organisation.removeprefix("org-demo-")
+    hr = mint_token(platform.secret, f"hana-{suffix}", roles=["hr_admin"], organisation_id=organisation)
+    goals = httpx.get(
+        f"{platform.api_urls['goals']}/organisation/goals", headers={"Authorization": f"Bearer {hr}"}
+    ).json()
+    assert sorted(g["status"] for g in goals) == [
+        "active",
+        "active",
+        "active",
+        "changes_requested",
+        "proposed",
+    ]
+
+    with httpx.Client(base_url=platform.web_url) as web:
+        form_token = re.search(r'name="form_token" value="([^"]+)"', web.get("/signin").text)
+        assert form_token
+        signed_in = web.post(
+            "/signin/local",
+            data={
+                "form_token": form_token.group(1),
+                "person_id": f"ana-{suffix}",
+                "organisation_id": organisation,
+            },
+            follow_redirects=True,
+        )
+        assert signed_in.status_code == 200
+        assert "Master Photoshop" in signed_in.text and "Become the design lead" in signed_in.text

@@ -106,10 +106,22 @@ class JwksVerifier:
 
     async def verify(self, token: str) -> Principal:
         try:
-            signing_key = await asyncio.to_thread(self._client.get_signing_key_from_jwt, token)
+            signing_key = await asyncio.to_thread(self._signing_key, token)
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from error
         return _decode(token, signing_key.key, self._algorithms, self._rules)
+
+    def _signing_key(self, token: str) -> jwt.PyJWK:
+        """The key the token names by its ``kid``; a token naming none (``kid`` is optional,
+        RFC 7515) may only use the provider's one signing key."""
+        if jwt.get_unverified_header(token).get("kid") is not None:
+            return self._client.get_signing_key_from_jwt(token)
+        keys = self._client.get_signing_keys()
+        if len(keys) != 1:
+            raise jwt.PyJWKClientError(
+                f"the token names no key (kid) and the provider has {len(keys)} signing keys"
+            )
+        return keys[0]
 
 
 def mint_token(

@@ -80,8 +80,9 @@ class _Jwks:
         )
         self.document = {"keys": [{**public_jwk, "kid": key_id, "use": "sig", "alg": "RS256"}]}
 
-    def sign(self, claims: dict[str, Any], key_id: str | None = None) -> str:
-        return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": key_id or self.key_id})
+    def sign(self, claims: dict[str, Any], key_id: str | None = None, *, name_key: bool = True) -> str:
+        headers = {"kid": key_id or self.key_id} if name_key else None
+        return jwt.encode(claims, self.private_key, algorithm="RS256", headers=headers)
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +148,18 @@ async def test_an_rs256_token_with_an_unknown_key_id_is_refused(provider: _Jwks,
 
     with pytest.raises(InvalidToken):
         await JwksVerifier(jwks_url).verify(token)
+
+
+async def test_a_token_naming_no_key_verifies_with_the_providers_only_signing_key(
+    provider: _Jwks, jwks_url: str
+) -> None:
+    token = provider.sign({"sub": "user-9", "org_id": "org-1", "exp": 9999999999}, name_key=False)
+
+    assert (await JwksVerifier(jwks_url).verify(token)).subject == "user-9"
+
+    impostor = _Jwks("key-1").sign({"sub": "user-9", "exp": 9999999999}, name_key=False)
+    with pytest.raises(InvalidToken):
+        await JwksVerifier(jwks_url).verify(impostor)
 
 
 async def test_an_hs256_token_is_refused_by_the_rs256_verifier(jwks_url: str) -> None:

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from trellis_contracts.fields import OPAQUE_ID_PATTERN
@@ -76,7 +76,18 @@ async def signin_page(request: Request, next: str | None = None) -> HTMLResponse
     )
 
 
-@router.post("/signin/local", include_in_schema=False, dependencies=[Depends(check_form_token)])
+def require_local_mode(request: Request) -> None:
+    """Development tokens exist only while the platform trusts the local secret."""
+    settings: WebSettings = request.app.state.settings
+    if not settings.local_mode:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "development tokens are issued only in local mode")
+
+
+@router.post(
+    "/signin/local",
+    include_in_schema=False,
+    dependencies=[Depends(require_local_mode), Depends(check_form_token)],
+)
 async def local_signin(
     request: Request,
     person_id: Annotated[str, Form()],
@@ -85,11 +96,7 @@ async def local_signin(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     settings: WebSettings = request.app.state.settings
-    if not settings.local_mode or settings.jwt_secret is None:
-        return render(
-            request, "error.html", None, status_code=404, title="No local sign-in",
-            message="Development tokens are issued only when the platform runs in local mode.",
-        )  # fmt: skip
+    assert settings.jwt_secret is not None
     person_id, organisation_id = person_id.strip(), organisation_id.strip()
     problems = [
         f"{label} may hold letters, digits and . _ : - (starting with a letter or digit)"

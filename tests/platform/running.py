@@ -65,7 +65,7 @@ def _read_banner(platform: RunningPlatform, timeout: float) -> None:
     for line in platform.output:
         if api := re.match(r"^\s+(\w+) API\s+(http://\S+)\s+OpenAPI: (\S+)$", line):
             platform.api_urls[api.group(1)] = api.group(2)
-        elif web := re.match(r"^\s+web\s+(http://\S+)$", line):
+        elif web := re.match(r"^\s+web app\s+(http://\S+)$", line):
             platform.web_url = web.group(1)
         elif kafka := re.match(r"^\s+Kafka\s+(\S+)\s+topics:", line):
             platform.kafka = kafka.group(1)

@@ -107,7 +107,7 @@ def counts(chart_id: str, title: str, values: Sequence[tuple[str, int]], *, what
         go.Bar(x=[n for n, _ in values], y=[c for _, c in values], marker={"color": PALETTE[2]})
     )
     _layout(figure, y_title=what)
-    figure.update_layout(yaxis={"range": None, "ticksuffix": "", "rangemode": "tozero"})
+    figure.update_layout(yaxis={"range": None, "ticksuffix": "", "rangemode": "tozero", "dtick": 1})
     summary = f"{title}: " + (", ".join(f"{count} {name}" for name, count in values) or "none yet") + "."
     return Chart(
         chart_id,

@@ -16,6 +16,10 @@ class Listening:
     url: str
     is_api: bool
 
+    @property
+    def label(self) -> str:
+        return f"{self.name} API" if self.is_api else f"{self.name} app"
+
 
 def trellis_command() -> str:
     """How the user can call `trellis` from where they are (the project's .venv/bin/trellis)."""
@@ -28,15 +32,14 @@ def trellis_command() -> str:
 
 def banner(listening: list[Listening], kafka_bootstrap: str, *, local_tokens: bool) -> str:
     trellis = trellis_command()
-    width = max(len(f"{item.name} API") for item in listening)
+    width = max(len(item.label) for item in listening)
     lines = ["", "Trellis is running.", ""]
     for item in listening:
         if item.is_api:
-            label = f"{item.name} API"
-            lines.append(f"  {label:<{width}}  {item.url}   OpenAPI: {item.url}/docs")
+            lines.append(f"  {item.label:<{width}}  {item.url}   OpenAPI: {item.url}/docs")
     for item in listening:
         if not item.is_api:
-            lines.append(f"  {item.name:<{width}}  {item.url}")
+            lines.append(f"  {item.label:<{width}}  {item.url}")
     topics = ", ".join(topic.name for topic in TOPICS.values())
     lines.append(f"  {'Kafka':<{width}}  {kafka_bootstrap}   topics: {topics}")
     lines.append("")
@@ -45,7 +48,7 @@ def banner(listening: list[Listening], kafka_bootstrap: str, *, local_tokens: bo
             "A bearer token for the APIs (local HS256 tokens; every token names an organisation):",
             f"  {trellis} token emp_1 --org org_1                  # an employee",
             f"  {trellis} token hr_1 --org org_1 --role hr_admin   # an HR admin",
-            "The web app signs you in with such a token (any id and organisation, local mode only).",
+            "In the web app, sign in as anyone: any id and organisation (local mode only).",
         ]
     else:
         issuer = os.environ.get("TRELLIS_OIDC_ISSUER") or os.environ.get("TRELLIS_JWKS_URL", "")

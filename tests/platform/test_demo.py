@@ -96,3 +96,18 @@ def test_demo_seeds_a_fresh_organisation_that_consumers_and_the_web_app_see(
         )
         assert signed_in.status_code == 200
         assert "Master Photoshop" in signed_in.text and "Become the design lead" in signed_in.text
+
+    with httpx.Client(base_url=platform.web_url) as web:
+        form_token = re.search(r'name="form_token" value="([^"]+)"', web.get("/signin").text)
+        assert form_token
+        dev = web.post(
+            "/signin/local",
+            data={
+                "form_token": form_token.group(1),
+                "person_id": f"dev-{suffix}",
+                "organisation_id": organisation,
+            },
+            follow_redirects=True,
+        )
+        assert "Proposals waiting for you" in dev.text
+        assert "Agree to “Move from marketing to sales by June”" in dev.text

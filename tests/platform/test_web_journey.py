@@ -92,6 +92,12 @@ def test_people_grow_goals_together_in_the_web_app(
     person.sign_in(employee, organisation)
     page = person.page
     expect(page.get_by_role("heading", name="My growth")).to_be_visible()
+    page.get_by_label("Where do you want to be in a few years?").fill("Lead the design of our campaigns")
+    page.get_by_label("Your values (separate with commas)").fill("craft, candour")
+    page.get_by_role("button", name="Save vision and values").click()
+    expect(page.get_by_role("status")).to_contain_text("Vision and values recorded")
+    expect(page.get_by_text("Lead the design of our campaigns").first).to_be_visible()
+    expect(page.get_by_text("craft, candour").first).to_be_visible()
     page.get_by_label("Title").fill(GOAL)
     page.get_by_label("What success looks like").fill("Produce campaign visuals without design help")
     page.get_by_label("Due date", exact=True).fill((today + timedelta(days=60)).isoformat())
@@ -145,6 +151,10 @@ def test_people_grow_goals_together_in_the_web_app(
     expect(page.locator(".step").get_by_text("Pending agreement")).to_be_visible()
     page.get_by_role("link", name="Next step →").click()
     expect(page.get_by_role("heading", name="Step 2 of")).to_contain_text("agreed")
+    expect(page.locator(".step").get_by_text("Pending agreement")).to_be_visible()  # created is the next step
+    page.get_by_role("link", name="Next step →").click()
+    expect(page.get_by_role("heading", name="Step 3 of")).to_contain_text("goal active")
+    expect(page.locator(".step").get_by_text("Active", exact=True)).to_be_visible()
     person.shot("07-employee-goal-timeline")
 
     # On a phone-sized screen nothing runs off the side, and the page is usable by keyboard.

@@ -59,3 +59,21 @@ async def test_hr_admins_see_every_goal_of_their_organisation_and_no_one_else_do
     assert (await client.get("/organisation/goals", headers=AS_MANAGER)).status_code == 403
     other_hr = bearer("hr_9", roles=("hr_admin",), organisation_id="org_2")
     assert (await client.get("/organisation/goals", headers=other_hr)).json() == []
+
+
+async def test_each_step_of_the_timeline_shows_the_goal_as_that_event_left_it(
+    client: httpx.AsyncClient,
+) -> None:
+    await active_goal(client)  # proposed (1), agreed (2) and created (3) at the same moment
+
+    timeline = (await client.get("/goals/goal_1/timeline", headers=AS_EMPLOYEE)).json()
+    steps = [
+        (await client.get(f"/goals/goal_1/versions/{entry['version']}", headers=AS_EMPLOYEE)).json()
+        for entry in timeline
+    ]
+
+    assert [step["goal"]["status"] for step in steps] == ["proposed", "proposed", "active"]
+    assert [step["version"] for step in steps] == [1, 2, 3]
+    assert (await client.get("/goals/goal_1/versions/4", headers=AS_EMPLOYEE)).status_code == 404
+    assert (await client.get("/goals/goal_1/versions/0", headers=AS_EMPLOYEE)).status_code == 422
+    assert (await client.get("/goals/goal_1/versions/1", headers=bearer("emp_2"))).status_code == 403

@@ -80,6 +80,13 @@ async def employee_page(request: Request, employee_id: str, me: Me) -> HTMLRespo
         for goal, history in zip(progress["goals"], histories, strict=True)
         if goal["status"] in ("active", "completed")
     ]
+    waiting_for_me = [
+        records[g["goal_id"]]
+        for g in progress["goals"]
+        if g["status"] == "proposed"
+        and me.person_id == employee_id
+        and records[g["goal_id"]]["goal"]["proposal"]["proposed_by"] != me.person_id
+    ]
     settings: WebSettings = request.app.state.settings
     return render(
         request,
@@ -90,6 +97,7 @@ async def employee_page(request: Request, employee_id: str, me: Me) -> HTMLRespo
         progress=progress,
         records=records,
         vision=vision,
+        waiting_for_me=waiting_for_me,
         track_id=(choice or {}).get("track_id"),
         due=due_items(progress, day),
         chart=charts.progress_over_time("progress-over-time", series) if series else None,
@@ -140,4 +148,27 @@ async def propose_goal(request: Request, employee_id: str, me: Me) -> RedirectRe
         goals(request, me).post("/goals", body),
         f"Goal “{body['title']}” proposed; it waits for agreement.",
         f"/people/{employee_id}#goals",
+    )
+
+
+def _items(text: object) -> list[str]:
+    """One item a line, or separated by commas."""
+    return [item.strip() for line in str(text or "").splitlines() for item in line.split(",") if item.strip()]
+
+
+@router.post("/people/{employee_id}/vision", dependencies=FORM_CHECKED)
+async def record_vision(request: Request, employee_id: str, me: Me) -> RedirectResponse:
+    form = await request.form()
+    body = {
+        "long_term_aspirations": str(form.get("long_term_aspirations", "")).strip(),
+        **{
+            field: _items(form.get(field))
+            for field in ("values", "passions", "strengths", "areas_to_grow", "interests")
+        },
+    }
+    return await command(
+        request,
+        goals(request, me).post(f"/employees/{employee_id}/vision", body),
+        "Vision and values recorded.",
+        f"/people/{employee_id}#vision-title",
     )

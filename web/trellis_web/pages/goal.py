@@ -41,8 +41,7 @@ async def goal_page(request: Request, goal_id: str, me: Me, step: int | None = N
     shown = None
     if step is not None and steps:
         step = min(max(step, 1), steps)
-        entry = timeline[step - 1]
-        shown = await api.get(f"/goals/{goal_id}/history", as_of=entry["occurred_at"])
+        shown = await api.get(f"/goals/{goal_id}/versions/{timeline[step - 1]['version']}")
     goal = record["goal"]
     return render(
         request,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from trellis_goals.api.context import App, Caller, IdInPath
 from trellis_goals.api.schemas import (
@@ -20,7 +20,7 @@ from trellis_goals.api.schemas import (
 )
 from trellis_goals.projections.check_ins import check_in_history
 from trellis_goals.projections.goal_record import goal_record
-from trellis_goals.projections.history import goal_as_of, goal_timeline, progress_over_time
+from trellis_goals.projections.history import goal_as_of, goal_at_version, goal_timeline, progress_over_time
 from trellis_goals.projections.progress import EmployeeProgress
 from trellis_kernel.http import QUERY_RESPONSES, NotFound
 
@@ -48,6 +48,22 @@ async def get_goal_as_of(
     record = goal_as_of(loaded.events, as_of)
     if record is None:
         raise NotFound(f"goal {goal_id!r} did not exist yet at {as_of.isoformat()}")
+    return GoalRecordOut.model_validate(record)
+
+
+@router.get("/goals/{goal_id}/versions/{version}", summary="A goal as one step of its timeline left it")
+async def get_goal_at_version(
+    goal_id: IdInPath,
+    version: Annotated[
+        int, Path(ge=1, description="The timeline entry's version: the goal after its first N events.")
+    ],
+    app: App,
+    caller: Caller,
+) -> GoalRecordOut:
+    loaded = await app.goal_events(caller, goal_id)
+    record = goal_at_version(loaded.events, version)
+    if record is None:
+        raise NotFound(f"goal {goal_id!r} has no version {version} (it is at {loaded.version})")
     return GoalRecordOut.model_validate(record)
 
 

@@ -26,6 +26,17 @@ def goal_as_of(events: Iterable[GoalEvent], moment: datetime) -> GoalRecord | No
     return record
 
 
+def goal_at_version(events: Iterable[GoalEvent], version: int) -> GoalRecord | None:
+    """The goal as its first ``version`` events left it (one step of its timeline); None when
+    the stream is shorter than that."""
+    record: GoalRecord | None = None
+    for number, event in enumerate(events, start=1):
+        if number > version:
+            break
+        record = apply_goal_event(record, event)
+    return record if record is not None and record.version == version else None
+
+
 def goal_on(events: Iterable[GoalEvent], day: date, zone: tzinfo) -> GoalRecord | None:
     """The goal as it stood at the end of ``day`` in ``zone``."""
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)

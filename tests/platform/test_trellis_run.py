@@ -3,6 +3,7 @@ OpenAPI page answering, the web app up, and Ctrl-C ending every process it start
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -66,3 +67,13 @@ def test_run_prints_where_everything_is_serves_it_and_stops_cleanly_on_ctrl_c(
         assert not (platform.home / "run.json").exists()
     finally:
         stop_platform(platform)
+
+
+def test_run_starts_nothing_and_says_why_when_a_service_database_cannot_be_migrated(
+    databases: dict[str, str], kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    unreachable = {name: url.rsplit("/", 1)[0] + "/no_such_database_here" for name, url in databases.items()}
+    with pytest.raises(AssertionError, match=r"exited 1") as failure:
+        start_platform(unreachable, kafka_bootstrap, tmp_path / ".trellis", timeout=60)
+    assert re.search(r"trellis \| goals: migrations failed, nothing started: \w+", str(failure.value))
+    assert "Traceback" not in str(failure.value)

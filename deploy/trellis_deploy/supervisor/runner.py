@@ -92,7 +92,12 @@ def run(host: str = "127.0.0.1") -> int:
         if not url:
             say(f"{app.name}: no database URL ({app.name.upper()}_DATABASE_URL); it will not start")
             return 1
-        if services.apply_migrations(app, url):
+        try:
+            migrated = services.apply_migrations(app, url)
+        except Exception as error:  # a database that cannot be reached or refuses: say so, start nothing
+            say(f"{app.name}: migrations failed, nothing started: {type(error).__name__}: {error}")
+            return 1
+        if migrated:
             say(f"{app.name}: migrations applied")
     urls = {p.name: f"http://{host}:{p.port}" for p in planned}
     for name, url in urls.items():

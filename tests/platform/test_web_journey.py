@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -76,6 +77,8 @@ def test_people_grow_goals_together_in_the_web_app(
     organisation = f"org_{uuid.uuid4().hex[:8]}"
     employee, colleague, manager, hr = "emp_ana", "emp_ben", "mgr_cleo", "hr_dan"
     today = datetime.now(UTC).date()
+    hosts: set[str] = set()
+    browser.on("request", lambda request: hosts.add(urlsplit(request.url).hostname or request.url))
     person = Person(browser.new_page(), platform.web_url, screenshots)
 
     # HR sets the reporting lines from the organisation page.
@@ -167,6 +170,8 @@ def test_people_grow_goals_together_in_the_web_app(
     assert phone.evaluate("document.activeElement.textContent") == "Skip to content"
     phone.screenshot(path=screenshots / "08-employee-on-a-phone.png", full_page=True)
     phone.close()
+
+    assert hosts == {"127.0.0.1"}, f"every script, style and plot is served by the platform itself: {hosts}"
 
     # Another employee's page is refused, by URL and through the API.
     response = page.goto(f"{platform.web_url}/people/{colleague}")

@@ -4,6 +4,7 @@ checkout in root's home: as root, PostgreSQL runs as `postgres`, who cannot ente
 
 from __future__ import annotations
 
+import base64
 import os
 import pwd
 import random
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from trellis_deploy.local import prerequisites, processes
+from trellis_deploy.local import kafka, prerequisites, processes
 from trellis_deploy.local.postgres import SERVER_USER, LocalPostgres
 
 
@@ -113,3 +114,12 @@ def test_missing_java_is_one_clear_sentence(monkeypatch: pytest.MonkeyPatch) -> 
         prerequisites.java()
     assert "`java` was not found on PATH" in str(error.value)
     assert "KAFKA_BOOTSTRAP_SERVERS" in str(error.value)
+
+
+def test_a_new_kafka_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    dash_first = uuid.UUID(bytes=b"\xf8" + bytes(15))  # URL-safe base64 of 0xf8... starts with "-"
+    fine = uuid.UUID(bytes=b"\x10" + bytes(15))
+    drawn = iter([dash_first, fine])
+    monkeypatch.setattr(kafka.uuid, "uuid4", lambda: next(drawn))
+
+    assert kafka.new_cluster_id() == base64.urlsafe_b64encode(fine.bytes).rstrip(b"=").decode()

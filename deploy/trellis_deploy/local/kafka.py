@@ -173,7 +173,7 @@ class LocalKafka:
     def _format_storage_once(self, java: str) -> None:
         if (self.data / "meta.properties").exists():
             return
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        cluster_id = new_cluster_id()
         result = subprocess.run(
             [
                 java,
@@ -193,6 +193,15 @@ class LocalKafka:
         )
         if result.returncode != 0:
             raise KafkaStartError(f"Formatting Kafka's storage failed:\n{result.stdout}{result.stderr}")
+
+
+def new_cluster_id() -> str:
+    """A random cluster id as Kafka makes them (URL-safe base64 of a UUID), never one starting
+    with '-': the storage tool would take it for an option and refuse to format."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 SERVER_PROPERTIES = """\

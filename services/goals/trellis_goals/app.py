@@ -14,13 +14,16 @@ from fastapi import FastAPI
 from trellis_goals.api import career_tracks, goal_commands, goal_queries, people
 from trellis_goals.application import GoalsApplication, utc_now
 from trellis_goals.settings import GoalsSettings
+from trellis_kernel.health import BrokerCheck, Readiness, database_check, health_router, relay_check
 from trellis_kernel.http import service_api
 from trellis_kernel.identity import TokenVerifier, bearer_principal
-from trellis_kernel.relay import OutboxRelay, RelaySettings
+from trellis_kernel.relay import OutboxRelay, RelayCheckpoints, RelaySettings
 from trellis_kernel.relay.cloudevents import encode_cloudevent
 from trellis_kernel.store import create_pool
 
 logger = logging.getLogger(__name__)
+
+RELAY_NAME = "goals-outbox"
 
 
 def create_app(
@@ -39,6 +42,8 @@ def create_app(
             goals = GoalsApplication(pool, clock=clock)
             await goals.setup()
             app.state.goals = goals
+            readiness = Readiness()
+            readiness.add("database", database_check(pool))
             async with contextlib.AsyncExitStack() as stack:
                 if settings.kafka_bootstrap_servers:
                     relay = OutboxRelay(
@@ -47,17 +52,21 @@ def create_app(
                         bootstrap_servers=settings.kafka_bootstrap_servers,
                         topic_for=lambda _: settings.events_topic,
                         encode=encode_cloudevent,
-                        settings=RelaySettings(name="goals-outbox"),
+                        settings=RelaySettings(name=RELAY_NAME),
                     )
                     await stack.enter_async_context(relay)
                     task = asyncio.create_task(relay.run(), name="goals-outbox-relay")
                     stack.push_async_callback(relay.stop, task)
+                    broker = await stack.enter_async_context(BrokerCheck(settings.kafka_bootstrap_servers))
+                    readiness.add("broker", broker)
+                    readiness.add("relay", relay_check(relay, task))
                 if settings.overdue_sweep_seconds > 0:
                     sweeper = asyncio.create_task(
                         _sweep_forever(goals, settings.overdue_sweep_seconds),
                         name="goals-overdue-sweep",
                     )
                     stack.push_async_callback(_cancel, sweeper)
+                app.state.readiness = readiness
                 yield
             await goals.store.flush_notifications()
         finally:
@@ -71,9 +80,23 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.authenticate = bearer_principal(token_verifier)
+    app.include_router(health_router())
     for module in (goal_commands, goal_queries, people, career_tracks):
         app.include_router(module.router)
     return app
+
+
+async def migrate(settings: GoalsSettings | None = None) -> None:
+    """Create or upgrade the goals database's tables (event store, read models, relay
+    checkpoint) and return: run once before new replicas start. Safe to run again."""
+    settings = settings or GoalsSettings.from_env()
+    pool = await create_pool(settings.database_url, min_size=1, max_size=2)
+    try:
+        await GoalsApplication(pool).setup()
+        async with pool.acquire() as connection:
+            await RelayCheckpoints(RELAY_NAME).setup(connection)
+    finally:
+        await pool.close()
 
 
 async def _sweep_forever(goals: GoalsApplication, interval: float) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import inspect
 import os
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 
 from trellis_deploy import infrastructure, settings
 from trellis_deploy.local.secrets import local_jwt_secret
+from trellis_kernel.settings import ServiceSettings
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,24 @@ class ServiceApp:
     @property
     def port(self) -> int:
         return settings.configured_port(f"TRELLIS_{self.name.upper()}_PORT", self.default_port)
+
+    @property
+    def package(self) -> str:
+        return self.factory.partition(":")[0].split(".")[0]
+
+    def settings_class(self) -> type[ServiceSettings]:
+        """The service's settings class: the ServiceSettings subclass its ``settings`` module defines."""
+        module = importlib.import_module(f"{self.package}.settings")
+        found = [
+            value
+            for value in vars(module).values()
+            if inspect.isclass(value)
+            and issubclass(value, ServiceSettings)
+            and value.__module__ == module.__name__
+        ]
+        if len(found) != 1:
+            raise LookupError(f"{module.__name__} should define one ServiceSettings subclass, found {found}")
+        return found[0]
 
 
 SERVICE_APPS = (

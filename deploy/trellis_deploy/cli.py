@@ -1,4 +1,5 @@
-"""The `trellis` command: `trellis run`, `trellis token`, `trellis infra up|down|status|env`."""
+"""The `trellis` command: `run`, `token`, `infra up|down|status|env`, `projections`; for images
+and clusters `serve`, `migrate`, `health` and `docker up|down|status|build`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import sys
 import time
 from datetime import timedelta
 
-from trellis_deploy import infrastructure, projections, settings
+from trellis_deploy import infrastructure, projections, serving, settings
+from trellis_deploy.container import image
+from trellis_deploy.container.base_image import ensure_base_image
+from trellis_deploy.container.engine import DockerUnavailable, LocalDockerEngine, docker_engine
 from trellis_deploy.demo.context import DemoError
 from trellis_deploy.local.kafka import KafkaStartError
 from trellis_deploy.local.postgres import PostgresStartError
@@ -44,9 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     rebuild.add_argument("service")
     rebuild.add_argument("projection")
+    _add_container_commands(commands)
     args = parser.parse_args(argv)
 
     try:
+        if args.command in CONTAINER_COMMANDS:
+            return CONTAINER_COMMANDS[args.command](args)
         if args.command == "run":
             return runner.run(args.host)
         if args.command == "demo":
@@ -58,9 +65,65 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "token":
             return _token(args.subject, args.role, args.org, args.hours)
         return INFRA_ACTIONS[args.action]()
-    except (MissingPrerequisite, KafkaStartError, PostgresStartError, DemoError, ValueError) as error:
+    except (
+        MissingPrerequisite, KafkaStartError, PostgresStartError, DemoError, DockerUnavailable, ValueError
+    ) as error:
         print(f"trellis: {error}", file=sys.stderr)
         return 1
+
+
+def _add_container_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser("serve", help="run one service in the foreground (a container's command)")
+    serve.add_argument("service")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, help=f"default: ${serving.PORT_VARIABLE}, else the service's own")
+    migrate = commands.add_parser(
+        "migrate", help="create or upgrade a service's tables (and topics, with KAFKA_BOOTSTRAP_SERVERS), then exit"
+    )
+    migrate.add_argument("service")
+    health = commands.add_parser("health", help="probe the service on 127.0.0.1: exit 0 if it is live (or ready)")
+    health.add_argument("--ready", action="store_true", help="ask for readiness instead of liveness")
+    health.add_argument("--port", type=int, help=f"default: ${serving.PORT_VARIABLE}")
+    docker = commands.add_parser("docker", help="a Docker engine on this machine and Trellis's image")
+    docker_commands = docker.add_subparsers(dest="action", required=True)
+    docker_commands.add_parser("up", help="install and start the engine if needed, import the local base image")
+    docker_commands.add_parser("down", help="stop the engine `up` started")
+    docker_commands.add_parser("status", help="say whether the engine runs")
+    build = docker_commands.add_parser("build", help="build the image from deploy/Dockerfile")
+    build.add_argument("--tag", default=image.LOCAL_TAG)
+    build.add_argument("--base-image", help="default: a base image made here from Debian's packages")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    return serving.serve(args.service, host=args.host, port=args.port)
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    return serving.migrate(args.service)
+
+
+def _health(args: argparse.Namespace) -> int:
+    return serving.health(ready=args.ready, port=args.port)
+
+
+def _docker(args: argparse.Namespace) -> int:
+    home = settings.trellis_home()
+    engine = LocalDockerEngine(home)
+    if args.action == "down":
+        print("Stopped: dockerd" if engine.down() else "Stopped: nothing was running")
+    elif args.action == "status":
+        print(f"dockerd {engine.status()}: {engine.docker.host}  log: {engine.log_file}")
+    elif args.action == "up":
+        docker = docker_engine(home)
+        print(f"Docker engine at {docker.host}; base image {ensure_base_image(docker, home)}")
+        print(f"Point a docker client at it with: export DOCKER_HOST={shlex.quote(docker.host)}")
+    else:
+        built = image.build_on_local_engine(home, tag=args.tag, base_image=args.base_image)
+        print(f"Built {built.tag} on {built.base_image} in {built.seconds:.0f}s")
+    return 0
+
+
+CONTAINER_COMMANDS = {"serve": _serve, "migrate": _migrate, "health": _health, "docker": _docker}
 
 
 def _projections(args: argparse.Namespace) -> int:

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check infra-up infra-down install bench contracts browser
+.PHONY: run test check infra-up infra-down install bench contracts browser lock deploy-files image
 
 $(VENV)/installed.stamp: pyproject.toml contracts/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,22 @@ check: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m trellis_contracts.generate --check
+	$(BIN)/python -m trellis_deploy.manifests --check
 
 contracts: install
 	$(BIN)/python -m trellis_contracts.generate
+
+# The image's pinned requirements, from pyproject.toml (deploy/requirements.in names the sources).
+lock: install
+	$(BIN)/python -m trellis_deploy.requirements
+
+# deploy/compose.yaml and deploy/k8s, from SERVICE_APPS and the services' settings.
+deploy-files: install
+	$(BIN)/python -m trellis_deploy.manifests
+
+# Trellis's image on this machine's Docker engine (started, and installed as root, if needed).
+image: install
+	$(BIN)/trellis docker build
 
 infra-down: install
 	$(BIN)/trellis infra down

@@ -73,9 +73,10 @@ async def test_the_goals_container_takes_a_command_and_publishes_its_cloudevent(
         await connection.close()
     assert {"events", "relay_checkpoints"} <= tables
 
+    # As the Kubernetes manifests run it: a read-only root file system with a writable /tmp.
     container = docker.run(
-        "run", "--detach", "--network", "host", "--health-interval", "2s", *variables,
-        trellis_image.tag, "serve", "goals",
+        "run", "--detach", "--network", "host", "--read-only", "--tmpfs", "/tmp", "--health-interval", "2s",
+        *variables, trellis_image.tag, "serve", "goals", "--host", "127.0.0.1",
     ).stdout.strip()  # fmt: skip
     try:
         await wait_until_ready(f"http://127.0.0.1:{port}{READINESS_PATH}", docker, container)

@@ -75,7 +75,7 @@ def docker_engine(home: Path) -> Docker:
     """The engine TRELLIS_DOCKER_HOST names, else the local one (installed and started if needed)."""
     external = os.environ.get("TRELLIS_DOCKER_HOST")
     if external:
-        docker = Docker(external, _client_for(shutil.which("docker")))
+        docker = Docker(external, _client_for(_which("dockerd")))
         if not docker.answers():
             raise DockerUnavailable(f"no Docker engine answers at TRELLIS_DOCKER_HOST={external}")
         return docker

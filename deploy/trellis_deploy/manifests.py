@@ -73,7 +73,7 @@ def compose() -> dict[str, Any]:
             "image": f"{IMAGE}:local",
             "build": {"context": "..", "dockerfile": "deploy/Dockerfile"},
             "command": ["migrate", app.name],
-            "environment": environment,
+            "environment": dict(environment),
             "depends_on": {
                 "postgres": {"condition": "service_healthy"},
                 "kafka": {"condition": "service_healthy"},
@@ -83,7 +83,7 @@ def compose() -> dict[str, Any]:
         services[app.name] = {
             "image": f"{IMAGE}:local",
             "command": ["serve", app.name],
-            "environment": environment,
+            "environment": dict(environment),
             "ports": [f"{8001 + index}:{CONTAINER_PORT}"],
             "depends_on": {f"{app.name}-migrate": {"condition": "service_completed_successfully"}},
             "restart": "unless-stopped",
@@ -97,7 +97,9 @@ def compose() -> dict[str, Any]:
         "ports": ["8080:8080"],
         "depends_on": {app.name: {"condition": "service_healthy"} for app in SERVICE_APPS},
     }
-    return {"name": "trellis", "services": services, "volumes": {"kafka-data": {}, "postgres-data": {}}}
+    # No named volumes: the broker and the databases start empty together after `down`, so a
+    # relay's checkpoint never points past what the topic holds (`stop` keeps both).
+    return {"name": "trellis", "services": services}
 
 
 def _compose_environment(app: ServiceApp) -> dict[str, str]:
@@ -122,7 +124,6 @@ def _compose_kafka() -> dict[str, Any]:
             "KAFKA_ADVERTISED_LISTENERS": "PLAINTEXT://kafka:9092,HOST://localhost:29092",
             "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,HOST:PLAINTEXT",
             "KAFKA_INTER_BROKER_LISTENER_NAME": "PLAINTEXT",
-            "KAFKA_LOG_DIRS": "/var/lib/kafka/data",
             "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "1",
             # Without these two, idempotent and transactional producers never initialise on one node.
             "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR": "1",
@@ -132,7 +133,6 @@ def _compose_kafka() -> dict[str, Any]:
             "KAFKA_AUTO_CREATE_TOPICS_ENABLE": "false",
         },
         "ports": ["29092:29092"],
-        "volumes": ["kafka-data:/var/lib/kafka/data"],
         "healthcheck": {
             "test": [
                 "CMD-SHELL",
@@ -150,10 +150,7 @@ def _compose_postgres() -> dict[str, Any]:
     return {
         "image": POSTGRES_IMAGE,
         "environment": {"POSTGRES_USER": "trellis", "POSTGRES_PASSWORD": "${POSTGRES_PASSWORD:-trellis}"},
-        "volumes": [
-            "postgres-data:/var/lib/postgresql/data",
-            "./compose/create-databases.sql:/docker-entrypoint-initdb.d/10-create-databases.sql:ro",
-        ],
+        "volumes": ["./compose/create-databases.sql:/docker-entrypoint-initdb.d/10-create-databases.sql:ro"],
         "healthcheck": {
             "test": ["CMD-SHELL", "pg_isready -U trellis -d postgres"],
             "interval": "5s",

@@ -133,18 +133,17 @@ def relay_check(relay: OutboxRelay, task: asyncio.Task[None]) -> ReadinessCheck:
 
 
 def health_router() -> APIRouter:
-    """The two endpoints; readiness uses the ``Readiness`` kept in ``app.state.readiness``."""
-    router = APIRouter(tags=["health"])
+    """The two endpoints; readiness uses the ``Readiness`` kept in ``app.state.readiness``.
+
+    They are for orchestrators, not clients, so they stay out of the service's OpenAPI document.
+    """
+    router = APIRouter(include_in_schema=False)
 
     @router.get(LIVENESS_PATH, summary="The process answers")
     async def live() -> dict[str, str]:
         return {"status": "live"}
 
-    @router.get(
-        READINESS_PATH,
-        summary="The database, the broker and the relay are usable",
-        responses={503: {"description": "at least one check fails; the body says which"}},
-    )
+    @router.get(READINESS_PATH, summary="The database, the broker and the relay are usable")
     async def ready(request: Request, response: Response) -> dict[str, Any]:
         readiness: Readiness | None = getattr(request.app.state, "readiness", None)
         if readiness is None:

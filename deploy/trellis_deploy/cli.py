@@ -12,7 +12,7 @@ from datetime import timedelta
 from trellis_deploy import infrastructure, projections, serving, settings
 from trellis_deploy.container import image
 from trellis_deploy.container.base_image import ensure_base_image
-from trellis_deploy.container.engine import DockerUnavailable, LocalDockerEngine, docker_engine
+from trellis_deploy.container.engine import DockerError, LocalDockerEngine, docker_engine
 from trellis_deploy.demo.context import DemoError
 from trellis_deploy.local.kafka import KafkaStartError
 from trellis_deploy.local.postgres import PostgresStartError
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             return _token(args.subject, args.role, args.org, args.hours)
         return INFRA_ACTIONS[args.action]()
     except (
-        MissingPrerequisite, KafkaStartError, PostgresStartError, DemoError, DockerUnavailable, ValueError
+        MissingPrerequisite, KafkaStartError, PostgresStartError, DemoError, DockerError, ValueError
     ) as error:
         print(f"trellis: {error}", file=sys.stderr)
         return 1

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from trellis_deploy.container.base_image import ensure_base_image
-from trellis_deploy.container.engine import Docker, DockerUnavailable, docker_engine
+from trellis_deploy.container.engine import Docker, DockerError, docker_engine
 from trellis_deploy.container.image import BuiltImage, build_image
 from trellis_deploy.local.prerequisites import MissingPrerequisite
 from trellis_deploy.settings import trellis_home
@@ -29,7 +29,7 @@ def docker() -> Docker:
         engine = docker_engine(trellis_home())
         _timings["engine"] = time.monotonic() - started
         return engine
-    except (DockerUnavailable, MissingPrerequisite, OSError) as error:
+    except (DockerError, MissingPrerequisite, OSError) as error:
         pytest.fail(f"This test needs a Docker engine, and none could be had: {error}", pytrace=False)
 
 
@@ -42,7 +42,7 @@ def trellis_image(docker: Docker) -> BuiltImage:
         built = build_image(docker, tag=TEST_TAG, base_image=base)
         _timings["service image"] = built.seconds
         return built
-    except (DockerUnavailable, MissingPrerequisite, OSError) as error:
+    except (DockerError, MissingPrerequisite, OSError) as error:
         pytest.fail(f"Trellis's image could not be built: {error}", pytrace=False)
 
 

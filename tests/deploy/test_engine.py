@@ -7,21 +7,21 @@ from pathlib import Path
 import pytest
 
 from trellis_deploy.container import engine
-from trellis_deploy.container.engine import DockerUnavailable, docker_engine, install_packages
+from trellis_deploy.container.engine import DockerError, docker_engine, install_packages
 
 
 def test_an_engine_named_in_the_environment_that_does_not_answer_is_reported(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("TRELLIS_DOCKER_HOST", f"unix://{tmp_path}/nothing.sock")
-    with pytest.raises(DockerUnavailable, match="no Docker engine answers at TRELLIS_DOCKER_HOST="):
+    with pytest.raises(DockerError, match="no Docker engine answers at TRELLIS_DOCKER_HOST="):
         docker_engine(tmp_path)
 
 
 def test_without_the_packages_and_without_root_it_says_how_to_get_them(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine, "_which", lambda program: None)
     monkeypatch.setattr(engine.os, "geteuid", lambda: 1000)
-    with pytest.raises(DockerUnavailable, match=r"only root can install them: run `apt-get install docker.io debootstrap`"):
+    with pytest.raises(DockerError, match=r"only root can install them: run `apt-get install docker.io debootstrap`"):
         install_packages()
 
 
@@ -29,5 +29,5 @@ def test_without_apt_it_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine, "_which", lambda program: None)
     monkeypatch.setattr(engine.os, "geteuid", lambda: 0)
     monkeypatch.setattr(engine.shutil, "which", lambda program, **_: None)
-    with pytest.raises(DockerUnavailable, match="there is no apt-get to install them with"):
+    with pytest.raises(DockerError, match="there is no apt-get to install them with"):
         install_packages()

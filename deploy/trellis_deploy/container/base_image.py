@@ -17,7 +17,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from trellis_deploy.container.engine import Docker, DockerUnavailable, install_packages
+from trellis_deploy.container.engine import Docker, DockerError, install_packages
 
 SUITE = "bookworm"
 MIRROR = "http://deb.debian.org/debian"
@@ -88,7 +88,7 @@ def build_root_archive(archive: Path) -> None:
             )
         if result.returncode != 0:
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
-            raise DockerUnavailable(f"debootstrap failed ({result.returncode}); {log} ends:\n{tail}")
+            raise DockerError(f"debootstrap failed ({result.returncode}); {log} ends:\n{tail}")
         for relative in REMOVED:
             target = work / relative
             shutil.rmtree(target, ignore_errors=True)

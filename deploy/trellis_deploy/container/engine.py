@@ -26,8 +26,8 @@ PACKAGES = ("docker.io", "debootstrap")
 START_TIMEOUT_SECONDS = 60.0
 
 
-class DockerUnavailable(RuntimeError):
-    pass
+class DockerError(RuntimeError):
+    """No engine could be had, or a docker command failed; the message says which and why."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Docker:
             check=False,
         )
         if check and result.returncode != 0:
-            raise DockerUnavailable(
+            raise DockerError(
                 f"`docker {' '.join(args[:3])} ...` failed ({result.returncode}): "
                 f"{(result.stdout + result.stderr).strip()[-3000:]}"
             )
@@ -77,7 +77,7 @@ def docker_engine(home: Path) -> Docker:
     if external:
         docker = Docker(external, _client_for(_which("dockerd")))
         if not docker.answers():
-            raise DockerUnavailable(f"no Docker engine answers at TRELLIS_DOCKER_HOST={external}")
+            raise DockerError(f"no Docker engine answers at TRELLIS_DOCKER_HOST={external}")
         return docker
     return LocalDockerEngine(home).up()
 
@@ -88,13 +88,13 @@ def install_packages() -> None:
     if not missing:
         return
     if os.geteuid() != 0:
-        raise DockerUnavailable(
+        raise DockerError(
             f"{', '.join(missing)} missing and only root can install them: run "
             f"`apt-get install {' '.join(PACKAGES)}` as root, or set TRELLIS_DOCKER_HOST to a running engine"
         )
     apt = shutil.which("apt-get")
     if apt is None:
-        raise DockerUnavailable(
+        raise DockerError(
             f"{', '.join(missing)} missing and there is no apt-get to install them with: install a Docker "
             "engine and debootstrap, or set TRELLIS_DOCKER_HOST to a running engine"
         )
@@ -106,7 +106,7 @@ def install_packages() -> None:
     ):
         result = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise DockerUnavailable(f"`{' '.join(command)}` failed: {(result.stderr or result.stdout)[-2000:]}")
+            raise DockerError(f"`{' '.join(command)}` failed: {(result.stderr or result.stdout)[-2000:]}")
 
 
 class LocalDockerEngine:
@@ -134,7 +134,7 @@ class LocalDockerEngine:
         install_packages()
         dockerd = _which("dockerd")
         if dockerd is None:
-            raise DockerUnavailable("dockerd is not on PATH even after installing docker.io")
+            raise DockerError("dockerd is not on PATH even after installing docker.io")
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.data_root.mkdir(parents=True, exist_ok=True)
         self.socket.unlink(missing_ok=True)
@@ -156,7 +156,7 @@ class LocalDockerEngine:
                 return self.docker
             time.sleep(0.5)
         processes.terminate(process.pid, str(self.data_root))
-        raise DockerUnavailable(
+        raise DockerError(
             f"dockerd did not start within {START_TIMEOUT_SECONDS:.0f}s; its log ({self.log_file}) ends:\n"
             + processes.tail(self.log_file)
         )
@@ -190,5 +190,5 @@ def _client_for(dockerd: str | None) -> str:
                 return str(candidate)
     client = shutil.which("docker")
     if client is None:
-        raise DockerUnavailable("no docker client found on PATH")
+        raise DockerError("no docker client found on PATH")
     return client

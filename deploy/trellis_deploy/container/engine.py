@@ -36,6 +36,8 @@ class Docker:
 
     host: str
     client: str
+    private: bool = False
+    """True for the engine Trellis started for itself: its images and build cache are ours to tidy."""
 
     def command(self, *args: str) -> list[str]:
         return [self.client, "--host", self.host, *args]
@@ -121,7 +123,7 @@ class LocalDockerEngine:
 
     @property
     def docker(self) -> Docker:
-        return Docker(f"unix://{self.socket}", _client_for(_which("dockerd")))
+        return Docker(f"unix://{self.socket}", _client_for(_which("dockerd")), private=True)
 
     def running_pid(self) -> int | None:
         pid = processes.read_pid(self.pid_file)

@@ -13,6 +13,7 @@ from trellis_deploy.settings import DEPLOY_DIR, PROJECT_DIR
 DOCKERFILE = DEPLOY_DIR / "Dockerfile"
 LOCAL_TAG = "trellis:local"
 BUILD_TIMEOUT_SECONDS = 1500.0
+BUILD_CACHE_KEPT = "500MB"
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,11 @@ def build_image(docker: Docker, *, tag: str, base_image: str | None = None) -> B
         arguments += ["--build-arg", f"BASE_IMAGE={base_image}"]
     started = time.monotonic()
     docker.run(*arguments, str(PROJECT_DIR), timeout=BUILD_TIMEOUT_SECONDS, env={"DOCKER_BUILDKIT": "1"})
-    # Images the new tag replaced; on vfs each keeps full copies of its layers on disk.
-    docker.run("image", "prune", "--force")
+    if docker.private:
+        # On vfs every layer is a full copy of the file system: drop the images the new tag
+        # replaced and the least recently used build cache beyond a few builds' worth.
+        docker.run("image", "prune", "--force")
+        docker.run("builder", "prune", "--force", "--keep-storage", BUILD_CACHE_KEPT)
     return BuiltImage(docker, tag, base_image or "(the Dockerfile's default)", time.monotonic() - started)
 
 

@@ -84,6 +84,7 @@ def _add_container_commands(commands: argparse._SubParsersAction[argparse.Argume
     health = commands.add_parser("health", help="probe the service on 127.0.0.1: exit 0 if it is live (or ready)")
     health.add_argument("--ready", action="store_true", help="ask for readiness instead of liveness")
     health.add_argument("--port", type=int, help=f"default: ${serving.PORT_VARIABLE}")
+    health.add_argument("--path", help="probe this path instead (the web app answers /health)")
     docker = commands.add_parser("docker", help="a Docker engine on this machine and Trellis's image")
     docker_commands = docker.add_subparsers(dest="action", required=True)
     docker_commands.add_parser("up", help="install and start the engine if needed, import the local base image")
@@ -103,7 +104,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _health(args: argparse.Namespace) -> int:
-    return serving.health(ready=args.ready, port=args.port)
+    return serving.health(ready=args.ready, port=args.port, path=args.path)
 
 
 def _docker(args: argparse.Namespace) -> int:

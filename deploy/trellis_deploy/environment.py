@@ -24,9 +24,20 @@ SERVING_VARIABLES = frozenset({"TRELLIS_PORT"})
 
 def settings_variables(app: ServiceApp) -> frozenset[str]:
     """Every environment variable the service's settings class reads."""
-    settings_class = app.settings_class()
+    return variables_read(app.settings_class())
+
+
+def web_variables() -> frozenset[str]:
+    """Every environment variable the web app's settings read."""
+    from trellis_web.settings import WebSettings
+
+    return variables_read(WebSettings)
+
+
+def variables_read(settings_class: Any) -> frozenset[str]:
+    """The names ``settings_class.from_env()`` reads from os.environ."""
     with _recording_environ() as names:
-        settings_class.from_env()  # type: ignore[attr-defined]
+        settings_class.from_env()
     return frozenset(names)
 
 

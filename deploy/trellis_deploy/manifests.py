@@ -23,12 +23,14 @@ from trellis_deploy.environment import settings_variables
 from trellis_deploy.local.postgres import database_name
 from trellis_deploy.services import SERVICE_APPS, ServiceApp
 from trellis_deploy.settings import DEPLOY_DIR, PROJECT_DIR
+from trellis_deploy.supervisor.runner import WEB_FACTORY
 from trellis_kernel.health import LIVENESS_PATH, READINESS_PATH
 
 IMAGE = "trellis"
 """The image deploy/Dockerfile builds; the overlay names its registry and tag."""
 CONTAINER_PORT = 8000
 """The port a service listens on in its container: the Dockerfile's TRELLIS_PORT."""
+WEB_HEALTH_PATH = "/health"
 KAFKA_IMAGE = "apache/kafka:3.9.2"
 POSTGRES_IMAGE = "postgres:15"
 COMPOSE_FILE = DEPLOY_DIR / "compose.yaml"
@@ -89,12 +91,16 @@ def compose() -> dict[str, Any]:
             "restart": "unless-stopped",
         }
     services["web"] = {
-        # The web app's slot: it starts with `--profile web` once web/ holds its Dockerfile.
-        "profiles": ["web"],
-        "image": "trellis-web:local",
-        "build": {"context": "../web"},
-        "environment": {f"TRELLIS_{app.name.upper()}_URL": f"http://{app.name}:{CONTAINER_PORT}" for app in SERVICE_APPS},
-        "ports": ["8080:8080"],
+        # The web app, from the same image; local sign-in with the services' secret.
+        "image": f"{IMAGE}:local",
+        "entrypoint": ["uvicorn"],
+        "command": ["--factory", WEB_FACTORY, "--host", "0.0.0.0", "--port", str(CONTAINER_PORT)],
+        "environment": {
+            **{f"TRELLIS_{app.name.upper()}_URL": f"http://{app.name}:{CONTAINER_PORT}" for app in SERVICE_APPS},
+            "TRELLIS_JWT_SECRET": _compose_environment(SERVICE_APPS[0])["TRELLIS_JWT_SECRET"],
+        },
+        "ports": [f"8080:{CONTAINER_PORT}"],
+        "healthcheck": {"test": ["CMD", "trellis", "health", "--path", WEB_HEALTH_PATH]},
         "depends_on": {app.name: {"condition": "service_healthy"} for app in SERVICE_APPS},
     }
     # No named volumes: the broker and the databases start empty together after `down`, so a
@@ -367,7 +373,7 @@ def rendered_files() -> dict[Path, str]:
         f"# {GENERATED}\n"
         "# Trellis on a laptop: Kafka (KRaft), PostgreSQL and every service, built from this checkout.\n"
         "#   export TRELLIS_JWT_SECRET=$(openssl rand -hex 32)\n"
-        "#   docker compose -f deploy/compose.yaml up --build     # add --profile web for the web app\n"
+        "#   docker compose -f deploy/compose.yaml up --build     # the web app: http://localhost:8080\n"
         + yaml.safe_dump(compose(), sort_keys=False, width=110)
     )
     return {COMPOSE_FILE: compose_text, COMPOSE_DATABASES: compose_databases(), **k8s_files()}

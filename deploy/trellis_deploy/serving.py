@@ -62,9 +62,9 @@ def migrate(service: str) -> int:
     return 0
 
 
-def health(*, ready: bool, port: int | None, timeout: float = 4.0) -> int:
-    """0 if the service on 127.0.0.1 answers its liveness (or readiness) endpoint with 200."""
-    path = READINESS_PATH if ready else LIVENESS_PATH
+def health(*, ready: bool, port: int | None, path: str | None = None, timeout: float = 4.0) -> int:
+    """0 if the service on 127.0.0.1 answers its liveness (or readiness, or ``path``) with 200."""
+    path = path or (READINESS_PATH if ready else LIVENESS_PATH)
     url = f"http://127.0.0.1:{serving_port(None, port)}{path}"
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
 from tests.deploy.support import dockerfile_port
 from trellis_deploy import manifests
-from trellis_deploy.environment import container_variables
+from trellis_deploy.environment import container_variables, web_variables
 from trellis_deploy.local.postgres import database_name
 from trellis_deploy.services import SERVICE_APPS
 from trellis_deploy.settings import DEPLOY_DIR
+from trellis_deploy.supervisor.runner import WEB_FACTORY
+from trellis_web.app import create_app as create_web_app
+from trellis_web.settings import WebSettings
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +86,17 @@ def test_kafka_runs_in_kraft_mode_with_transactions_possible_on_one_node(compose
         assert compose["services"][app.name]["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
 
 
-def test_the_web_app_has_a_slot_that_reaches_every_service(compose: dict[str, Any]) -> None:
+async def test_the_web_app_runs_from_the_same_image_and_reaches_every_service(compose: dict[str, Any]) -> None:
     web = compose["services"]["web"]
-    assert web["profiles"] == ["web"]
+    assert web["image"] == compose["services"][SERVICE_APPS[0].name]["image"]
+    assert WEB_FACTORY in web["command"]
+    unknown = set(web["environment"]) - web_variables()
+    assert not unknown, f"the web app gets {sorted(unknown)}, which its settings never read"
+    port = dockerfile_port()
+    for app in SERVICE_APPS:
+        assert web["environment"][f"TRELLIS_{app.name.upper()}_URL"] == f"http://{app.name}:{port}"
     assert set(web["depends_on"]) == {app.name for app in SERVICE_APPS}
+    health_path = web["healthcheck"]["test"][-1]
+    built = create_web_app(WebSettings(jwt_secret="x" * 32))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=built), base_url="http://web") as client:
+        assert (await client.get(health_path)).status_code == 200

@@ -71,7 +71,7 @@ async def test_the_goals_container_takes_a_command_and_publishes_its_cloudevent(
         tables = {row["tablename"] for row in await connection.fetch("select tablename from pg_tables")}
     finally:
         await connection.close()
-    assert {"events", "relay_checkpoints"} <= tables
+    assert "events" in tables
 
     # As the Kubernetes manifests run it: a read-only root file system with a writable /tmp.
     container = docker.run(
@@ -113,7 +113,8 @@ def test_the_final_image_holds_no_build_tools(docker: Docker, trellis_image: Bui
     probe = docker.run(
         "run", "--rm", "--network", "host", "--entrypoint", "/bin/sh", trellis_image.tag, "-c",
         "for tool in gcc cc make pip pip3 uv hatchling; do command -v $tool; done;"
-        " python3 -c 'import pip' 2>/dev/null && echo pip-importable; id -u",
+        " python3 -c 'import pip' 2>/dev/null && echo pip-importable;"
+        " python3 -c 'import trellis_web.app, trellis_goals.app' || echo missing-packages; id -u",
     )  # fmt: skip
     assert probe.stdout.split() == ["10001"]
     config = json.loads(docker.run("image", "inspect", trellis_image.tag).stdout)[0]["Config"]

@@ -27,6 +27,7 @@ async def tables(dsn: str) -> set[str]:
 async def test_migrate_creates_the_services_tables_and_can_run_again(
     app: ServiceApp, postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    assert app.migrations, f"{app.name} declares no migrations: its migrate init container would do nothing"
     dsn = await postgres.create_database("migrate")
     monkeypatch.setenv(f"{app.name.upper()}_DATABASE_URL", dsn)
     monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
@@ -35,7 +36,7 @@ async def test_migrate_creates_the_services_tables_and_can_run_again(
     # The command runs its own event loop, as it does in a container.
     assert await asyncio.to_thread(serving.migrate, app.name) == 0
     created = await tables(dsn)
-    assert {"events", "relay_checkpoints"} <= created
+    assert "events" in created
 
     assert await asyncio.to_thread(serving.migrate, app.name) == 0
     assert await tables(dsn) == created

@@ -17,13 +17,11 @@ from trellis_goals.settings import GoalsSettings
 from trellis_kernel.health import BrokerCheck, Readiness, database_check, health_router, relay_check
 from trellis_kernel.http import service_api
 from trellis_kernel.identity import TokenVerifier, bearer_principal
-from trellis_kernel.relay import OutboxRelay, RelayCheckpoints, RelaySettings
+from trellis_kernel.relay import OutboxRelay, RelaySettings
 from trellis_kernel.relay.cloudevents import encode_cloudevent
 from trellis_kernel.store import create_pool
 
 logger = logging.getLogger(__name__)
-
-RELAY_NAME = "goals-outbox"
 
 
 def create_app(
@@ -52,7 +50,7 @@ def create_app(
                         bootstrap_servers=settings.kafka_bootstrap_servers,
                         topic_for=lambda _: settings.events_topic,
                         encode=encode_cloudevent,
-                        settings=RelaySettings(name=RELAY_NAME),
+                        settings=RelaySettings(name="goals-outbox"),
                     )
                     await stack.enter_async_context(relay)
                     task = asyncio.create_task(relay.run(), name="goals-outbox-relay")
@@ -84,19 +82,6 @@ def create_app(
     for module in (goal_commands, goal_queries, people, career_tracks):
         app.include_router(module.router)
     return app
-
-
-async def migrate(settings: GoalsSettings | None = None) -> None:
-    """Create or upgrade the goals database's tables (event store, read models, relay
-    checkpoint) and return: run once before new replicas start. Safe to run again."""
-    settings = settings or GoalsSettings.from_env()
-    pool = await create_pool(settings.database_url, min_size=1, max_size=2)
-    try:
-        await GoalsApplication(pool).setup()
-        async with pool.acquire() as connection:
-            await RelayCheckpoints(RELAY_NAME).setup(connection)
-    finally:
-        await pool.close()
 
 
 async def _sweep_forever(goals: GoalsApplication, interval: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,6 +18,7 @@ from trellis_contracts.artefacts import SOURCE_ROOT, load_schema, published_sche
 from trellis_contracts.base import EventContract
 from trellis_contracts.catalogue import RETIRED_TYPES
 from trellis_contracts.compatibility import compare_catalogues, compare_event_schemas
+from trellis_contracts.fields import NO_NUL_PATTERN
 from trellis_contracts.generate import current_schemas, main
 from trellis_contracts.schemas import event_schema
 
@@ -125,6 +127,42 @@ def _model_like_feedback_given(
     model.service = "feedback"
     model.major = 2
     return model
+
+
+def test_text_may_gain_the_pattern_that_refuses_nul_but_no_other() -> None:
+    # Published before text refused NUL: the field had no pattern. No stored payload can hold a
+    # NUL (jsonb cannot), so forbidding it breaks no consumer; any other new pattern does.
+    before = published(GIVEN)
+    assert before["properties"]["content"]["pattern"] == NO_NUL_PATTERN
+    del before["properties"]["content"]["pattern"]
+    assert compare_event_schemas(GIVEN, before, published(GIVEN)) == []
+
+    stricter = published(GIVEN)
+    stricter["properties"]["content"]["pattern"] = "^[a-z ]*$"
+    [breakage] = compare_event_schemas(GIVEN, before, stricter)
+    assert "'content' changed pattern from None to '^[a-z ]*$'" in breakage.message()
+
+
+def test_every_text_field_of_every_event_refuses_nul() -> None:
+    """Any API validating against a contract answers 422 for a NUL, never a database error."""
+    unchecked: list[str] = []
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            free_text = node.get("type") == "string" and not (
+                {"enum", "const"} & node.keys() or node.get("format") in ("date", "date-time")
+            )
+            if free_text and re.search(node.get("pattern") or "", "a\x00b"):
+                unchecked.append(where)
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{where}[{index}]")
+
+    for event_type, schema in current_schemas().items():
+        walk(schema, event_type)
+    assert unchecked == []
 
 
 def test_the_gate_catches_an_edited_model_not_only_edited_json() -> None:

@@ -252,6 +252,8 @@ def test_sequence_headers_sort_like_stream_versions() -> None:
     [
         ("subject", "jane.doe@example.com"),
         ("subject", "Jane Doe"),
+        ("subject", "org_1/jane.doe@example.com"),
+        ("subject", "org_1/"),
         ("correlationid", "ask jane@example.com"),
         ("causationid", ""),
     ],
@@ -259,6 +261,15 @@ def test_sequence_headers_sort_like_stream_versions() -> None:
 def test_attributes_refuse_anything_but_opaque_ids(field: str, value: str) -> None:
     with pytest.raises(EnvelopeError, match="opaque id"):
         trellis_envelope(**{field: value})
+
+
+def test_a_subject_may_name_an_aggregate_within_its_organisation() -> None:
+    # Streams scoped by organisation are "<category>-<organisation>/<aggregate>"; the subject is
+    # what follows the category, still opaque ids only.
+    envelope = trellis_envelope(subject="org_7f3a/goal_5b12")
+    record = encode_binary(envelope, conversation_held())
+    assert dict(record.headers)["ce_subject"] == b"org_7f3a/goal_5b12"
+    assert decode_envelope(record.headers, record.value)[0].subject == "org_7f3a/goal_5b12"
 
 
 def test_naive_time_and_bad_traceparent_are_refused() -> None:

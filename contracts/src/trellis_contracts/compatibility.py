@@ -10,6 +10,9 @@ stored (old) payload, so anything else breaks someone:
 - a field starts or stops accepting null.
 
 Descriptions, titles, examples and defaults are documentation and may change freely.
+One tightening is allowed: a text field without a pattern may gain the pattern that refuses the
+NUL character (``NO_NUL_PATTERN``). No payload with a NUL was ever stored or published:
+PostgreSQL's jsonb, where every service keeps its events, cannot hold one.
 The gate works on plain JSON Schema dicts, so it compares checked-in files with freshly
 generated ones without importing old model code.
 """
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from trellis_contracts.envelope import EventTypeName
+from trellis_contracts.fields import NO_NUL_PATTERN
 
 # Keywords that do not change which payloads are valid.
 _DOCUMENTATION = frozenset(
@@ -129,6 +133,8 @@ class _Comparison:
             before, after = old.get(keyword), new.get(keyword)
             if before == after:
                 continue
+            if keyword == "pattern" and before is None and after == NO_NUL_PATTERN:
+                continue  # see the module docstring: no stored payload can hold a NUL
             if keyword == "enum" and isinstance(before, list) and isinstance(after, list):
                 removed = sorted(set(map(str, before)) - set(map(str, after)))
                 added = sorted(set(map(str, after)) - set(map(str, before)))

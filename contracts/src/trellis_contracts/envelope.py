@@ -6,8 +6,9 @@ Binary mode (what Trellis publishes to Kafka): the record value is the JSON ``da
 ``content-type`` is ``application/cloudevents+json``): the whole event is one JSON object.
 
 Attributes are logged in the clear by brokers and tools, so they carry only opaque ids:
-``subject`` is the aggregate id, and the constructor refuses anything that looks like an
-e-mail address or free text there.
+``subject`` is the aggregate id (opaque ids joined by ``/`` when the aggregate is scoped by
+its organisation, e.g. ``org_7f3a/goal_5b12``), and the constructor refuses anything that looks
+like an e-mail address or free text there.
 
 Nothing here depends on the kernel or a Kafka client: the outbox relay calls
 :func:`encode_binary` with what it stored, consumers call :func:`decode_record`.
@@ -25,7 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from trellis_contracts.base import TYPE_PREFIX, EventContract
 from trellis_contracts.catalogue import contract_for
-from trellis_contracts.fields import OPAQUE_ID_PATTERN
+from trellis_contracts.fields import OPAQUE_ID_PATTERN, OPAQUE_PATH_PATTERN
 
 SPECVERSION = "1.0"
 JSON_CONTENT_TYPE = "application/json"
@@ -44,7 +45,10 @@ _EVENT_TYPE = re.compile(
     r"(?P<name>[A-Z][A-Za-z0-9]*)\.v(?P<major>[1-9][0-9]*)$"
 )
 _OPAQUE_ID = re.compile(OPAQUE_ID_PATTERN)
-_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+_OPAQUE_PATH = re.compile(OPAQUE_PATH_PATTERN)
+TRACEPARENT_PATTERN = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
+"""W3C trace context ``traceparent``: version, trace id, parent id, flags (lower-case hex)."""
+_TRACEPARENT = re.compile(TRACEPARENT_PATTERN)
 _CORE_ATTRIBUTES = frozenset(
     {"id", "source", "specversion", "type", "subject", "time", "dataschema", "datacontenttype"}
 )
@@ -146,9 +150,13 @@ class Envelope:
         for name in ("id", "type", "source"):
             if not getattr(self, name):
                 raise EnvelopeError(f"the {name} attribute must not be empty")
-        for name in ("subject", "correlationid", "causationid"):
+        for name, pattern in (
+            ("subject", _OPAQUE_PATH),
+            ("correlationid", _OPAQUE_ID),
+            ("causationid", _OPAQUE_ID),
+        ):
             value = getattr(self, name)
-            if value is not None and not _OPAQUE_ID.match(value):
+            if value is not None and not pattern.match(value):
                 raise EnvelopeError(
                     f"{name} {value!r} is not an opaque id; attributes are logged in the clear "
                     "and must not carry names, e-mail addresses or free text"

@@ -46,7 +46,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from trellis_contracts.base import EventContract, personal_data
-from trellis_contracts.fields import OpaqueId
+from trellis_contracts.fields import NO_NUL_PATTERN, OpaqueId, Text
 
 SERVICE = "feedback"
 
@@ -78,7 +78,7 @@ RespondentToken = Annotated[
         examples=["3f9a2c7e1b0d4e8fa6c5b4d3e2f1a0b9"],
     ),
 ]
-Prompt = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+Prompt = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NO_NUL_PATTERN)]
 
 _RELATIONSHIP = (
     "Relationship of the giver to the recipient: manager, peer, mentor, or direct_report "
@@ -334,7 +334,7 @@ class FeedbackGivenV2(EventContract):
     milestone_id: OpaqueId | None = Field(
         default=None, description="The milestone of that goal it is about, if any."
     )
-    content: str = personal_data("The feedback text.", min_length=1, max_length=10000)
+    content: Text = personal_data("The feedback text.", min_length=1, max_length=10000)
     visibility: FeedbackVisibility = Field(description=_VISIBILITY)
     given_at: AwareDatetime = _when("given")
 
@@ -398,7 +398,7 @@ class FeedbackDeclinedV2(EventContract):
     respondent_token: RespondentToken | None = Field(
         default=None, description="Pseudonym of who declined an anonymous request; null otherwise."
     )
-    reason: str | None = personal_data(
+    reason: Text | None = personal_data(
         "Why, in the giver's words; only for a named request.", default=None, max_length=2000
     )
     declined_at: AwareDatetime = _when("declined")
@@ -452,7 +452,7 @@ class ReleasedAnswer(_Part):
 
     kind: FeedbackKind = Field(description=_KIND)
     visibility: FeedbackVisibility = Field(description=_VISIBILITY)
-    content: str = personal_data("The feedback text.", min_length=1, max_length=10000)
+    content: Text = personal_data("The feedback text.", min_length=1, max_length=10000)
 
 
 class FeedbackRequestClosed(EventContract):
@@ -643,7 +643,7 @@ class ConversationScheduledV2(EventContract):
     )
     scheduled_for: AwareDatetime = Field(description="When it is to take place.")
     goal_ids: tuple[OpaqueId, ...] = Field(default=(), description="The employee's goals on the agenda.")
-    agenda: str | None = personal_data("Agenda in the participants' words.", default=None, max_length=4000)
+    agenda: Text | None = personal_data("Agenda in the participants' words.", default=None, max_length=4000)
     scheduled_by: OpaqueId = Field(description="The participant who scheduled it.")
     scheduled_at: AwareDatetime = _when("scheduled")
 
@@ -654,7 +654,7 @@ class AgreedAction(_Part):
     action_id: OpaqueId = Field(description="Id of the action, unique within its conversation.")
     owner_id: OpaqueId = Field(description="Participant responsible for it.")
     due_on: date = Field(description="Date the action is due.")
-    description: str = personal_data("What was agreed.", min_length=1, max_length=2000)
+    description: Text = personal_data("What was agreed.", min_length=1, max_length=2000)
     milestone_id: OpaqueId | None = Field(default=None, description="Milestone it moves forward, if any.")
 
 
@@ -708,12 +708,12 @@ class ConversationHeldV2(EventContract):
     milestone_ids: tuple[OpaqueId, ...] = Field(
         default=(), description="Milestones of those goals whose progress was reviewed."
     )
-    progress_summary: str = personal_data(
+    progress_summary: Text = personal_data(
         "The answer to: what progress have you made toward your milestones since we last spoke?",
         min_length=1,
         max_length=10000,
     )
-    notes: str | None = personal_data("Other notes.", default=None, max_length=10000)
+    notes: Text | None = personal_data("Other notes.", default=None, max_length=10000)
     agreed_actions: tuple[AgreedAction, ...] = Field(
         default=(), description="Actions agreed, each with an owner and a due date."
     )
@@ -775,7 +775,7 @@ class ConversationCancelled(EventContract):
     employee_id: OpaqueId = _employee_id()
     manager_id: OpaqueId = _manager_id()
     cancelled_by: OpaqueId = Field(description="The participant who cancelled it.")
-    reason: str | None = personal_data("Why, if said.", default=None, max_length=2000)
+    reason: Text | None = personal_data("Why, if said.", default=None, max_length=2000)
     cancelled_at: AwareDatetime = _when("cancelled")
 
 
@@ -809,7 +809,7 @@ class ActionItemCompletedV2(EventContract):
     action_id: OpaqueId = Field(description="The completed action.")
     owner_id: OpaqueId = Field(description="Who owned it.")
     completed_by: OpaqueId = Field(description="The participant who marked it done.")
-    note: str | None = personal_data("Closing note.", default=None, max_length=2000)
+    note: Text | None = personal_data("Closing note.", default=None, max_length=2000)
     completed_at: AwareDatetime = _when("completed")
 
 

@@ -12,9 +12,18 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-OPAQUE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+_OPAQUE_ID = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}"
+OPAQUE_ID_PATTERN = rf"^{_OPAQUE_ID}$"
+OPAQUE_PATH_PATTERN = rf"^{_OPAQUE_ID}(/{_OPAQUE_ID})*$"
+"""Opaque ids joined by ``/``, e.g. ``org_7f3a/goal_5b12`` (an aggregate scoped by organisation)."""
+NO_NUL_PATTERN = r"^[^\x00]*$"
+"""Text of any kind but the NUL character, which no JSON document stored in PostgreSQL (jsonb)
+can hold: refused at every API instead of failing deep in the database."""
 DECIMAL_AMOUNT_PATTERN = r"^-?(0|[1-9][0-9]*)(\.[0-9]{1,6})?$"
 CURRENCY_CODE_PATTERN = r"^[A-Z]{3}$"
+
+Text = Annotated[str, StringConstraints(pattern=NO_NUL_PATTERN)]
+"""Free text: anything but NUL. Bound its length with ``Field(max_length=...)`` where used."""
 
 OpaqueId = Annotated[
     str,

@@ -17,12 +17,12 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from trellis_contracts.base import EventContract, personal_data
-from trellis_contracts.fields import OpaqueId
+from trellis_contracts.fields import NO_NUL_PATTERN, OpaqueId, Text
 
 SERVICE = "goals"
 
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_NUL_PATTERN)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000, pattern=NO_NUL_PATTERN)]
 Percent = Annotated[int, Field(ge=0, le=100)]
 
 ProposerRole = Literal["employee", "manager"]
@@ -78,7 +78,7 @@ class GoalMetric(_Part):
     """What makes a goal measurable: a quantity, where it starts and where it should end."""
 
     name: ShortText = personal_data("What is measured.", examples=["Tickets closed per week"])
-    unit: Annotated[str, StringConstraints(max_length=40)] = Field(
+    unit: Annotated[str, StringConstraints(max_length=40, pattern=NO_NUL_PATTERN)] = Field(
         default="", description="Unit of the quantity, empty when unitless.", examples=["%"]
     )
     baseline: float = Field(description="The value when the goal is set.", examples=[40])
@@ -143,7 +143,7 @@ class Competency(_Part):
         description="The competency, unique within its track.", examples=["system-design"]
     )
     name: ShortText = Field(description="Name of the competency.", examples=["System design"])
-    description: str = Field(default="", max_length=2000, description="What mastery looks like.")
+    description: Text = Field(default="", max_length=2000, description="What mastery looks like.")
 
 
 class TemplateStep(_Part):
@@ -363,7 +363,7 @@ class GoalUnaligned(EventContract):
     manager_id: OpaqueId = _manager_id()
     unaligned_by: OpaqueId = _actor_id("removed the alignment")
     previous_alignment: Alignment = Field(description="What the goal contributed to.")
-    reason: str = personal_data("Why, if said.", default="", max_length=4000)
+    reason: Text = personal_data("Why, if said.", default="", max_length=4000)
     occurred_at: AwareDatetime = _occurred_at()
 
 
@@ -527,7 +527,7 @@ class _CareerTrackDefinition(_Part):
     track_id: OpaqueId = Field(description="The track, unique within the organisation.", examples=["ic"])
     revision: int = Field(ge=1, description="1 when defined, one more per revision.")
     name: ShortText = Field(description="Name of the track.", examples=["Individual contributor"])
-    description: str = Field(default="", max_length=4000, description="What the track leads to.")
+    description: Text = Field(default="", max_length=4000, description="What the track leads to.")
     competencies: tuple[Competency, ...] = Field(default=(), description="Competencies the track develops.")
     milestone_templates: tuple[MilestoneTemplate, ...] = Field(
         default=(), description="Growth milestones goals can be created from."
@@ -596,7 +596,7 @@ class DevelopmentActivityPlanned(EventContract, _DevelopmentActivityEvent):
     title: ShortText = personal_data(
         "The activity in a few words.", examples=["Adobe Photoshop fundamentals"]
     )
-    description: str = personal_data("Details, if any.", default="", max_length=4000)
+    description: Text = personal_data("Details, if any.", default="", max_length=4000)
     mentor_id: OpaqueId | None = Field(default=None, description="Mentor or person shadowed, if any.")
     due_date: date = Field(description="When it should be done.")
     planned_by: OpaqueId = _actor_id("planned it")
@@ -617,7 +617,7 @@ class DevelopmentActivityCompleted(EventContract, _DevelopmentActivityEvent):
 
     title: ShortText = personal_data("The activity in a few words.")
     completed_on: date = Field(description="The day it was completed.")
-    reflection: str = personal_data(
+    reflection: Text = personal_data(
         "What was learned and how it leads to next steps.", default="", max_length=4000
     )
     completed_by: OpaqueId = _actor_id("recorded it")

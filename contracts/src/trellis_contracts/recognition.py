@@ -25,7 +25,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AwareDatetime, ConfigDict, Field, model_validator
 
 from trellis_contracts.base import EventContract, personal_data
-from trellis_contracts.fields import Money, OpaqueId
+from trellis_contracts.fields import Money, OpaqueId, Text
 
 SERVICE = "recognition"
 
@@ -126,7 +126,7 @@ class RecognitionAwardedV2(EventContract):
     )
     goal_id: OpaqueId | None = Field(default=None, description="Goal it recognises, if any.")
     milestone_id: OpaqueId | None = Field(default=None, description="Milestone it recognises, if any.")
-    message: str | None = personal_data("Words of recognition.", default=None, max_length=4000)
+    message: Text | None = personal_data("Words of recognition.", default=None, max_length=4000)
     triggering_event_id: OpaqueId = _triggering_event_id()
     triggering_event_type: EventType
     policy_id: OpaqueId = _policy_id()
@@ -279,7 +279,7 @@ class RewardRejected(EventContract):
     organisation_id: OpaqueId = _organisation_id()
     recipient_id: OpaqueId = Field(description="Employee the reward was for.")
     rejected_by_id: OpaqueId = Field(description="HR admin who rejected it.")
-    reason: str | None = personal_data("Why it was rejected.", default=None, max_length=4000)
+    reason: Text | None = personal_data("Why it was rejected.", default=None, max_length=4000)
     rejected_at: AwareDatetime = Field(description="When it was rejected.")
 
 
@@ -318,7 +318,7 @@ class CompensationAdjustmentProposedV2(EventContract):
     effective_on: date = Field(description="Date the new pay would apply from.")
     goal_id: OpaqueId | None = Field(default=None, description="Goal behind it, if any.")
     milestone_id: OpaqueId | None = Field(default=None, description="Milestone behind it, if any.")
-    justification: str | None = personal_data("Why the change is proposed.", default=None, max_length=4000)
+    justification: Text | None = personal_data("Why the change is proposed.", default=None, max_length=4000)
     triggering_event_id: OpaqueId = _triggering_event_id()
     triggering_event_type: EventType
     policy_id: OpaqueId = _policy_id()
@@ -393,7 +393,7 @@ class CompensationAdjustmentRejectedV2(EventContract):
     organisation_id: OpaqueId = _organisation_id()
     employee_id: OpaqueId = Field(description="Employee whose pay was to change.")
     rejected_by_id: OpaqueId = Field(description="HR admin who rejected it.")
-    reason: str | None = personal_data("Why it was rejected.", default=None, max_length=4000)
+    reason: Text | None = personal_data("Why it was rejected.", default=None, max_length=4000)
     rejected_at: AwareDatetime = Field(description="When it was rejected.")
 
 
@@ -425,7 +425,7 @@ class LearningAssignmentRequestedV2(EventContract):
     )
     organisation_id: OpaqueId = _organisation_id()
     learner_id: OpaqueId = Field(description="Employee who should learn.")
-    activity_id: str = Field(
+    activity_id: Text = Field(
         min_length=1,
         max_length=2048,
         description="The LMS's id of the activity: a course code or an xAPI activity IRI.",
@@ -467,7 +467,7 @@ class InitiativeLeadProposed(EventContract):
     proposal_id: OpaqueId = Field(description="Id of the proposal (the aggregate).")
     organisation_id: OpaqueId = _organisation_id()
     employee_id: OpaqueId = Field(description="Employee proposed to lead it.")
-    initiative: str = personal_data("The initiative, in the policy's words.", min_length=1, max_length=500)
+    initiative: Text = personal_data("The initiative, in the policy's words.", min_length=1, max_length=500)
     goal_id: OpaqueId | None = Field(default=None, description="Goal it follows from, if any.")
     milestone_id: OpaqueId | None = Field(default=None, description="Milestone it follows from, if any.")
     triggering_event_id: OpaqueId = _triggering_event_id()
@@ -517,7 +517,7 @@ class PeerRecognitionGiven(EventContract):
     )
     goal_id: OpaqueId | None = Field(default=None, description="Goal it recognises, if any.")
     milestone_id: OpaqueId | None = Field(default=None, description="Milestone it recognises, if any.")
-    message: str = personal_data("Words of recognition.", min_length=1, max_length=4000)
+    message: Text = personal_data("Words of recognition.", min_length=1, max_length=4000)
     policy_id: OpaqueId = Field(description="The policy whose peer recognition limits allowed it.")
     policy_version: int = _policy_version()
     given_at: AwareDatetime = Field(description="When it was given.")
@@ -568,9 +568,9 @@ class PolicyPublishedV2(EventContract):
     policy_id: OpaqueId = Field(description="Id of the policy (the aggregate).")
     organisation_id: OpaqueId = _organisation_id()
     policy_version: int = Field(ge=1, description="Version number, one more per publication.")
-    title: str = Field(min_length=1, max_length=200, description="Title of the policy.")
+    title: Text = Field(min_length=1, max_length=200, description="Title of the policy.")
     effective_on: date = Field(description="First day (UTC) this version decides.")
-    document_schema: str = Field(
+    document_schema: Text = Field(
         min_length=1,
         max_length=2048,
         description="URI of the JSON Schema the document follows.",

@@ -20,7 +20,11 @@ import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from trellis_deploy import infrastructure
+# The kernel's test kits (contract suites, specifications) live outside test_*.py modules; keep
+# pytest's assertion messages for them.
+pytest.register_assert_rewrite("trellis_kernel.testing", "tests.kernel.store.fixtures")
+
+from trellis_deploy import infrastructure  # noqa: E402
 
 
 @dataclass

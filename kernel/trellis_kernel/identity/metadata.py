@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from trellis_kernel.identity.principal import Principal
-from trellis_kernel.store.records import EventMetadata
+from trellis_kernel.metadata import EventMetadata
 
 
 def event_metadata(

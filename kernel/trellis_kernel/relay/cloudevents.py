@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from trellis_contracts.envelope import Envelope, encode_binary
 from trellis_kernel.relay.encoding import EncodedEvent
-from trellis_kernel.store.records import StoredEvent
-
-
-def aggregate_id(stream_id: str) -> str:
-    """The aggregate id a stream id ends with: "goal-<id>" -> "<id>" (the CloudEvents subject)."""
-    _, separator, identifier = stream_id.partition("-")
-    return identifier if separator else stream_id
+from trellis_kernel.store.records import StoredEvent, stream_subject
 
 
 def encode_cloudevent(event: StoredEvent) -> EncodedEvent:
@@ -18,7 +12,7 @@ def encode_cloudevent(event: StoredEvent) -> EncodedEvent:
     envelope = Envelope.for_event(
         event.event_type,
         id=str(event.event_id),
-        subject=aggregate_id(event.stream_id),
+        subject=stream_subject(event.stream_id),
         time=event.occurred_at,
         traceparent=event.traceparent,
         correlationid=None if event.correlation_id is None else str(event.correlation_id),

@@ -1,59 +1,51 @@
 """The PostgreSQL event store: append with optimistic concurrency, read a stream, read all.
 
-See schema.py for how global order stays gap-safe while writers run in parallel.
+See schema.py for how global order stays gap-safe while writers run in parallel, and
+validation.py for what an append is refused with before it reaches PostgreSQL.
 """
 
 from __future__ import annotations
 
-import enum
+import hashlib
 import json
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any, Final
 
 import asyncpg
 
+from trellis_kernel.metadata import EventMetadata
 from trellis_kernel.store import schema
 from trellis_kernel.store.connections import Connection, Pool
+from trellis_kernel.store.errors import (
+    ConcurrencyConflict,
+    DuplicateEvent,
+    Expected,
+    ExpectedVersion,
+    StaleTransaction,
+)
 from trellis_kernel.store.notifier import DEFAULT_INTERVAL, NOTIFY, BackgroundNotifier
-from trellis_kernel.store.records import EventMetadata, NewEvent, Position, StoredEvent
+from trellis_kernel.store.records import NewEvent, Position, StoredEvent
 from trellis_kernel.store.upcasting import Upcasters
+from trellis_kernel.store.validation import (
+    DEFAULT_LIMITS,
+    StoreLimits,
+    check_append,
+    check_readable_stream_id,
+    check_version,
+)
 
+__all__ = [
+    "ConcurrencyConflict",
+    "DuplicateEvent",
+    "EventStore",
+    "Expected",
+    "ExpectedVersion",
+    "StaleTransaction",
+]
 
-class ExpectedVersion(enum.Enum):
-    """What a writer expects of a stream besides an exact version number.
-
-    append(expected=...) takes an int (the stream's current version, 0 for a new stream),
-    ExpectedVersion.NO_STREAM (same as 0) or ExpectedVersion.ANY (no check).
-    """
-
-    ANY = "any"
-    NO_STREAM = "no_stream"
-
-
-Expected = int | ExpectedVersion
-
-
-class ConcurrencyConflict(Exception):
-    """The stream was not at the version the writer expected; nothing was stored."""
-
-    def __init__(self, stream_id: str, expected: Expected, current_version: int) -> None:
-        shown = expected.value if isinstance(expected, ExpectedVersion) else expected
-        super().__init__(f"stream {stream_id!r} is at version {current_version}, the writer expected {shown}")
-        self.stream_id = stream_id
-        self.expected = expected
-        self.current_version = current_version
-
-
-class DuplicateEvent(Exception):
-    """An event with this id is stored already (a retried command?); nothing was stored."""
-
-    def __init__(self, stream_id: str, detail: str | None) -> None:
-        super().__init__(f"duplicate event id appending to {stream_id!r}: {detail}")
-        self.stream_id = stream_id
-
-
-_ANY_RETRIES: Final = 20
+_ANY_RETRIES: Final = 100
 
 _COLUMNS: Final = """
     event_id, stream_id, version, transaction_id::text::bigint AS transaction_id,
@@ -77,10 +69,15 @@ unnest($3::uuid[], $4::text[], $5::integer[], $6::text[], $7::timestamptz[])
 # it joins the caller's transaction. With an exact expected version ($2) the unique key
 # (stream_id, version) rejects a stale expectation, concurrent writers included, and the EXISTS
 # rejects one beyond the end of the stream (which would otherwise leave a gap); both cost an
-# index probe. No rows inserted means the stream was not at $2.
-_STREAM_IS_AT_EXPECTED: Final = (
-    "($2::integer = 0 OR EXISTS (SELECT FROM events WHERE stream_id = $1 AND version = $2::integer))"
-)
+# index probe. No rows inserted means the stream was not at $2, or (see StaleTransaction) the
+# writing transaction took its id before the one that committed version $2: global order is by
+# transaction id, so version $2 + 1 may only be written under an id at least as new as $2's.
+_STREAM_IS_AT_EXPECTED: Final = """(
+    $2::integer = 0 OR EXISTS (
+        SELECT FROM events
+        WHERE stream_id = $1 AND version = $2::integer AND transaction_id <= pg_current_xact_id()
+    )
+)"""
 
 _APPEND_ONE: Final = f"""
 {_INSERT_INTO_EVENTS}
@@ -100,17 +97,37 @@ ORDER BY e.ordinal
 {_RETURNING}
 """
 
-# ExpectedVersion.ANY: append after whatever the stream holds; a concurrent writer taking the
-# same version makes the unique key fail and the store retries. ($2 is always NULL here.)
+# ExpectedVersion.ANY: append after whatever the stream holds ($2 is always NULL here). Outside a
+# transaction a concurrent writer taking the same version makes the unique key fail and the
+# store retries; inside one, the stream's advisory lock (taken first) serialises ANY writers.
 _APPEND_ANY: Final = f"""
+WITH previous AS (
+    SELECT version, transaction_id FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1
+)
 {_INSERT_INTO_EVENTS}
-SELECT e.event_id, $1::text, current.version + e.ordinal::integer, e.event_type,
-       e.schema_version, e.payload::jsonb, e.occurred_at, $8::uuid, $9::uuid, $10::text, $11::text
-FROM (SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1) AS current,
-     {_UNNEST_EVENTS}
+SELECT e.event_id, $1::text, coalesce((SELECT version FROM previous), 0) + e.ordinal::integer,
+       e.event_type, e.schema_version, e.payload::jsonb, e.occurred_at, $8::uuid, $9::uuid,
+       $10::text, $11::text
+FROM {_UNNEST_EVENTS}
 WHERE $2::integer IS NULL
+  AND NOT EXISTS (SELECT FROM previous WHERE transaction_id > pg_current_xact_id())
 ORDER BY e.ordinal
 {_RETURNING}
+"""
+
+# Why an append stored nothing: the stream's version, whether the version the append would
+# follow ($2, else the last) was committed under a newer transaction id than the writer's, and
+# which of the event ids ($3) are stored already. pg_current_xact_id_if_assigned() is NULL in a
+# statement of its own, which can never be too early.
+_DIAGNOSE: Final = """
+SELECT
+    (SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1) AS current_version,
+    coalesce((
+        SELECT transaction_id > pg_current_xact_id_if_assigned() FROM events
+        WHERE stream_id = $1
+          AND version = coalesce($2::integer, (SELECT max(version) FROM events WHERE stream_id = $1))
+    ), false) AS written_too_early,
+    ARRAY(SELECT event_id FROM events WHERE event_id = ANY($3::uuid[])) AS stored_ids
 """
 
 _READ_STREAM: Final = f"""
@@ -137,6 +154,19 @@ LIMIT $3
 
 _SETUP_LOCK: Final = "SELECT pg_advisory_xact_lock(hashtext('trellis_kernel.store.setup'))"
 
+# Advisory locks of ExpectedVersion.ANY appends inside a transaction: (class, hash of the stream).
+# The two-key form never collides with the one-key locks of the relay and the projections.
+_STREAM_LOCK_CLASS: Final = 0x74726C73  # "trls"
+_SAVEPOINT: Final = "trellis_append_any"
+
+
+def _stream_lock(stream_id: str) -> str:
+    """The statement taking the stream's advisory lock until the transaction ends (no
+    parameters, so that it can share a round trip with another statement)."""
+    digest = hashlib.blake2b(stream_id.encode(), digest_size=4).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    return f"SELECT pg_advisory_xact_lock({_STREAM_LOCK_CLASS}, {key})"
+
 
 class EventStore:
     """Streams of events in one PostgreSQL database (one per service)."""
@@ -147,18 +177,25 @@ class EventStore:
         *,
         upcasters: Upcasters | None = None,
         notify_interval: float = DEFAULT_INTERVAL,
+        limits: StoreLimits = DEFAULT_LIMITS,
     ) -> None:
         """`pool`: ideally from trellis_kernel.store.create_pool (no reset query per release).
 
         `notify_interval`: the shortest time between two NOTIFYs this store sends (seconds).
+        `limits`: what an append may hold at most (the payload's JSON size).
         """
         self._pool = pool
         self._upcasters = upcasters or Upcasters()
         self._notifier = BackgroundNotifier(pool, interval=notify_interval)
+        self.limits = limits
 
     @property
     def pool(self) -> Pool:
         return self._pool
+
+    def connection(self) -> AbstractAsyncContextManager[Connection]:
+        """A connection of the store's pool for the duration of an ``async with``."""
+        return self._pool.acquire()
 
     async def setup(self) -> None:
         """Create the tables and indexes if missing; safe to call from many processes."""
@@ -179,7 +216,11 @@ class EventStore:
     ) -> int:
         """Append events to a stream atomically and return the stream's new version.
 
-        Raises ConcurrencyConflict (nothing stored) when the stream is not at `expected`.
+        Raises, with nothing stored: ConcurrencyConflict when the stream is not at `expected`;
+        DuplicateEvent when an event id is stored already; InvalidValue (before PostgreSQL is
+        asked) for anything that cannot be stored or published; StaleTransaction when the
+        caller's transaction started writing before the stream's last version was committed by
+        a newer one (roll back, retry in a fresh transaction).
         With `connection`, the append joins that connection's transaction, if one is open;
         then listeners are notified when it commits, unless `notify` is False, in which case
         the caller calls request_notification() once it has committed (cheaper under load).
@@ -207,17 +248,16 @@ class EventStore:
         notify: bool = True,
     ) -> list[StoredEvent]:
         """Like append(), but returns the events as stored (for inline projections)."""
-        expected_version = _expected_version(expected)
+        checked = check_append(stream_id, events, expected, metadata, self.limits)
         if not events:
-            if expected_version is not None:
+            if checked.expected_version is not None:
                 current = await self.stream_version(stream_id, connection=connection)
-                if current != expected_version:
+                if current != checked.expected_version:
                     raise ConcurrencyConflict(stream_id, expected, current)
             return []
         now = datetime.now(UTC)
         occurred = [event.occurred_at or now for event in events]
-        payloads = [json.dumps(event.payload, separators=(",", ":")) for event in events]
-        if expected_version is None:
+        if checked.expected_version is None:
             statement = _APPEND_ANY
         elif len(events) == 1:
             statement = _APPEND_ONE
@@ -229,7 +269,7 @@ class EventStore:
                 event.event_id,
                 event.event_type,
                 event.schema_version,
-                payloads[0],
+                checked.payloads[0],
                 occurred[0],
             )
         else:
@@ -237,29 +277,30 @@ class EventStore:
                 [event.event_id for event in events],
                 [event.event_type for event in events],
                 [event.schema_version for event in events],
-                payloads,
+                checked.payloads,
                 occurred,
             )
         arguments = (
             stream_id,
-            expected_version,
+            checked.expected_version,
             *per_event,
             metadata.correlation_id,
             metadata.causation_id,
             metadata.principal,
             metadata.traceparent,
         )
+        append = _Append(stream_id, expected, checked.expected_version, events, statement, arguments)
         if connection is None:
             async with self._pool.acquire() as own_connection:
-                rows = await self._insert(own_connection, statement, stream_id, expected, arguments)
+                rows = await self._write(own_connection, append)
             self._notifier.request()
         elif connection.is_in_transaction():
-            rows = await self._insert(connection, statement, stream_id, expected, arguments)
+            rows = await self._write(connection, append)
             if notify:
                 # Delivered when the caller commits; holds the notify lock through that commit.
                 await connection.execute(NOTIFY)
         else:
-            rows = await self._insert(connection, statement, stream_id, expected, arguments)
+            rows = await self._write(connection, append)
             self._notifier.request()
         return [
             StoredEvent(
@@ -280,41 +321,103 @@ class EventStore:
             for event, occurred_at, row in zip(events, occurred, rows, strict=True)
         ]
 
-    async def _insert(
-        self,
-        connection: Connection,
-        statement: str,
-        stream_id: str,
-        expected: Expected,
-        arguments: tuple[Any, ...],
-    ) -> list[asyncpg.Record]:
-        """Run an append statement; retry unique races only when the writer expects ANY."""
+    async def _write(self, connection: Connection, append: _Append) -> list[asyncpg.Record]:
+        if append.expected_version is not None:
+            return await self._write_once(connection, append)
+        if connection.is_in_transaction():
+            return await self._write_any_in_callers_transaction(connection, append)
+        try:
+            return await self._write_once(connection, append)
+        except _LostRace:
+            pass
+        # Contended: retry in a transaction of our own holding the stream's lock, so that no other
+        # ANY writer can take the version again (only a writer expecting an exact version could).
+        # A fresh transaction takes its id after the lock, so it is never too early for the stream.
         for _ in range(_ANY_RETRIES):
             try:
-                if expected is ExpectedVersion.ANY and connection.is_in_transaction():
-                    # A savepoint, so that losing a race does not abort the caller's transaction.
-                    async with connection.transaction():
-                        rows = await connection.fetch(statement, *arguments)
-                else:
-                    rows = await connection.fetch(statement, *arguments)
-            except asyncpg.UniqueViolationError as error:
-                if error.constraint_name == schema.EVENT_ID_CONSTRAINT:
-                    raise DuplicateEvent(stream_id, error.detail) from error
-                if expected is ExpectedVersion.ANY:
-                    continue
-                # The caller's transaction may be aborted now: ask on another connection.
-                current = await self.stream_version(stream_id)
-                raise ConcurrencyConflict(stream_id, expected, current) from error
-            if not rows:  # the stream is short of the expected version
-                current = await self.stream_version(stream_id, connection=connection)
-                raise ConcurrencyConflict(stream_id, expected, current)
-            return sorted(rows, key=lambda row: row["version"]) if len(rows) > 1 else rows
+                async with connection.transaction():
+                    await connection.execute(_stream_lock(append.stream_id))
+                    return await self._write_once(connection, append)
+            except _LostRace:
+                continue
         raise ConcurrencyConflict(
-            stream_id, expected, await self.stream_version(stream_id, connection=connection)
+            append.stream_id, append.expected, await self.stream_version(append.stream_id)
         )
+
+    async def _write_any_in_callers_transaction(
+        self, connection: Connection, append: _Append
+    ) -> list[asyncpg.Record]:
+        """Hold the stream's advisory lock until the caller's transaction ends, so that concurrent
+        ANY writers take turns instead of racing for the next version. The lock is taken in a
+        statement before the insert, so that the insert's snapshot sees what the previous holder
+        committed; and in a savepoint, so that losing a race to an exact-version writer keeps the
+        caller's transaction usable."""
+        lock = f"SAVEPOINT {_SAVEPOINT}; {_stream_lock(append.stream_id)}"
+        for _ in range(_ANY_RETRIES):
+            await connection.execute(lock)
+            try:
+                rows = await connection.fetch(append.statement, *append.arguments)
+            except asyncpg.UniqueViolationError as error:
+                await connection.execute(
+                    f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}; RELEASE SAVEPOINT {_SAVEPOINT}"
+                )
+                await self._raise_unless_lost_race(connection, append, error)
+                continue
+            await connection.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+            if not rows:
+                await self._raise_why_nothing_was_stored(connection, append)
+            return rows
+        raise ConcurrencyConflict(
+            append.stream_id, append.expected, await self.stream_version(append.stream_id)
+        )
+
+    async def _write_once(self, connection: Connection, append: _Append) -> list[asyncpg.Record]:
+        """Run the append statement once; raise _LostRace when an ANY writer should try again."""
+        try:
+            rows = await connection.fetch(append.statement, *append.arguments)
+        except asyncpg.UniqueViolationError as error:
+            # The caller's transaction is aborted now: ask on another connection.
+            asking = None if connection.is_in_transaction() else connection
+            await self._raise_unless_lost_race(asking, append, error)
+            raise _LostRace() from error
+        if not rows:
+            await self._raise_why_nothing_was_stored(connection, append)
+        return sorted(rows, key=lambda row: row["version"]) if len(rows) > 1 else rows
+
+    async def _raise_unless_lost_race(
+        self, connection: Connection | None, append: _Append, error: asyncpg.UniqueViolationError
+    ) -> None:
+        """After a unique violation: DuplicateEvent, ConcurrencyConflict, or return (an ANY
+        writer lost a race for the next version and may try again)."""
+        diagnosis = await self._diagnose(connection, append)
+        if diagnosis["stored_ids"] or error.constraint_name == schema.EVENT_ID_CONSTRAINT:
+            raise DuplicateEvent(append.stream_id, diagnosis["stored_ids"], error.detail) from error
+        if append.expected_version is None:
+            return
+        raise ConcurrencyConflict(append.stream_id, append.expected, diagnosis["current_version"]) from error
+
+    async def _raise_why_nothing_was_stored(self, connection: Connection, append: _Append) -> None:
+        diagnosis = await self._diagnose(connection, append)
+        if diagnosis["stored_ids"]:
+            raise DuplicateEvent(append.stream_id, diagnosis["stored_ids"])
+        if diagnosis["written_too_early"]:
+            base = append.expected_version
+            raise StaleTransaction(append.stream_id, diagnosis["current_version"] if base is None else base)
+        raise ConcurrencyConflict(append.stream_id, append.expected, diagnosis["current_version"])
+
+    async def _diagnose(self, connection: Connection | None, append: _Append) -> asyncpg.Record:
+        arguments = (append.stream_id, append.expected_version, [e.event_id for e in append.events])
+        row: asyncpg.Record | None
+        if connection is None:
+            row = await self._pool.fetchrow(_DIAGNOSE, *arguments)
+        else:
+            row = await connection.fetchrow(_DIAGNOSE, *arguments)
+        assert row is not None
+        return row
 
     async def stream_version(self, stream_id: str, *, connection: Connection | None = None) -> int:
         """The stream's current version; 0 when it has no events."""
+        check_readable_stream_id(stream_id)
         version: int
         if connection is None:
             version = await self._pool.fetchval(_STREAM_VERSION, stream_id)
@@ -330,6 +433,8 @@ class EventStore:
         connection: Connection | None = None,
     ) -> list[StoredEvent]:
         """The stream's events from `from_version` on, in version order."""
+        check_readable_stream_id(stream_id)
+        check_version("from_version", from_version)
         if connection is None:
             rows = await self._pool.fetch(_READ_STREAM, stream_id, from_version)
         else:
@@ -347,6 +452,8 @@ class EventStore:
 
         Only events of transactions older than every transaction still running are returned,
         so an event that commits late can never land behind a checkpoint taken from this.
+        Each stream's events come in version order (appends refuse to break it, see
+        StaleTransaction).
         """
         return await self._read(_READ_ALL, after, limit, connection)
 
@@ -425,11 +532,25 @@ class EventStore:
         )
 
 
-def _expected_version(expected: Expected) -> int | None:
-    if expected is ExpectedVersion.ANY:
-        return None
-    if expected is ExpectedVersion.NO_STREAM:
-        return 0
-    if isinstance(expected, bool) or not isinstance(expected, int) or expected < 0:
-        raise ValueError(f"expected version must be ANY, NO_STREAM or an int >= 0: {expected!r}")
-    return expected
+class _LostRace(Exception):
+    """An ANY writer's version was taken by a concurrent writer: try again."""
+
+
+class _Append:
+    __slots__ = ("arguments", "events", "expected", "expected_version", "statement", "stream_id")
+
+    def __init__(
+        self,
+        stream_id: str,
+        expected: Expected,
+        expected_version: int | None,
+        events: Sequence[NewEvent],
+        statement: str,
+        arguments: tuple[Any, ...],
+    ) -> None:
+        self.stream_id = stream_id
+        self.expected = expected
+        self.expected_version = expected_version
+        self.events = events
+        self.statement = statement
+        self.arguments = arguments

@@ -7,6 +7,9 @@ from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
+from trellis_kernel.store.errors import InvalidValue
+from trellis_kernel.store.validation import check_category, check_stream_id
+
 
 @dataclass(frozen=True)
 class NewEvent:
@@ -17,16 +20,6 @@ class NewEvent:
     schema_version: int = 1
     event_id: UUID = field(default_factory=uuid4)
     occurred_at: datetime | None = None  # None means "now", taken at append
-
-
-@dataclass(frozen=True)
-class EventMetadata:
-    """Who caused the events and why; shared by every event of one append."""
-
-    principal: str
-    correlation_id: UUID | None = None
-    causation_id: UUID | None = None
-    traceparent: str | None = None  # W3C trace context of the request that wrote the events
 
 
 @dataclass(frozen=True, order=True)
@@ -65,12 +58,33 @@ class StoredEvent:
 
 
 def stream_id(aggregate_type: str, aggregate_id: UUID | str) -> str:
-    """The stream of one aggregate, e.g. stream_id("goal", id) -> "goal-<id>"."""
-    if not aggregate_type or "-" in aggregate_type:
-        raise ValueError(f"aggregate type must be non-empty and contain no '-': {aggregate_type!r}")
-    return f"{aggregate_type}-{aggregate_id}"
+    """The stream of one aggregate, e.g. stream_id("goal", id) -> "goal-<id>".
+
+    Raises InvalidValue (a ValueError) when the result is not a stream id the store accepts.
+    """
+    check_category(aggregate_type)
+    return check_stream_id(f"{aggregate_type}-{aggregate_id}")
+
+
+def organisation_stream_id(aggregate_type: str, organisation_id: str, aggregate_id: UUID | str) -> str:
+    """The stream of an aggregate scoped by its organisation (tenant):
+    organisation_stream_id("feedback", "org_7", "fb_1") -> "feedback-org_7/fb_1".
+
+    Two organisations may then use the same aggregate id without sharing a stream. The
+    CloudEvents subject of its events is what follows the category: "org_7/fb_1".
+    """
+    for name, part in (("organisation_id", organisation_id), ("aggregate_id", str(aggregate_id))):
+        if not part or "/" in part:
+            raise InvalidValue(name, f"{part!r} must be a non-empty opaque id without '/'")
+    return stream_id(aggregate_type, f"{organisation_id}/{aggregate_id}")
 
 
 def stream_category(stream: str) -> str:
     """The aggregate type a stream id starts with: "goal-<id>" -> "goal"."""
     return stream.split("-", 1)[0]
+
+
+def stream_subject(stream: str) -> str:
+    """What follows the category: "goal-<id>" -> "<id>" (the CloudEvents subject)."""
+    _, separator, identifier = stream.partition("-")
+    return identifier if separator else stream

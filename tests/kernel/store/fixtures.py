@@ -1,7 +1,9 @@
 """Fixtures every kernel suite that needs an event store can inherit (store, relay, consumers).
 
 Subclass PostgresEventStoreFixtures in a test class to get `pool` (an asyncpg pool on a fresh
-database) and `store` (an EventStore set up in it); override `upcasters` to register some.
+database), `store` (an EventStore set up in it) and `backend` (transactions for the store
+contract); override `upcasters` to register some. InMemoryEventStoreFixtures gives `store` and
+`backend` for the in-memory store.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from trellis_kernel.store import EventStore, Pool, Upcasters, create_pool
+from trellis_kernel.store import EventStore, InMemoryEventStore, Pool, Upcasters, create_pool
+from trellis_kernel.testing.store_contract import InMemoryBackend, PostgresBackend
 
 
 async def open_pool(dsn: str, *, max_size: int = 10) -> Pool:
@@ -35,3 +38,21 @@ class PostgresEventStoreFixtures:
         store = EventStore(pool, upcasters=upcasters)
         await store.setup()
         return store
+
+    @pytest.fixture
+    def backend(self, store: EventStore, database_dsn: str) -> PostgresBackend:
+        return PostgresBackend(database_dsn)
+
+
+class InMemoryEventStoreFixtures:
+    @pytest.fixture
+    def upcasters(self) -> Upcasters:
+        return Upcasters()
+
+    @pytest.fixture
+    def store(self, upcasters: Upcasters) -> InMemoryEventStore:
+        return InMemoryEventStore(upcasters=upcasters)
+
+    @pytest.fixture
+    def backend(self, store: InMemoryEventStore) -> InMemoryBackend:
+        return InMemoryBackend(store)

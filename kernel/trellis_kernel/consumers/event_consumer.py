@@ -7,6 +7,12 @@ back and the record comes again. The effect is applied once: the handler runs in
 transaction with the claim of (consumer, event id) in ``processed_events``, so a redelivered
 event is recognised and changes nothing.
 
+A handler that appends events (a reaction, in the same transaction as the claim) may meet
+StaleTransaction (its transaction wrote the claim before another committed the stream's last
+version) or ConcurrencyConflict (another writer got in first): the whole transaction, claim
+included, is then run again at once, up to ``fresh_transaction_retries`` times, without counting
+as a failed attempt.
+
 A record that cannot be decoded, or whose handler still fails after ``max_attempts``, is
 republished to the dead-letter topic with the error and its coordinates in headers, and
 consumption carries on with the next record. Events of a type without a handler are skipped
@@ -42,6 +48,7 @@ from trellis_kernel.consumers.incoming import (
     RecordCoordinates,
 )
 from trellis_kernel.store.connections import Connection, Pool
+from trellis_kernel.store.errors import ConcurrencyConflict, StaleTransaction
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +66,11 @@ class ConsumerSettings:
     # dead-lettered on the first attempt.
     non_retryable: tuple[type[Exception], ...] = (ValidationError,)
     dead_letter_topic: DeadLetterTopic = dead_letter_topic
+    # Runs of the whole transaction again after StaleTransaction or ConcurrencyConflict, at once.
+    fresh_transaction_retries: int = 20
+
+
+RETRIED_IN_A_FRESH_TRANSACTION: tuple[type[Exception], ...] = (StaleTransaction, ConcurrencyConflict)
 
 
 @dataclass
@@ -66,6 +78,7 @@ class ConsumerStats:
     applied: int = 0
     duplicates: int = 0
     retries: int = 0
+    fresh_transactions: int = 0  # transactions run again after StaleTransaction or a conflict
     dead_lettered: int = 0
     skipped_unknown: Counter[str] = field(default_factory=Counter)  # per event type
 
@@ -158,11 +171,17 @@ class EventConsumer:
         self, handler: EventHandler, event: IncomingEvent, headers: Headers, value: bytes
     ) -> None:
         delay = self.settings.retry_backoff
-        for attempt in range(1, self.settings.max_attempts + 1):
+        fresh_transactions_left = self.settings.fresh_transaction_retries
+        attempt = 1
+        while attempt <= self.settings.max_attempts:
             try:
                 applied = await self._apply_once(handler, event)
             except _HandlerFailed as failure:
                 cause = failure.__cause__ or failure
+                if isinstance(cause, RETRIED_IN_A_FRESH_TRANSACTION) and fresh_transactions_left > 0:
+                    fresh_transactions_left -= 1
+                    self.stats.fresh_transactions += 1
+                    continue
                 if attempt == self.settings.max_attempts or isinstance(cause, self.settings.non_retryable):
                     await self._dead_letter(
                         headers, value, event.coordinates, HANDLER_FAILED, cause, attempts=attempt
@@ -178,6 +197,7 @@ class EventConsumer:
                 self.stats.retries += 1
                 await asyncio.sleep(delay)
                 delay *= 2
+                attempt += 1
                 continue
             except Exception:
                 # Not the handler's fault (database unreachable, ...): let the record come again.

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from trellis_kernel.metadata import EventMetadata, trace_context
+
 Headers = Sequence[tuple[str, bytes]]
 
 
@@ -50,6 +52,24 @@ class IncomingEvent:
     @property
     def data(self) -> dict[str, Any]:
         return self.decoded.data
+
+    def reaction_metadata(self, principal: str) -> EventMetadata:
+        """Metadata for the events a consumer appends in reaction to this one: caused by it, in
+        the same flow (its correlation id, or its own id when it has none) and the same trace."""
+        attributes = self.decoded.attributes or {}
+        return EventMetadata(
+            principal=principal,
+            correlation_id=_uuid_or_none(attributes.get("correlationid")) or self.event_id,
+            causation_id=self.event_id,
+            traceparent=trace_context(attributes.get("traceparent")),
+        )
+
+
+def _uuid_or_none(value: str | None) -> UUID | None:
+    try:
+        return None if value is None else UUID(value)
+    except ValueError:
+        return None
 
 
 EventDecoder = Callable[[Headers, bytes], DecodedEvent]

@@ -7,12 +7,12 @@ price is that a failing projection fails the command (nothing is stored).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from trellis_kernel.projections.projection import Projection, checked_identifier
 from trellis_kernel.store import (
-    Connection,
     EventMetadata,
-    EventStore,
+    EventStoreProtocol,
     Expected,
     NewEvent,
     StoredEvent,
@@ -23,7 +23,7 @@ class InlineProjector:
     """Appends through an EventStore and applies the new events to projections, atomically."""
 
     def __init__(
-        self, store: EventStore, projections: Sequence[Projection], *, schema: str = "public"
+        self, store: EventStoreProtocol, projections: Sequence[Projection], *, schema: str = "public"
     ) -> None:
         self._store = store
         self._projections = tuple(projections)
@@ -36,7 +36,7 @@ class InlineProjector:
         *,
         expected: Expected,
         metadata: EventMetadata,
-        connection: Connection | None = None,
+        connection: Any = None,
     ) -> list[StoredEvent]:
         """Like EventStore.append_stored, with every projection applied in the same transaction.
 
@@ -52,7 +52,7 @@ class InlineProjector:
                     connection, stream_id, events, expected, metadata, notify=False
                 )
         else:
-            async with self._store.pool.acquire() as own, own.transaction():
+            async with self._store.connection() as own, own.transaction():
                 stored = await self._append_and_apply(
                     own, stream_id, events, expected, metadata, notify=False
                 )
@@ -61,7 +61,7 @@ class InlineProjector:
 
     async def _append_and_apply(
         self,
-        connection: Connection,
+        connection: Any,
         stream_id: str,
         events: Sequence[NewEvent],
         expected: Expected,
@@ -82,7 +82,7 @@ class InlineProjector:
 
 
 async def apply_all(
-    connection: Connection,
+    connection: Any,
     projections: Sequence[Projection],
     events: Sequence[StoredEvent],
     schema: str,

@@ -247,8 +247,8 @@ def _bad_appends() -> list[tuple[str, str, list[NewEvent], Any, EventMetadata]]:
             good_stream,
             [ok],
             0,
-            EventMetadata(principal="p", correlation_id="c-1"),
-        ),  # type: ignore[arg-type]
+            EventMetadata(principal="p", correlation_id="c-1"),  # type: ignore[arg-type]
+        ),
         ("expected version out of range", good_stream, [ok], MAX_VERSION + 1, ACTOR),
         ("batch beyond the last version", good_stream, [ok, event()], MAX_VERSION - 1, ACTOR),
         ("negative expected version", good_stream, [ok], -1, ACTOR),

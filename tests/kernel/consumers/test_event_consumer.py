@@ -7,6 +7,7 @@ from typing import Any
 
 from faststream.kafka import KafkaBroker
 
+from tests.kernel.commands.titles import CODEC, SetTitle, title_decider
 from tests.kernel.consumers.conftest import (
     COMPLETED,
     PROGRESS,
@@ -18,8 +19,12 @@ from tests.kernel.consumers.conftest import (
 from tests.kernel.relay.support import eventually, header, read_topic
 from trellis_contracts.envelope import KafkaRecord
 from trellis_contracts.goals import GoalCompleted
-from trellis_kernel.consumers import dead_letter_topic
+from trellis_kernel.commands import CommandHandler
+from trellis_kernel.consumers import IncomingEvent, dead_letter_topic
 from trellis_kernel.consumers.cloudevents import decode_cloudevent
+from trellis_kernel.metadata import EventMetadata
+from trellis_kernel.store import EventStore, stream_id
+from trellis_kernel.testing.store_contract import read_all_eventually
 
 
 async def test_a_redelivered_event_changes_nothing(world: ConsumerWorld) -> None:
@@ -238,3 +243,46 @@ async def test_data_that_breaks_its_contract_is_dead_lettered_without_retrying(
     assert header(letter, "ce_id") == str(broken)
     assert header(letter, "dlt-attempts") == "1"
     assert (header(letter, "dlt-error") or "").startswith("ValidationError")
+
+
+async def test_a_reaction_whose_transaction_was_too_early_for_its_stream_is_run_again_whole(
+    world: ConsumerWorld,
+) -> None:
+    """The consumer claims the event (its transaction takes its id), another writer commits the
+    stream's next version, the reaction's append is refused as too early: the consumer runs the
+    whole transaction again, and the reaction lands after the other writer's version, once."""
+    store = EventStore(world.pool)
+    await store.setup()
+    titles = CommandHandler(store, title_decider, CODEC)
+    stream = stream_id("titled", uuid.uuid4())
+    incoming = uuid.uuid4()
+    broker = KafkaBroker(world.bootstrap)
+    consumer = world.consumer(broker)
+    attempts = 0
+
+    @consumer.handles(PROGRESS)
+    async def react(event: IncomingEvent, connection: Any) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:  # another writer commits after our claim, before our append
+            await titles.handle(stream, SetTitle("theirs"), metadata=EventMetadata(principal="other"))
+        await titles.handle(
+            stream,
+            SetTitle(f"reaction to {event.data['n']}"),
+            metadata=event.reaction_metadata("titler"),
+            connection=connection,
+        )
+
+    async with started(broker, consumer):
+        await world.produce([cloudevent(PROGRESS, {"n": 1}, event_id=incoming)])
+        await eventually(lambda: consumer.stats.applied == 1, what="the reaction applied")
+
+    assert (attempts, consumer.stats.fresh_transactions, consumer.stats.retries) == (2, 1, 0)
+    stored = await store.read_stream(stream)
+    assert [(e.version, e.payload["title"]) for e in stored] == [(1, "theirs"), (2, "reaction to 1")]
+    assert (stored[1].causation_id, stored[1].correlation_id, stored[1].principal) == (
+        incoming,
+        incoming,
+        "titler",
+    )
+    assert [e.version for e in await read_all_eventually(store, 2)] == [1, 2]

@@ -1,0 +1,235 @@
+"""Command handling shared by every service: load a stream, decide, append, retry on conflict.
+
+One CommandHandler per aggregate type, built from the event store, the aggregate's Decider and
+the service's EventCodec (after Emmett's ``handleCommandWithDecider``)::
+
+    goals = CommandHandler(store, goal_decider, GOALS_CODEC, projections=read_tables.PROJECTIONS,
+                           retry=Retry(on_version_conflict=True))
+    outcome = await goals.handle(goal_stream(goal_id), AgreeToGoal(...), metadata=metadata)
+    outcome.version, outcome.events, outcome.state   # what the command did
+
+``handle`` reads the stream and folds it with the decider (``load``), decides the command on that
+state, encodes the events with the codec and appends them expecting the version it read, and
+applies the inline projections in the same transaction. When another writer got in between
+(ConcurrencyConflict) it starts over, as often as ``Retry`` allows; a caller that names
+``expected_version`` (the version its user saw) gets the conflict instead (HTTP 409). A decision
+that records nothing appends nothing.
+
+Inside a caller's transaction (``connection=`` on which a transaction is open, e.g. a consumer
+appending its reaction in the same transaction as its processed-event claim) everything joins
+that transaction and nothing is retried here: ConcurrencyConflict and StaleTransaction go to the
+caller, which runs its whole transaction again (EventConsumer does). With its own transaction the
+handler retries StaleTransaction itself.
+
+``handle_with`` takes, instead of a command, an async function from the loaded stream to the
+events, for decisions that need more than the stream (a lookup, an authorisation check, several
+commands in turn); it is retried the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from trellis_kernel.codec import EventCodec
+from trellis_kernel.decider import Decider
+from trellis_kernel.metadata import EventMetadata
+from trellis_kernel.projections.inline import InlineProjector
+from trellis_kernel.projections.projection import Projection
+from trellis_kernel.store.errors import ConcurrencyConflict, StaleTransaction
+from trellis_kernel.store.protocol import EventStoreProtocol
+from trellis_kernel.store.records import StoredEvent
+
+C = TypeVar("C")
+S = TypeVar("S")
+E = TypeVar("E")
+
+
+@dataclass(frozen=True)
+class Retry:
+    """When ``handle`` starts over. ``on_version_conflict``: after ConcurrencyConflict, unless the
+    caller named an expected version. ``attempts``: runs in all, the first included."""
+
+    on_version_conflict: bool = False
+    attempts: int = 5
+    backoff: float = 0.002  # seconds before the second run, doubled each time, with jitter
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError("attempts must be at least 1")
+
+
+NO_RETRY = Retry()
+RETRY_ON_CONFLICT = Retry(on_version_conflict=True)
+_STALE_TRANSACTION_RUNS = 10
+
+
+@dataclass(frozen=True)
+class Loaded(Generic[S, E]):
+    """A stream as read: its events (decoded), the state they fold into, and its version."""
+
+    stream_id: str
+    state: S
+    version: int
+    events: tuple[E, ...]
+    stored: tuple[StoredEvent, ...]
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[S, E]):
+    """What a command did: the events it recorded (none: nothing changed), the state after them,
+    and the stream's version after them (the next expected version)."""
+
+    stream_id: str
+    version: int
+    events: tuple[E, ...]
+    state: S
+    stored: tuple[StoredEvent, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.events)
+
+
+Decide = Callable[[Loaded[S, E]], Awaitable[Sequence[E]]]
+
+
+class CommandHandler(Generic[C, S, E]):
+    def __init__(
+        self,
+        store: EventStoreProtocol,
+        decider: Decider[C, S, E],
+        codec: EventCodec[E],
+        *,
+        projections: Sequence[Projection] = (),
+        schema: str = "public",
+        retry: Retry = NO_RETRY,
+    ) -> None:
+        """``projections``: inline projections applied in the append's transaction (PostgreSQL
+        only); ``retry``: the default for every call (each call may pass its own)."""
+        self.store = store
+        self.decider = decider
+        self.codec = codec
+        self.retry = retry
+        self._projector = InlineProjector(store, projections, schema=schema) if projections else None
+
+    async def load(self, stream_id: str, *, connection: Any = None) -> Loaded[S, E]:
+        """The stream's events, decoded, and the state the decider folds them into."""
+        stored = await self.store.read_stream(stream_id, connection=connection)
+        events = tuple(self.codec.decode(record) for record in stored)
+        version = stored[-1].version if stored else 0
+        return Loaded(stream_id, self.decider.fold(events), version, events, tuple(stored))
+
+    async def handle(
+        self,
+        stream_id: str,
+        command: C,
+        *,
+        metadata: EventMetadata,
+        expected_version: int | None = None,
+        connection: Any = None,
+        retry: Retry | None = None,
+    ) -> Outcome[S, E]:
+        """Decide ``command`` on the stream's current state and append what it records.
+
+        Raises the decider's DomainError (nothing stored), ConcurrencyConflict (when
+        ``expected_version`` is not the stream's version, or the retries ran out) and whatever
+        the store raises. A DomainError comes before a ConcurrencyConflict: the version is
+        checked after deciding, as the append would.
+        """
+
+        async def decide(loaded: Loaded[S, E]) -> Sequence[E]:
+            return self.decider.decide(command, loaded.state)
+
+        return await self.handle_with(
+            stream_id,
+            decide,
+            metadata=metadata,
+            expected_version=expected_version,
+            connection=connection,
+            retry=retry,
+        )
+
+    async def handle_with(
+        self,
+        stream_id: str,
+        decide: Decide[S, E],
+        *,
+        metadata: EventMetadata,
+        expected_version: int | None = None,
+        connection: Any = None,
+        retry: Retry | None = None,
+    ) -> Outcome[S, E]:
+        """Like ``handle``, with ``decide(loaded) -> events`` in place of a command."""
+        policy = retry or self.retry
+        joined = connection is not None and connection.is_in_transaction()
+        conflicts_left = policy.attempts - 1 if policy.on_version_conflict and expected_version is None else 0
+        stale_left = 0 if joined else _STALE_TRANSACTION_RUNS
+        delay = policy.backoff
+        while True:
+            try:
+                return await self._run_once(stream_id, decide, metadata, expected_version, connection)
+            except ConcurrencyConflict:
+                if joined or conflicts_left <= 0:
+                    raise
+                conflicts_left -= 1
+                await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+                delay *= 2
+            except StaleTransaction:
+                if stale_left <= 0:
+                    raise
+                stale_left -= 1
+
+    async def _run_once(
+        self,
+        stream_id: str,
+        decide: Decide[S, E],
+        metadata: EventMetadata,
+        expected_version: int | None,
+        connection: Any,
+    ) -> Outcome[S, E]:
+        using: AbstractAsyncContextManager[Any] = (
+            nullcontext(connection) if connection is not None else self.store.connection()
+        )
+        async with using as current:
+            loaded = await self.load(stream_id, connection=current)
+            events = tuple(await decide(loaded))
+            # After deciding, as an append would: what deciding refuses (the caller may not act,
+            # a DomainError) is said before a conflict, which is no reason to try elsewhere.
+            if expected_version is not None and expected_version != loaded.version:
+                raise ConcurrencyConflict(stream_id, expected_version, loaded.version)
+            if not events:
+                return Outcome(stream_id, loaded.version, (), loaded.state, ())
+            return await self._append(loaded, events, metadata, current)
+
+    async def append(
+        self, loaded: Loaded[S, E], events: Sequence[E], *, metadata: EventMetadata, connection: Any = None
+    ) -> Outcome[S, E]:
+        """Append events decided on ``loaded``, expecting its version (no retry here)."""
+        if not events:
+            return Outcome(loaded.stream_id, loaded.version, (), loaded.state, ())
+        if connection is not None:
+            return await self._append(loaded, tuple(events), metadata, connection)
+        async with self.store.connection() as own:
+            return await self._append(loaded, tuple(events), metadata, own)
+
+    async def _append(
+        self, loaded: Loaded[S, E], events: tuple[E, ...], metadata: EventMetadata, connection: Any
+    ) -> Outcome[S, E]:
+        records = [self.codec.encode(event) for event in events]
+        if self._projector is not None:
+            stored = await self._projector.append(
+                loaded.stream_id, records, expected=loaded.version, metadata=metadata, connection=connection
+            )
+        else:
+            stored = await self.store.append_stored(
+                loaded.stream_id, records, expected=loaded.version, metadata=metadata, connection=connection
+            )
+        state = loaded.state
+        for event in events:
+            state = self.decider.evolve(state, event)
+        return Outcome(loaded.stream_id, stored[-1].version, events, state, tuple(stored))

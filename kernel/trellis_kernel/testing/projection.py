@@ -1,0 +1,136 @@
+"""Given events / Then rows: the specification of a projection, on real PostgreSQL.
+
+    spec = ProjectionSpecification(pool, GoalIndex(), codec=GOALS_CODEC)
+    await spec.given(
+        on("goal-goal_1", proposed, agreed, created),   # domain events (encoded by the codec),
+        on("goal-goal_2", proposed),                     # NewEvents or StoredEvents
+    ).then(
+        "SELECT goal_id, status FROM {schema}.goal_index ORDER BY goal_id",
+        [("goal_1", "active"), ("goal_2", "proposed")],
+    )
+
+Each scenario creates the projection's tables in a schema of its own, applies the events in
+order (versions counted per stream, positions in the order given) and runs the query with
+``{schema}`` filled in, all in one transaction that is rolled back: nothing is left behind and
+scenarios do not see each other. ``then_raises(SomeError)`` expects the projection to refuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+from trellis_kernel.codec import EventCodec
+from trellis_kernel.metadata import EventMetadata
+from trellis_kernel.projections.inline import apply_all
+from trellis_kernel.projections.projection import Projection, render_ddl
+from trellis_kernel.store.connections import Pool
+from trellis_kernel.store.records import NewEvent, Position, StoredEvent
+
+SPEC_METADATA = EventMetadata(principal="projection-spec")
+
+
+@dataclass(frozen=True)
+class StreamEvents:
+    stream_id: str
+    events: tuple[Any, ...]
+
+
+def on(stream_id: str, *events: Any) -> StreamEvents:
+    """Events of one stream, in order: domain events (with a codec), NewEvents or StoredEvents."""
+    return StreamEvents(stream_id, events)
+
+
+class ProjectionSpecification:
+    def __init__(
+        self,
+        pool: Pool,
+        projection: Projection,
+        *,
+        codec: EventCodec[Any] | None = None,
+        metadata: EventMetadata = SPEC_METADATA,
+    ) -> None:
+        self._pool = pool
+        self._projection = projection
+        self._codec = codec
+        self._metadata = metadata
+
+    def given(self, *streams: StreamEvents) -> ProjectionScenario:
+        versions: dict[str, int] = {}
+        stored: list[StoredEvent] = []
+        for position, (stream_id, event) in enumerate(
+            ((group.stream_id, event) for group in streams for event in group.events), start=1
+        ):
+            version = versions.get(stream_id, 0) + 1
+            versions[stream_id] = version
+            stored.append(self._stored(stream_id, version, Position(1, position), event))
+        return ProjectionScenario(self._pool, self._projection, stored)
+
+    def _stored(self, stream_id: str, version: int, position: Position, event: Any) -> StoredEvent:
+        if isinstance(event, StoredEvent):
+            return replace(event, stream_id=stream_id, version=version, position=position)
+        if not isinstance(event, NewEvent):
+            if self._codec is None:
+                raise TypeError(f"give the specification a codec to encode {type(event).__name__}")
+            event = self._codec.encode(event)
+        now = datetime.now(UTC)
+        return StoredEvent(
+            event_id=event.event_id,
+            stream_id=stream_id,
+            version=version,
+            position=position,
+            event_type=event.event_type,
+            schema_version=event.schema_version,
+            payload=event.payload,
+            occurred_at=event.occurred_at or now,
+            recorded_at=now,
+            correlation_id=self._metadata.correlation_id,
+            causation_id=self._metadata.causation_id,
+            principal=self._metadata.principal,
+            traceparent=self._metadata.traceparent,
+        )
+
+
+class ProjectionScenario:
+    def __init__(self, pool: Pool, projection: Projection, events: Sequence[StoredEvent]) -> None:
+        self._pool = pool
+        self._projection = projection
+        self.events = tuple(events)
+
+    async def then(self, query: str, rows: Sequence[Sequence[Any]], *arguments: Any) -> None:
+        """Then: ``query`` (``{schema}`` names the projection's schema) returns exactly ``rows``."""
+        found = await self._run(query, arguments)
+        expected = [tuple(row) for row in rows]
+        assert found == expected, f"the projection holds {found}, expected {expected}"
+
+    async def rows(self, query: str, *arguments: Any) -> list[tuple[Any, ...]]:
+        """What ``query`` returns after the events (for assertions of one's own)."""
+        return await self._run(query, arguments)
+
+    async def then_raises(self, error: type[BaseException]) -> BaseException:
+        """Then: applying the events raises ``error``."""
+        try:
+            await self._run(None, ())
+        except error as raised:
+            return raised
+        raise AssertionError(f"the projection applied every event without raising {error.__name__}")
+
+    async def _run(self, query: str | None, arguments: Sequence[Any]) -> list[tuple[Any, ...]]:
+        schema = f"spec_{uuid4().hex[:16]}"
+        async with self._pool.acquire() as connection:
+            transaction = connection.transaction()
+            await transaction.start()
+            try:
+                await connection.execute(f"CREATE SCHEMA {schema}")
+                for statement in render_ddl(self._projection, schema):
+                    await connection.execute(statement)
+                await apply_all(connection, (self._projection,), self.events, schema)
+                if query is None:
+                    return []
+                records = await connection.fetch(query.format(schema=schema), *arguments)
+                return [tuple(record.values()) for record in records]
+            finally:
+                await transaction.rollback()

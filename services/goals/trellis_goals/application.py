@@ -1,20 +1,18 @@
 """The goals service's use cases: load a stream, check who may act, decide, append.
 
 Everything here is orchestration; the rules live in ``domain/`` and the views in
-``projections/``. The clock is read here (and only here), then passed into commands.
+``projections/``. Loading, deciding, appending (with the inline read tables) and deciding again
+after losing a race are the kernel's CommandHandler. The clock is read here (and only here),
+then passed into commands.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import Any, TypeVar
 
-from trellis_contracts import EventContract
 from trellis_contracts.goals import MilestoneMissed
 from trellis_goals import read_tables
 from trellis_goals.domain.authorization import Action, Actor, Subject, authorize
@@ -48,7 +46,7 @@ from trellis_goals.domain.vision import (
     VisionStatement,
     vision_decider,
 )
-from trellis_goals.event_codec import from_stored, to_new_event
+from trellis_goals.event_codec import GOALS_CODEC
 from trellis_goals.projections.goal_record import GoalRecord, goal_record
 from trellis_goals.projections.progress import (
     EmployeeProgress,
@@ -64,11 +62,13 @@ from trellis_goals.streams import (
     reporting_line_stream,
     vision_stream,
 )
+from trellis_kernel.commands import NO_RETRY, CommandHandler, Loaded, Outcome, Retry
 from trellis_kernel.decider import Decider, DomainError
 from trellis_kernel.http import Forbidden, NotFound, StaleVersion
 from trellis_kernel.identity import Principal
-from trellis_kernel.projections import InlineProjector
 from trellis_kernel.store import ConcurrencyConflict, EventMetadata, EventStore, Pool
+
+__all__ = ["Forbidden", "GoalsApplication", "Loaded", "NotFound", "Outcome", "StaleVersion"]
 
 C = TypeVar("C")
 S = TypeVar("S")
@@ -79,47 +79,13 @@ SYSTEM_ACTOR = "trellis-goals-scheduler"
 """The principal recorded on events the service decides on its own (missed milestones)."""
 
 
-@dataclass(frozen=True)
-class Loaded(Generic[S]):
-    stream_id: str
-    state: S
-    version: int
-    events: Sequence[Any]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a command did: the stream's version after it and the events it recorded."""
-
-    stream_id: str
-    version: int
-    events: tuple[EventContract, ...]
-
-
 RACE_ATTEMPTS = 5
+RETRY_RACES = Retry(on_version_conflict=True, attempts=RACE_ATTEMPTS)
+"""A caller who names no ``expected_version`` acts on whatever is current: when another writer
+gets in between our read and our append, read again and decide again."""
 
-P = ParamSpec("P")
-
-
-def retried_unless_versioned(
-    command: Callable[P, Awaitable[Outcome]],
-) -> Callable[P, Awaitable[Outcome]]:
-    """A caller who names no ``expected_version`` acts on whatever is current: when another
-    writer gets in between our read and our append, read again and decide again."""
-    signature = inspect.signature(command)
-
-    @functools.wraps(command)
-    async def attempt(*args: P.args, **kwargs: P.kwargs) -> Outcome:
-        expected = signature.bind(*args, **kwargs).arguments.get("expected_version")
-        for tries_left in range(RACE_ATTEMPTS - 1, -1, -1):
-            try:
-                return await command(*args, **kwargs)
-            except StaleVersion:
-                if expected is not None or tries_left == 0:
-                    raise
-        raise AssertionError("unreachable")
-
-    return attempt
+Step = Any
+"""A command, or a function building one from the state the steps before it left."""
 
 
 def utc_now() -> datetime:
@@ -143,7 +109,7 @@ class GoalsApplication:
         self.pool = pool
         self.store = EventStore(pool)
         self.clock = clock
-        self._appender = InlineProjector(self.store, read_tables.PROJECTIONS)
+        self._handlers: dict[int, CommandHandler[Any, Any, Any]] = {}
 
     async def setup(self) -> None:
         await self.store.setup()
@@ -151,46 +117,60 @@ class GoalsApplication:
 
     # --- the generic steps ---------------------------------------------------------------------
 
-    async def load(self, stream_id: str, decider: Decider[Any, S, Any]) -> Loaded[S]:
-        stored = await self.store.read_stream(stream_id)
-        events = [from_stored(record) for record in stored]
-        version = stored[-1].version if stored else 0
-        return Loaded(stream_id, decider.fold(events), version, events)
+    def commands(self, decider: Decider[C, S, E]) -> CommandHandler[C, S, E]:
+        """The kernel's command handler for one of the service's deciders, with the read tables
+        applied in every append's transaction."""
+        handler = self._handlers.get(id(decider))
+        if handler is None:
+            handler = CommandHandler(
+                self.store, decider, GOALS_CODEC, projections=read_tables.PROJECTIONS, retry=RETRY_RACES
+            )
+            self._handlers[id(decider)] = handler
+        return handler
+
+    async def load(self, stream_id: str, decider: Decider[Any, S, Any]) -> Loaded[S, Any]:
+        return await self.commands(decider).load(stream_id)
 
     async def execute(
         self,
         decider: Decider[C, S, E],
-        loaded: Loaded[S],
-        command: C | Callable[[S], C],
+        stream_id: str,
+        steps: Callable[[Loaded[S, E]], Awaitable[Sequence[Step]]],
         *,
         actor: Actor,
         expected_version: int | None,
-        first: Sequence[C] = (),
-    ) -> Outcome:
-        """Decide ``first`` then ``command``, each against the state the previous ones left
-        (``command`` may be built from that state), and append all their events at once (or none)."""
-        if expected_version is not None and expected_version != loaded.version:
-            raise StaleVersion(loaded.stream_id, expected_version, loaded.version)
-        events: list[E] = []
-        state = loaded.state
-        for step in (*first, command):
-            decided = decider.decide(step(state) if callable(step) else step, state)
-            for event in decided:
-                state = decider.evolve(state, event)
-            events.extend(decided)
-        if not events:
-            return Outcome(loaded.stream_id, loaded.version, ())
-        contracts: list[EventContract] = [e for e in events if isinstance(e, EventContract)]
+        retry: Retry = RETRY_RACES,
+    ) -> Outcome[S, E]:
+        """Load the stream, ask ``steps`` (which may check who may act) for the commands, decide
+        each against the state the previous ones left (a step may be built from that state),
+        and append all their events at once (or none); start over after losing a race unless
+        the caller named ``expected_version``."""
+
+        async def decide(loaded: Loaded[S, E]) -> list[E]:
+            events: list[E] = []
+            state = loaded.state
+            commands = await steps(loaded)
+            # Who may act comes first (steps), then whether they saw the current version.
+            if expected_version is not None and expected_version != loaded.version:
+                raise ConcurrencyConflict(stream_id, expected_version, loaded.version)
+            for step in commands:
+                decided = decider.decide(step(state) if callable(step) else step, state)
+                for event in decided:
+                    state = decider.evolve(state, event)
+                events.extend(decided)
+            return events
+
         try:
-            stored = await self._appender.append(
-                loaded.stream_id,
-                [to_new_event(e) for e in contracts],
-                expected=loaded.version,
+            return await self.commands(decider).handle_with(
+                stream_id,
+                decide,
                 metadata=EventMetadata(principal=actor.user_id),
+                expected_version=expected_version,
+                retry=retry,
             )
         except ConcurrencyConflict as conflict:
-            raise StaleVersion(loaded.stream_id, loaded.version, conflict.current_version) from conflict
-        return Outcome(loaded.stream_id, stored[-1].version, tuple(contracts))
+            expected = conflict.expected if isinstance(conflict.expected, int) else 0
+            raise StaleVersion(stream_id, expected, conflict.current_version) from conflict
 
     async def manager_of(self, organisation_id: str, employee_id: str) -> str | None:
         return await read_tables.manager_of(self.pool, organisation_id, employee_id)
@@ -206,29 +186,60 @@ class GoalsApplication:
         employee_id: str,
         stream: Callable[[str], str],
         decider: Decider[Any, S, Any],
-    ) -> Loaded[S]:
+    ) -> Loaded[S, Any]:
         """One employee's stream, once the actor may act on it."""
         require(actor, action, await self.employee_subject(actor, employee_id))
         loaded = await self.load(stream(employee_id), decider)
+        self._same_organisation(actor, loaded)
+        return loaded
+
+    @staticmethod
+    def _same_organisation(actor: Actor, loaded: Loaded[Any, Any]) -> None:
         # Per-employee streams are keyed by employee id alone: refuse one another tenant wrote.
         organisation_id = getattr(loaded.state, "organisation_id", None)
         if organisation_id is not None and organisation_id != actor.organisation_id:
             raise NotFound(f"nothing at {loaded.stream_id!r} in this organisation")
-        return loaded
+
+    async def _employee_command(
+        self,
+        actor: Actor,
+        action: Action,
+        employee_id: str,
+        stream: Callable[[str], str],
+        decider: Decider[C, S, E],
+        build: Callable[[Loaded[S, E]], Awaitable[C]],
+        expected_version: int | None,
+    ) -> Outcome[S, E]:
+        """A command on one employee's stream, once the actor may act on it."""
+
+        async def steps(loaded: Loaded[S, E]) -> list[Step]:
+            require(actor, action, await self.employee_subject(actor, employee_id))
+            self._same_organisation(actor, loaded)
+            return [await build(loaded)]
+
+        return await self.execute(
+            decider, stream(employee_id), steps, actor=actor, expected_version=expected_version
+        )
 
     # --- goals ------------------------------------------------------------------------------------
 
-    async def _goal(
-        self, actor: Actor, goal_id: str, action: Action
-    ) -> tuple[Loaded[Goal | None], str | None]:
-        """The goal's stream and the employee's current manager, once the actor may act."""
-        loaded = await self.load(goal_stream(goal_id), goal_decider)
+    async def _authorised_goal(
+        self, actor: Actor, loaded: Loaded[Goal | None, Any], action: Action
+    ) -> str | None:
+        """The goal's employee's current manager, once the actor may act on the goal."""
         goal = loaded.state
         if goal is None:
-            raise NotFound(f"there is no goal {goal_id!r}")
+            raise NotFound(f"there is no goal {loaded.stream_id.removeprefix('goal-')!r}")
         manager = await self.manager_of(goal.organisation_id, goal.employee_id)
         require(actor, action, Subject(goal.organisation_id, goal.employee_id, manager))
-        return loaded, manager
+        return manager
+
+    async def _goal(
+        self, actor: Actor, goal_id: str, action: Action
+    ) -> tuple[Loaded[Goal | None, Any], str | None]:
+        """The goal's stream and the employee's current manager, once the actor may act."""
+        loaded = await self.load(goal_stream(goal_id), goal_decider)
+        return loaded, await self._authorised_goal(actor, loaded, action)
 
     @staticmethod
     def _hand_over(goal_id: str, manager_id: str | None, now: datetime) -> tuple[GoalCommand, ...]:
@@ -244,20 +255,22 @@ class GoalsApplication:
         employee_id: str,
         goal_id: str,
         build: Callable[[str, datetime], ProposeGoal],
-    ) -> Outcome:
+    ) -> Outcome[Any, Any]:
         """``build(manager_id, now)``: the manager comes from the reporting line, not the caller."""
         subject = await self.employee_subject(actor, employee_id)
         require(actor, "propose_goal", subject)
-        if subject.manager_id is None:
+        manager_id = subject.manager_id
+        if manager_id is None:
             raise DomainError(
                 "The employee has no manager to agree the goal with; an HR admin sets one first",
                 field="employee_id",
             )
-        loaded = await self.load(goal_stream(goal_id), goal_decider)
-        command = build(subject.manager_id, self.clock())
-        return await self.execute(goal_decider, loaded, command, actor=actor, expected_version=0)
 
-    @retried_unless_versioned
+        async def steps(_: Loaded[Any, Any]) -> list[Step]:
+            return [build(manager_id, self.clock())]
+
+        return await self.execute(goal_decider, goal_stream(goal_id), steps, actor=actor, expected_version=0)
+
     async def goal_command(
         self,
         actor: Actor,
@@ -265,22 +278,21 @@ class GoalsApplication:
         action: Action,
         build: Callable[[Goal, datetime], GoalCommand],
         expected_version: int | None,
-    ) -> Outcome:
+    ) -> Outcome[Any, Any]:
         """``build(goal, now)`` gets the goal as handing it over to the current manager left it."""
-        loaded, manager = await self._goal(actor, goal_id, action)
-        now = self.clock()
 
-        def handed_over(goal: Goal | None) -> GoalCommand:
-            assert goal is not None
-            return build(goal, now)
+        async def steps(loaded: Loaded[Any, Any]) -> list[Step]:
+            manager = await self._authorised_goal(actor, loaded, action)
+            now = self.clock()
+
+            def handed_over(goal: Goal | None) -> GoalCommand:
+                assert goal is not None
+                return build(goal, now)
+
+            return [*self._hand_over(goal_id, manager, now), handed_over]
 
         return await self.execute(
-            goal_decider,
-            loaded,
-            handed_over,
-            actor=actor,
-            expected_version=expected_version,
-            first=self._hand_over(goal_id, manager, now),
+            goal_decider, goal_stream(goal_id), steps, actor=actor, expected_version=expected_version
         )
 
     async def sweep_overdue_milestones(self) -> int:
@@ -292,27 +304,33 @@ class GoalsApplication:
         system = Actor(SYSTEM_ACTOR, "")
         missed = 0
         for goal_id in await read_tables.active_goal_ids(self.pool):
-            loaded = await self.load(goal_stream(goal_id), goal_decider)
-            goal = loaded.state
-            if goal is None:
-                continue
-            now = self.clock()
-            manager = await self.manager_of(goal.organisation_id, goal.employee_id)
+
+            async def steps(loaded: Loaded[Any, Any], goal_id: str = goal_id) -> list[Step]:
+                goal = loaded.state
+                if goal is None:
+                    return []
+                now = self.clock()
+                manager = await self.manager_of(goal.organisation_id, goal.employee_id)
+                return [
+                    *self._hand_over(goal_id, manager, now),
+                    MarkOverdueMilestones(goal_id=goal_id, now=now),
+                ]
+
             try:
                 outcome = await self.execute(
                     goal_decider,
-                    loaded,
-                    MarkOverdueMilestones(goal_id=goal_id, now=now),
+                    goal_stream(goal_id),
+                    steps,
                     actor=system,
                     expected_version=None,
-                    first=self._hand_over(goal_id, manager, now),
+                    retry=NO_RETRY,
                 )
             except StaleVersion:
                 continue
             missed += sum(isinstance(e, MilestoneMissed) for e in outcome.events)
         return missed
 
-    async def goal_events(self, actor: Actor, goal_id: str) -> Loaded[Goal | None]:
+    async def goal_events(self, actor: Actor, goal_id: str) -> Loaded[Goal | None, Any]:
         loaded, _ = await self._goal(actor, goal_id, "view_goals")
         return loaded
 
@@ -323,7 +341,7 @@ class GoalsApplication:
         streams = await asyncio.gather(*(self.store.read_stream(goal_stream(g)) for g in goal_ids))
         records = []
         for stored in streams:
-            events: list[GoalEvent] = [from_stored(s) for s in stored]
+            events: list[GoalEvent] = [GOALS_CODEC.decode(s) for s in stored]
             record = goal_record(events)
             if record is not None:
                 records.append(record)
@@ -350,27 +368,27 @@ class GoalsApplication:
 
     # --- vision -------------------------------------------------------------------------------------
 
-    @retried_unless_versioned
     async def record_vision(
         self,
         actor: Actor,
         employee_id: str,
         statement: VisionStatement,
         expected_version: int | None,
-    ) -> Outcome:
-        loaded = await self._employee_stream(actor, "edit_vision", employee_id, vision_stream, vision_decider)
-        kind = DefineVision if loaded.state is None else ReviseVision
-        command = kind(
-            organisation_id=actor.organisation_id,
-            employee_id=employee_id,
-            statement=statement,
-            now=self.clock(),
-        )
-        return await self.execute(
-            vision_decider, loaded, command, actor=actor, expected_version=expected_version
+    ) -> Outcome[Any, Any]:
+        async def build(loaded: Loaded[VisionState, Any]) -> Any:
+            kind = DefineVision if loaded.state is None else ReviseVision
+            return kind(
+                organisation_id=actor.organisation_id,
+                employee_id=employee_id,
+                statement=statement,
+                now=self.clock(),
+            )
+
+        return await self._employee_command(
+            actor, "edit_vision", employee_id, vision_stream, vision_decider, build, expected_version
         )
 
-    async def vision(self, actor: Actor, employee_id: str) -> Loaded[VisionState]:
+    async def vision(self, actor: Actor, employee_id: str) -> Loaded[VisionState, Any]:
         loaded = await self._employee_stream(actor, "view_vision", employee_id, vision_stream, vision_decider)
         if loaded.state is None:
             raise NotFound(f"{employee_id!r} has no vision statement yet")
@@ -378,93 +396,87 @@ class GoalsApplication:
 
     # --- career tracks -------------------------------------------------------------------------------
 
-    async def career_tracks(self, actor: Actor) -> Loaded[CareerTrackCatalogue]:
+    async def career_tracks(self, actor: Actor) -> Loaded[CareerTrackCatalogue, Any]:
         require(actor, "view_career_tracks", Subject(actor.organisation_id))
         return await self.load(career_tracks_stream(actor.organisation_id), career_tracks_decider)
 
-    @retried_unless_versioned
     async def change_career_tracks(
         self,
         actor: Actor,
         build: Callable[[datetime], CareerTrackCommand],
         expected_version: int | None,
-    ) -> Outcome:
+    ) -> Outcome[Any, Any]:
         require(actor, "define_career_track", Subject(actor.organisation_id))
-        loaded = await self.load(career_tracks_stream(actor.organisation_id), career_tracks_decider)
+
+        async def steps(_: Loaded[Any, Any]) -> list[Step]:
+            return [build(self.clock())]
+
         return await self.execute(
             career_tracks_decider,
-            loaded,
-            build(self.clock()),
+            career_tracks_stream(actor.organisation_id),
+            steps,
             actor=actor,
             expected_version=expected_version,
         )
 
-    @retried_unless_versioned
     async def choose_career_track(
         self, actor: Actor, employee_id: str, track_id: str, expected_version: int | None
-    ) -> Outcome:
-        loaded = await self._employee_stream(
+    ) -> Outcome[Any, Any]:
+        async def build(_: Loaded[CareerChoiceState, Any]) -> ChooseCareerTrack:
+            catalogue = await self.load(career_tracks_stream(actor.organisation_id), career_tracks_decider)
+            return ChooseCareerTrack(
+                organisation_id=actor.organisation_id,
+                employee_id=employee_id,
+                track_id=track_id,
+                chosen_by=actor.user_id,
+                offered_track_ids=catalogue.state.track_ids(),
+                now=self.clock(),
+            )
+
+        return await self._employee_command(
             actor,
             "choose_career_track",
             employee_id,
             career_choice_stream,
             career_choice_decider,
-        )
-        catalogue = await self.load(career_tracks_stream(actor.organisation_id), career_tracks_decider)
-        command = ChooseCareerTrack(
-            organisation_id=actor.organisation_id,
-            employee_id=employee_id,
-            track_id=track_id,
-            chosen_by=actor.user_id,
-            offered_track_ids=catalogue.state.track_ids(),
-            now=self.clock(),
-        )
-        return await self.execute(
-            career_choice_decider,
-            loaded,
-            command,
-            actor=actor,
-            expected_version=expected_version,
+            build,
+            expected_version,
         )
 
-    async def career_choice(self, actor: Actor, employee_id: str) -> Loaded[CareerChoiceState]:
+    async def career_choice(self, actor: Actor, employee_id: str) -> Loaded[CareerChoiceState, Any]:
         return await self._employee_stream(
             actor, "view_career_choice", employee_id, career_choice_stream, career_choice_decider
         )
 
     # --- reporting lines ------------------------------------------------------------------------------
 
-    @retried_unless_versioned
     async def change_reporting_line(
         self,
         actor: Actor,
         employee_id: str,
         manager_id: str | None,
         expected_version: int | None,
-    ) -> Outcome:
-        loaded = await self._employee_stream(
+    ) -> Outcome[Any, Any]:
+        async def build(_: Loaded[ReportingLineState, Any]) -> ChangeReportingLine:
+            return ChangeReportingLine(
+                organisation_id=actor.organisation_id,
+                employee_id=employee_id,
+                manager_id=manager_id,
+                changed_by=actor.user_id,
+                now=self.clock(),
+            )
+
+        return await self._employee_command(
             actor,
             "change_reporting_line",
             employee_id,
             reporting_line_stream,
             reporting_line_decider,
-        )
-        command = ChangeReportingLine(
-            organisation_id=actor.organisation_id,
-            employee_id=employee_id,
-            manager_id=manager_id,
-            changed_by=actor.user_id,
-            now=self.clock(),
-        )
-        return await self.execute(
-            reporting_line_decider,
-            loaded,
-            command,
-            actor=actor,
-            expected_version=expected_version,
+            build,
+            expected_version,
         )
 
-    async def reporting_line(self, actor: Actor, employee_id: str) -> Loaded[ReportingLineState]:
+    async def reporting_line(self, actor: Actor, employee_id: str) -> Loaded[ReportingLineState, Any]:
         return await self._employee_stream(
             actor,
             "view_reporting_line",

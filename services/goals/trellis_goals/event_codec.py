@@ -1,23 +1,11 @@
-"""Contract events to and from the event store's records."""
+"""The goals service's events to and from the event store's records: the kernel's codec for
+the goals contracts, the one place a goals payload becomes stored JSON and back."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from trellis_contracts import EventContract
-from trellis_contracts.catalogue import contract_for
-from trellis_kernel.store import NewEvent, StoredEvent
+from trellis_contracts.goals import GOALS_EVENTS
+from trellis_kernel.codec import ContractCodec
 
-
-def to_new_event(event: EventContract) -> NewEvent:
-    occurred_at = getattr(event, "occurred_at", None)
-    return NewEvent(
-        event_type=event.event_type(),
-        payload=event.model_dump(mode="json"),
-        occurred_at=occurred_at,
-    )
-
-
-def from_stored(stored: StoredEvent) -> Any:
-    """The contract model of a stored event (typed ``Any``: callers know their stream)."""
-    return contract_for(stored.event_type).model_validate(stored.payload)
+GOALS_CODEC: ContractCodec[Any] = ContractCodec(GOALS_EVENTS)

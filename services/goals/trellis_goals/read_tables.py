@@ -15,6 +15,7 @@ from trellis_contracts.goals import (
     GoalProposed,
     ReportingLineChanged,
 )
+from trellis_goals.event_codec import GOALS_CODEC
 from trellis_kernel.projections import Projection, setup_projection
 from trellis_kernel.store import Connection, Pool, StoredEvent
 
@@ -50,7 +51,7 @@ class GoalIndex:
         status = _STATUS_AFTER.get(event.event_type)
         if status is None:
             return
-        payload = event.payload
+        goal = GOALS_CODEC.decode(event)
         await connection.execute(
             f"""
             INSERT INTO {schema}.goal_index (goal_id, organisation_id, employee_id, status, version)
@@ -58,9 +59,9 @@ class GoalIndex:
             ON CONFLICT (goal_id) DO UPDATE SET status = excluded.status, version = excluded.version
             WHERE {schema}.goal_index.version < excluded.version
             """,
-            payload["goal_id"],
-            payload["organisation_id"],
-            payload["employee_id"],
+            goal.goal_id,
+            goal.organisation_id,
+            goal.employee_id,
             status,
             event.version,
         )
@@ -86,16 +87,16 @@ class ReportingLines:
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
         if event.event_type != ReportingLineChanged.event_type():
             return
-        payload = event.payload
+        line = GOALS_CODEC.decode(event)
         await connection.execute(
             f"""
             INSERT INTO {schema}.reporting_lines (organisation_id, employee_id, manager_id)
             VALUES ($1, $2, $3)
             ON CONFLICT (organisation_id, employee_id) DO UPDATE SET manager_id = excluded.manager_id
             """,
-            payload["organisation_id"],
-            payload["employee_id"],
-            payload["manager_id"],
+            line.organisation_id,
+            line.employee_id,
+            line.manager_id,
         )
 
 

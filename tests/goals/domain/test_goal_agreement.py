@@ -22,7 +22,6 @@ from tests.goals.domain.builders import (
     review,
     terms,
 )
-from tests.goals.domain.scenario import given, replay
 from trellis_contracts.goals import (
     GoalAgreed,
     GoalChangesRequested,
@@ -33,6 +32,7 @@ from trellis_contracts.goals import (
 )
 from trellis_goals.domain.goal import goal_decider
 from trellis_goals.domain.goal.commands import CompleteGoal, HandOverGoal, RequestGoalChanges
+from trellis_kernel.testing import given, replay
 
 
 def request_changes(by: str = MANAGER, comment: str = "Make the target 6") -> RequestGoalChanges:

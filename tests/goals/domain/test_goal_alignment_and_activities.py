@@ -16,7 +16,6 @@ from tests.goals.domain.builders import (
     propose,
     review,
 )
-from tests.goals.domain.scenario import given, replay
 from trellis_contracts.goals import (
     Alignment,
     DevelopmentActivityCancelled,
@@ -37,6 +36,7 @@ from trellis_goals.domain.goal.commands import (
     UnalignGoal,
 )
 from trellis_goals.domain.goal.state import GoalEvent
+from trellis_kernel.testing import given, replay
 
 OBJECTIVE = Alignment(kind="organisational_objective", target_id="okr_growth")
 PARENT = Alignment(kind="parent_goal", target_id="goal_team")

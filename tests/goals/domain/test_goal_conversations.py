@@ -19,7 +19,6 @@ from tests.goals.domain.builders import (
     review,
     terms,
 )
-from tests.goals.domain.scenario import given, replay
 from trellis_contracts.goals import (
     AgreedAction,
     CheckInRecorded,
@@ -46,6 +45,7 @@ from trellis_goals.domain.goal.commands import (
     UpdateMilestoneProgress,
 )
 from trellis_goals.domain.goal.state import GoalEvent
+from trellis_kernel.testing import given, replay
 
 FEB_10 = datetime(2026, 2, 10, 12, 0, tzinfo=UTC)
 

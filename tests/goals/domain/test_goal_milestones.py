@@ -18,7 +18,6 @@ from tests.goals.domain.builders import (
     propose,
     reach,
 )
-from tests.goals.domain.scenario import given, replay
 from trellis_contracts.goals import (
     MilestoneAdded,
     MilestoneMissed,
@@ -35,6 +34,7 @@ from trellis_goals.domain.goal.commands import (
     UpdateMilestoneProgress,
 )
 from trellis_goals.domain.goal.state import GoalEvent
+from trellis_kernel.testing import given, replay
 
 # ms_1 is due 2026-02-14, ms_2 on 2026-03-15, the goal on 2026-03-31.
 FEB_10 = datetime(2026, 2, 10, 12, 0, tzinfo=UTC)

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 import pytest
 
 from tests.goals.domain.builders import EMPLOYEE, MANAGER, NOW, ORG, later
-from tests.goals.domain.scenario import given, replay
 from trellis_contracts.goals import (
     CareerTrackChosen,
     CareerTrackDefined,
@@ -38,6 +37,7 @@ from trellis_goals.domain.vision import (
     vision_decider,
 )
 from trellis_kernel.decider import DomainError
+from trellis_kernel.testing import given, replay
 
 HR = "hr_1"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from tests.goals.domain.builders import EMPLOYEE, GOAL, MANAGER, NOW, agree, plan, propose, reach
-from tests.goals.domain.scenario import replay
 from trellis_contracts.goals import AgreedAction, Alignment, MilestoneProgress
 from trellis_goals.domain.goal import goal_decider
 from trellis_goals.domain.goal.commands import (
@@ -19,6 +18,7 @@ from trellis_goals.domain.goal.commands import (
 from trellis_goals.domain.goal.state import GoalEvent
 from trellis_goals.projections.check_ins import ProgressChange, check_in_history
 from trellis_goals.projections.history import goal_as_of, goal_on, goal_timeline
+from trellis_kernel.testing import replay
 
 AGREED_AT = datetime(2026, 1, 16, 10, 0, tzinfo=UTC)
 ALIGNED_AT = datetime(2026, 1, 20, 10, 0, tzinfo=UTC)

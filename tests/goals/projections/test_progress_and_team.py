@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from tests.goals.domain.builders import EMPLOYEE, GOAL, MANAGER, NOW, agree, plan, propose, reach, terms
-from tests.goals.domain.scenario import replay
 from trellis_contracts.goals import MilestoneProgress
 from trellis_goals.domain.goal import goal_decider
 from trellis_goals.domain.goal.commands import (
@@ -22,6 +21,7 @@ from trellis_goals.projections.goal_record import GoalRecord, goal_record
 from trellis_goals.projections.progress import employee_progress, goal_progress
 from trellis_goals.projections.reporting_lines import direct_reports, reporting_lines
 from trellis_goals.projections.team import team_view
+from trellis_kernel.testing import replay
 
 FEB_10 = datetime(2026, 2, 10, 12, 0, tzinfo=UTC)
 FEB_12 = datetime(2026, 2, 12, 12, 0, tzinfo=UTC)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from trellis_goals.application import Outcome
 from trellis_kernel.http import Accepted
 
 
-def accepted(outcome: Outcome) -> Accepted:
+def accepted(outcome: Outcome[Any, Any]) -> Accepted:
     return Accepted(
         stream_id=outcome.stream_id,
         version=outcome.version,

@@ -8,6 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from trellis_kernel.decider import DomainError
+from trellis_kernel.store import InvalidValue
 
 
 class NotFound(Exception):
@@ -50,6 +51,15 @@ def install_error_handlers(app: FastAPI) -> None:
             for problem in error.errors()
         ]
         return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": problems})
+
+    @app.exception_handler(InvalidValue)
+    async def unstorable(_: Request, error: InvalidValue) -> JSONResponse:
+        # What validation let through but the event store refuses (a lone surrogate, an id the
+        # token carries that no stream id may hold): the caller's input, so a 422 with the reason.
+        return JSONResponse(
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            content={"detail": [{"field": None, "reason": f"cannot be stored: {error}"}]},
+        )
 
     @app.exception_handler(StaleVersion)
     async def stale(_: Request, error: StaleVersion) -> JSONResponse:

@@ -465,3 +465,45 @@ async def test_concurrent_writers_who_name_no_version_are_all_applied(client: ht
     assert sorted(r.json()["version"] for r in responses) == [4, 5, 6, 7]
     history = (await client.get("/goals/goal_1/check-ins", headers=AS_EMPLOYEE)).json()
     assert sorted(c["check_in_id"] for c in history) == ["ci_0", "ci_1", "ci_2", "ci_3"]
+
+
+async def test_text_with_a_nul_character_is_a_422_naming_the_field_and_nothing_is_stored(
+    client: httpx.AsyncClient,
+) -> None:
+    """PostgreSQL cannot store a NUL: each of these once answered 500 and dropped the connection."""
+    await active_goal(client)
+    vision = await client.post(
+        f"/employees/{EMPLOYEE}/vision", json={"long_term_aspirations": "Lead\u0000"}, headers=AS_EMPLOYEE
+    )
+    proposal = await client.post(
+        "/goals", json=goal_body(goal_id="goal_2", title="Master\u0000 Figma"), headers=AS_EMPLOYEE
+    )
+    check_in = await client.post(
+        "/goals/goal_1/check-ins",
+        json={"progress_summary": "Course done\u0000", "expected_version": 3},
+        headers=AS_MANAGER,
+    )
+    for response, field in (
+        (vision, "long_term_aspirations"),
+        (proposal, "title"),
+        (check_in, "progress_summary"),
+    ):
+        assert response.status_code == 422, response.text
+        assert [problem["field"] for problem in response.json()["detail"]] == [field]
+    assert (await client.get(f"/employees/{EMPLOYEE}/vision", headers=AS_EMPLOYEE)).status_code == 404
+    assert (await client.get("/goals/goal_2", headers=AS_EMPLOYEE)).status_code == 404
+    assert (await client.get("/goals/goal_1", headers=AS_EMPLOYEE)).json()["version"] == 3
+    # The service still answers on the same connection.
+    assert (await client.get("/goals/goal_1", headers=AS_EMPLOYEE)).status_code == 200
+
+
+async def test_text_the_store_cannot_hold_is_a_422_not_a_500(client: httpx.AsyncClient) -> None:
+    await set_manager(client)
+    lone_surrogate = '{"long_term_aspirations": "Lead \\ud800 teams"}'
+    response = await client.post(
+        f"/employees/{EMPLOYEE}/vision",
+        content=lone_surrogate,
+        headers={**AS_EMPLOYEE, "content-type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert (await client.get(f"/employees/{EMPLOYEE}/vision", headers=AS_EMPLOYEE)).status_code == 404

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from trellis_contracts.fields import OpaqueId
+from trellis_contracts.fields import NO_NUL_PATTERN, OpaqueId
 from trellis_contracts.goals import (
     AgreedAction,
     Alignment,
@@ -20,9 +20,11 @@ from trellis_contracts.goals import (
     MilestoneTemplate,
 )
 
-Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-OptionalText = Annotated[str, StringConstraints(max_length=4000)]
+# Text refuses NUL, like the contracts' text (PostgreSQL cannot store it): a 422, not a 500.
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_NUL_PATTERN)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000, pattern=NO_NUL_PATTERN)]
+OptionalText = Annotated[str, StringConstraints(max_length=4000, pattern=NO_NUL_PATTERN)]
+OptionalTitle = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL_PATTERN)]
 
 
 class Body(BaseModel):
@@ -94,8 +96,8 @@ class UnalignIn(Versioned):
 
 
 class TermChangesIn(Body):
-    title: str | None = Field(default=None, max_length=200)
-    description: str | None = Field(default=None, max_length=4000)
+    title: OptionalTitle | None = None
+    description: OptionalText | None = None
     metric: GoalMetric | None = None
     due_date: date | None = None
     resources_needed: list[Title] | None = None

@@ -1,5 +1,6 @@
-"""The `trellis` command: `run`, `token`, `infra up|down|status|env`, `projections`; for images
-and clusters `serve`, `migrate`, `health` and `docker up|down|status|build`."""
+"""The `trellis` command: `run`, `token`, `infra up|down|status|env`, `projections`,
+`relay quarantined|retry|lag`; for images and clusters `serve`, `migrate`, `health` and
+`docker up|down|status|build`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 import time
 from datetime import timedelta
 
-from trellis_deploy import infrastructure, projections, serving, settings
+from trellis_deploy import infrastructure, projections, relay, serving, settings
 from trellis_deploy.container import image
 from trellis_deploy.container.base_image import ensure_base_image
 from trellis_deploy.container.engine import DockerError, LocalDockerEngine, docker_engine
@@ -49,6 +50,18 @@ def main(argv: list[str] | None = None) -> int:
     rebuild.add_argument("service")
     rebuild.add_argument("projection")
     _add_container_commands(commands)
+    relay_parser = commands.add_parser("relay", help="a service's outbox relay")
+    relay_commands = relay_parser.add_subparsers(dest="action", required=True)
+    quarantined = relay_commands.add_parser("quarantined", help="events set aside as unpublishable, and why")
+    quarantined.add_argument("service")
+    retry = relay_commands.add_parser(
+        "retry", help="publish a set-aside event (and its stream's later ones) once the cause is fixed"
+    )
+    retry.add_argument("service")
+    retry.add_argument("event_id")
+    retry.add_argument("--wait", type=float, default=30.0, help="seconds to wait for the relay's answer")
+    lag = relay_commands.add_parser("lag", help="events stored but not yet published, and how old")
+    lag.add_argument("service")
     args = parser.parse_args(argv)
 
     try:
@@ -62,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             return demo.run()
         if args.command == "projections":
             return _projections(args)
+        if args.command == "relay":
+            return _relay(args)
         if args.command == "token":
             return _token(args.subject, args.role, args.org, args.hours)
         return INFRA_ACTIONS[args.action]()
@@ -133,6 +148,22 @@ def _projections(args: argparse.Namespace) -> int:
     else:
         print(projections.rebuild_projection(args.service, args.projection))
     return 0
+
+
+def _relay(args: argparse.Namespace) -> int:
+    if args.action == "quarantined":
+        print("\n".join(relay.list_set_aside(args.service)))
+        return 0
+    if args.action == "lag":
+        print("\n".join(relay.lag(args.service)))
+        return 0
+    try:
+        published, lines = relay.retry(args.service, args.event_id, args.wait)
+    except LookupError as error:
+        print(f"trellis: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0 if published else 1
 
 
 def _token(subject: str, roles: list[str], organisation: str | None, hours: float) -> int:

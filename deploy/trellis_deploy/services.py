@@ -25,6 +25,8 @@ class ServiceApp:
     """Import path of the service's tuple of inline projections (rebuildable from its store)."""
     migrations: str | None = None
     """Import path of ``async def migrate(database_url: str) -> None``: its tables, idempotently."""
+    relay_name: str | None = None
+    """Import path of the name of the service's outbox relay (its checkpoint, its set-aside events)."""
 
     @property
     def port(self) -> int:
@@ -56,6 +58,7 @@ SERVICE_APPS = (
         default_port=8001,
         inline_projections="trellis_goals.read_tables:PROJECTIONS",
         migrations="trellis_goals.migrations:migrate",
+        relay_name="trellis_goals.app:RELAY_NAME",
     ),
 )
 

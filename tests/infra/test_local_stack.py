@@ -4,10 +4,12 @@ checkout in root's home: as root, PostgreSQL runs as `postgres`, who cannot ente
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import pwd
 import random
+import shlex
 import shutil
 import subprocess
 import sys
@@ -15,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from trellis_deploy.local import kafka, prerequisites, processes
@@ -53,6 +56,15 @@ def isolated_home(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
     shutil.rmtree(home, ignore_errors=True)
 
 
+async def _show(dsn: str, setting: str) -> str:
+    connection = await asyncpg.connect(dsn)
+    try:
+        value: str = await connection.fetchval(f"SHOW {setting}")
+        return value
+    finally:
+        await connection.close()
+
+
 def _our_processes(home: Path) -> list[tuple[int, str]]:
     """(pid, a path its command line names) of the broker and the database server."""
     data = LocalPostgres(home).data
@@ -85,6 +97,14 @@ def test_up_twice_status_then_down_leaves_nothing_running(isolated_home: tuple[P
     assert status.stdout.count("running, pid") == 4  # kafka and the three service databases
     assert str(home / "kafka" / "logs" / "server.log") in status.stdout
     assert str(LocalPostgres(home).log_file) in status.stdout
+
+    # Any session, not only the services' pools, is cut off when left idle in a transaction.
+    exports = _trellis(home, env, "infra", "env").stdout
+    admin_dsn = next(line for line in exports.splitlines() if "POSTGRES_DATABASE_URL" in line)
+    timeout = asyncio.run(
+        _show(shlex.split(admin_dsn.partition("=")[2])[0], "idle_in_transaction_session_timeout")
+    )
+    assert timeout == "1min"
 
     down = _trellis(home, env, "infra", "down")
     assert down.returncode == 0, down.stderr

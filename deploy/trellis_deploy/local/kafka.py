@@ -37,9 +37,12 @@ class KafkaStatus:
 
 
 class LocalKafka:
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, *, libs: Path | None = None, ports: tuple[int, int] | None = None) -> None:
+        """``libs``: where the broker's jars are (resolved there if missing), to share them with
+        another stack; ``ports``: the broker and controller ports to use instead of choosing."""
         self.root = home / "kafka"
-        self.libs = self.root / "libs"
+        self.libs = libs or self.root / "libs"
+        self._fixed_ports = ports
         self.data = self.root / "data"
         self.logs = self.root / "logs"
         self.config = self.root / "server.properties"
@@ -119,7 +122,7 @@ class LocalKafka:
         if marker.exists() and marker.read_text() == fingerprint:
             return
         mvn = prerequisites.maven()
-        staging = self.root / "libs.partial"
+        staging = self.libs.with_name(self.libs.name + ".partial")
         shutil.rmtree(staging, ignore_errors=True)
         result = subprocess.run(
             [
@@ -152,6 +155,10 @@ class LocalKafka:
 
     def _ports_for_start(self) -> tuple[int, int]:
         """The ports used last time if both are free, else new ones (saved for next time)."""
+        if self._fixed_ports is not None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.ports_file.write_text(f"{self._fixed_ports[0]} {self._fixed_ports[1]}\n")
+            return self._fixed_ports
         saved = self._saved_ports()
         if saved is not None and all(processes.port_is_free(p) for p in saved):
             return saved

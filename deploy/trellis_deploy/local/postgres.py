@@ -28,6 +28,10 @@ from trellis_deploy.settings import SERVICES, configured_port
 DEFAULT_PORT = 15432
 SUPERUSER = "trellis"
 SERVER_USER = "postgres"
+IDLE_IN_TRANSACTION_TIMEOUT = "60s"
+"""The event store's readers wait for every transaction open in the cluster (gap-safe reads):
+a session left idle inside a transaction, in any database, is ended after this long instead of
+holding every relay and projection back for as long as it lives."""
 
 
 class PostgresStartError(RuntimeError):
@@ -98,7 +102,9 @@ class LocalPostgres:
                 "-l",
                 str(self.log_file),
                 "-o",
-                f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''",
+                f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
+                # Given at every start, so that a cluster made before this setting has it too.
+                f" -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT}",
             )
         status = self.status()
         asyncio.run(_create_databases(status.admin_dsn))
@@ -146,7 +152,9 @@ class LocalPostgres:
         with (self.data / "postgresql.conf").open("a") as conf:
             # The global-order reader waits for open transactions (snapshot xmin); a session
             # left idle inside a transaction must not hold every subscriber back for long.
-            conf.write("\nidle_in_transaction_session_timeout = '60s'\nmax_connections = 200\n")
+            conf.write(
+                f"\nidle_in_transaction_session_timeout = '{IDLE_IN_TRANSACTION_TIMEOUT}'\nmax_connections = 200\n"
+            )
 
     def _choose_port(self) -> int:
         if self.port_file.exists():

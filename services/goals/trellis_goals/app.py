@@ -23,6 +23,8 @@ from trellis_kernel.store import create_pool
 
 logger = logging.getLogger(__name__)
 
+RELAY_NAME = "goals-outbox"
+
 
 def create_app(
     settings: GoalsSettings | None = None,
@@ -50,7 +52,7 @@ def create_app(
                         bootstrap_servers=settings.kafka_bootstrap_servers,
                         topic_for=lambda _: settings.events_topic,
                         encode=encode_cloudevent,
-                        settings=RelaySettings(name="goals-outbox"),
+                        settings=RelaySettings(name=RELAY_NAME),
                     )
                     await stack.enter_async_context(relay)
                     task = asyncio.create_task(relay.run(), name="goals-outbox-relay")

@@ -235,7 +235,6 @@ def test_the_codec_turns_contracts_into_records_and_back() -> None:
     stored_id = uuid4()
     assert CODEC.encode(Titled(title="x"), event_id=stored_id).event_id == stored_id
 
-
     stored = StoredEvent(
         uuid4(),
         "titled-1",

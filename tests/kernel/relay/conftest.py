@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 import pytest
@@ -31,15 +32,26 @@ class RelayWorld:
         poll_interval: float = 0.2,
         checkpoints: RelayCheckpoints | None = None,
         encode: EventEncoder = encode_cloudevent,
+        name: str = "outbox",
+        stall_warning_after: float = 30.0,
+        bootstrap: str | None = None,
+        producer_options: dict[str, Any] | None = None,
     ) -> OutboxRelay:
         return OutboxRelay(
             dsn=self.dsn,
             store=self.store,
-            bootstrap_servers=self.bootstrap,
+            bootstrap_servers=bootstrap or self.bootstrap,
             topic_for=lambda event: self.topic,
             encode=encode,
-            settings=RelaySettings(batch_size=batch_size, poll_interval=poll_interval, retry_delay=0.2),
+            settings=RelaySettings(
+                name=name,
+                batch_size=batch_size,
+                poll_interval=poll_interval,
+                retry_delay=0.2,
+                stall_warning_after=stall_warning_after,
+            ),
             checkpoints=checkpoints,
+            producer_options=producer_options,
         )
 
 

@@ -89,6 +89,7 @@ class MemoryTransaction:
         self._connection = connection
         self._nested = False
         self._started = False
+        self._ended = False
 
     async def start(self) -> None:
         connection = self._connection
@@ -101,6 +102,9 @@ class MemoryTransaction:
             self._nested = True
             connection._savepoints.append(len(connection._transaction.rows))
 
+    def is_open(self) -> bool:
+        return self._started and not self._ended
+
     async def commit(self) -> None:
         self._end(commit=True)
 
@@ -108,6 +112,7 @@ class MemoryTransaction:
         self._end(commit=False)
 
     def _end(self, *, commit: bool) -> None:
+        self._ended = True
         connection = self._connection
         transaction = connection._transaction
         if transaction is None:

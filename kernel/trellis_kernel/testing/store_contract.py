@@ -123,6 +123,10 @@ class OpenTransaction(Protocol):
 class StoreBackend(Protocol):
     async def begin(self) -> OpenTransaction: ...
 
+    async def close(self) -> None:
+        """End every transaction still open (after a failed test)."""
+        ...
+
 
 class _PostgresTransaction:
     def __init__(self, connection: Any, transaction: Any) -> None:
@@ -150,12 +154,21 @@ class PostgresBackend:
 
     def __init__(self, dsn: str) -> None:
         self._dsn = dsn
+        self._connections: list[Any] = []
 
     async def begin(self) -> OpenTransaction:
         connection = await asyncpg.connect(self._dsn)
+        self._connections.append(connection)
         transaction = connection.transaction()
         await transaction.start()
         return _PostgresTransaction(connection, transaction)
+
+    async def close(self) -> None:
+        """End what a failed test left open: an open transaction holds every reader back."""
+        for connection in self._connections:
+            if not connection.is_closed():
+                connection.terminate()
+        self._connections.clear()
 
 
 class _MemoryTransaction:
@@ -176,12 +189,20 @@ class _MemoryTransaction:
 class InMemoryBackend:
     def __init__(self, store: InMemoryEventStore) -> None:
         self._store = store
+        self._open: list[MemoryTransaction] = []
 
     async def begin(self) -> OpenTransaction:
         connection = MemoryConnection(self._store)
         transaction = connection.transaction()
         await transaction.start()
+        self._open.append(transaction)
         return _MemoryTransaction(connection, transaction)
+
+    async def close(self) -> None:
+        for transaction in self._open:
+            if transaction.is_open():
+                await transaction.rollback()
+        self._open.clear()
 
 
 class _Unusable:

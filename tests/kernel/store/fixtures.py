@@ -40,8 +40,10 @@ class PostgresEventStoreFixtures:
         return store
 
     @pytest.fixture
-    def backend(self, store: EventStore, database_dsn: str) -> PostgresBackend:
-        return PostgresBackend(database_dsn)
+    async def backend(self, store: EventStore, database_dsn: str) -> AsyncIterator[PostgresBackend]:
+        backend = PostgresBackend(database_dsn)
+        yield backend
+        await backend.close()
 
 
 class InMemoryEventStoreFixtures:
@@ -54,5 +56,7 @@ class InMemoryEventStoreFixtures:
         return InMemoryEventStore(upcasters=upcasters)
 
     @pytest.fixture
-    def backend(self, store: InMemoryEventStore) -> InMemoryBackend:
-        return InMemoryBackend(store)
+    async def backend(self, store: InMemoryEventStore) -> AsyncIterator[InMemoryBackend]:
+        backend = InMemoryBackend(store)
+        yield backend
+        await backend.close()

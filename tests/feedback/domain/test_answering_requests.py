@@ -27,7 +27,6 @@ from tests.feedback.domain.builders import (
     on,
     upward_request,
 )
-from tests.goals.domain.scenario import given, replay
 from trellis_contracts.feedback import (
     AnonymousFeedbackSubmitted,
     FeedbackDeclinedV2,
@@ -39,6 +38,7 @@ from trellis_feedback.domain.request import request_decider, seal_answer
 from trellis_feedback.domain.request.commands import Invitee, NarrowAnswerVisibility
 from trellis_feedback.domain.request.state import RequestEvent
 from trellis_kernel.decider import DomainError
+from trellis_kernel.testing import given, replay
 
 
 def named() -> list[RequestEvent]:

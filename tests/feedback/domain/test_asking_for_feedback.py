@@ -30,11 +30,11 @@ from tests.feedback.domain.builders import (
     named_request,
     upward_request,
 )
-from tests.goals.domain.scenario import given, replay
 from trellis_contracts.feedback import FeedbackRequestedV2, RequestedGiver
 from trellis_feedback.domain.anonymity import respondent_token
 from trellis_feedback.domain.request import request_decider
 from trellis_feedback.domain.request.commands import Invitee, RequestFeedback
+from trellis_kernel.testing import given, replay
 
 
 def ask(command: RequestFeedback) -> FeedbackRequestedV2:

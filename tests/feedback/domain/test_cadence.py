@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from tests.feedback.domain.builders import EMPLOYEE, FACTS, MANAGER, ORG, SKIP_LEVEL, days, on
-from tests.goals.domain.scenario import given, replay
 from trellis_contracts.feedback import ConversationCadenceMissed, ConversationCadenceSet
 from trellis_feedback.domain.cadence import ReportMissedCadence, SetCadence, cadence_decider
+from trellis_kernel.testing import given, replay
 
 SET_ON = date(2026, 1, 5)
 DUE = SET_ON + days(14)  # 2026-01-19

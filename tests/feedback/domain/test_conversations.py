@@ -21,7 +21,6 @@ from tests.feedback.domain.builders import (
     days,
     on,
 )
-from tests.goals.domain.scenario import given, replay
 from trellis_contracts.feedback import (
     ActionItemCompletedV2,
     AgreedAction,
@@ -40,6 +39,7 @@ from trellis_feedback.domain.conversation.commands import (
 )
 from trellis_feedback.domain.conversation.state import ConversationEvent
 from trellis_feedback.domain.facts import GoalFacts
+from trellis_kernel.testing import given, replay
 
 CONVERSATION = "conv_1"
 THURSDAY = MONDAY + days(3)

@@ -28,7 +28,6 @@ from tests.feedback.domain.builders import (
     remind,
     upward_request,
 )
-from tests.goals.domain.scenario import given, replay
 from trellis_contracts.feedback import (
     FeedbackReminderDue,
     FeedbackRequestClosed,
@@ -38,6 +37,7 @@ from trellis_feedback.domain.anonymity import SealedAnswer
 from trellis_feedback.domain.request import request_decider, seal_answer
 from trellis_feedback.domain.request.commands import AnswerRequest
 from trellis_feedback.domain.request.state import RequestEvent
+from trellis_kernel.testing import given, replay
 
 REMIND_ON = DUE - days(2)
 

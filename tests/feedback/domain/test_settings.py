@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.feedback.domain.builders import NOW, ORG
-from tests.goals.domain.scenario import given, replay
 from trellis_contracts.feedback import AnonymityThresholdSet
 from trellis_feedback.domain.settings import SetAnonymityThreshold, anonymity_threshold, settings_decider
+from trellis_kernel.testing import given, replay
 
 
 def set_k(threshold: int) -> SetAnonymityThreshold:

@@ -19,9 +19,9 @@ from tests.feedback.domain.builders import (
     PEER,
     days,
 )
-from tests.goals.domain.scenario import given, replay
 from trellis_contracts.feedback import FeedbackGivenV2, FeedbackVisibilityNarrowed
 from trellis_feedback.domain.feedback import GiveFeedback, NarrowFeedbackVisibility, feedback_decider
+from trellis_kernel.testing import given, replay
 
 FEEDBACK = "fb_1"
 

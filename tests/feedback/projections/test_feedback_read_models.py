@@ -31,7 +31,6 @@ from tests.feedback.domain.builders import (
     upward_request,
 )
 from tests.feedback.projections.support import ReadModelFixtures, record, rows
-from tests.goals.domain.scenario import replay
 from trellis_feedback import projections
 from trellis_feedback.domain.anonymity import SealedAnswer, respondent_token
 from trellis_feedback.domain.feedback import GiveFeedback, NarrowFeedbackVisibility, feedback_decider
@@ -41,6 +40,7 @@ from trellis_feedback.domain.request.state import RequestEvent
 from trellis_feedback.streams import feedback_stream, request_stream
 from trellis_kernel.projections import InlineProjector, rebuild
 from trellis_kernel.store import EventStore, Pool
+from trellis_kernel.testing import replay
 
 STREAM = request_stream(ORG, REQUEST)
 AFTER_DUE = on(DUE + days(1), time(6, 0))

@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 
-from tests.goals.domain.scenario import given
 from tests.recognition.domain.builders import (
     EMPLOYEE,
     HR,
@@ -32,6 +31,7 @@ from trellis_contracts.recognition import (
     RecognitionAwardedV2,
 )
 from trellis_contracts.reward_policy import CompensationOutcome, RewardPolicy
+from trellis_kernel.testing import given
 from trellis_recognition.domain.compensation import (
     ApproveAdjustment,
     ProposeAdjustment,

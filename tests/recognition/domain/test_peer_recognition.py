@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
-from tests.goals.domain.scenario import given, replay
 from tests.recognition.domain.builders import (
     EMPLOYEE,
     MANAGER,
@@ -18,6 +17,7 @@ from tests.recognition.domain.builders import (
     published,
 )
 from trellis_contracts.recognition import PeerRecognitionGiven
+from trellis_kernel.testing import given, replay
 from trellis_recognition.domain.peer_recognition import (
     PeerLimits,
     RecogniseColleague,

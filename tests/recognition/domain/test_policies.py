@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from tests.goals.domain.scenario import given
 from tests.recognition.domain.builders import HR, ORG, OTHER_ORG, at, policy, published, rule
 from trellis_contracts.recognition import PolicyPublishedV2
 from trellis_contracts.reward_policy import POLICY_SCHEMA_ID, RewardPolicy
+from trellis_kernel.testing import given
 from trellis_recognition.domain.policies import PublishPolicy, in_effect, policy_decider, version_of
 
 JAN_1 = date(2026, 1, 1)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from tests.goals.domain.scenario import given, replay
 from tests.recognition.domain.builders import EMPLOYEE, HR, MANAGER, ORG, at, event_id, goal_completed
 from trellis_contracts.fields import Money
 from trellis_contracts.recognition import (
@@ -17,6 +16,7 @@ from trellis_contracts.recognition import (
     RewardRejected,
 )
 from trellis_contracts.reward_policy import BonusOutcome, PointsOutcome
+from trellis_kernel.testing import given, replay
 from trellis_recognition.domain.budgets import (
     BudgetEvent,
     ChargeBudget,

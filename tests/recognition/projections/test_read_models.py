@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from tests.goals.domain.scenario import replay
 from tests.kernel.store.fixtures import open_pool
 from tests.recognition.domain.builders import (
     EMPLOYEE,
@@ -37,6 +36,7 @@ from trellis_contracts.fields import Money
 from trellis_contracts.recognition import BudgetCharged, BudgetSet, PeerRecognitionGiven
 from trellis_kernel.projections import InlineProjector, rebuild, setup_projection
 from trellis_kernel.store import EventMetadata, EventStore, ExpectedVersion, NewEvent, Pool
+from trellis_kernel.testing import replay
 from trellis_recognition.domain.backtest import backtest
 from trellis_recognition.domain.budgets import Exceeded, Within
 from trellis_recognition.domain.compensation import ApproveAdjustment, ProposeAdjustment, adjustment_decider

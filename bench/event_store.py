@@ -91,7 +91,9 @@ def evolve_progress(progress: int, recorded: ProgressRecorded) -> int:
     return recorded.progress
 
 
-PROGRESS: Decider[RecordProgress, int, ProgressRecorded] = Decider(decide_progress, evolve_progress, lambda: 0)
+PROGRESS: Decider[RecordProgress, int, ProgressRecorded] = Decider(
+    decide_progress, evolve_progress, lambda: 0
+)
 CODEC: ContractCodec[ProgressRecorded] = ContractCodec([ProgressRecorded])
 
 
@@ -308,7 +310,9 @@ async def measure_asyncpg_transaction(database: ScratchDatabase, clients: int, b
 async def measure_asyncpg_narrow(database: ScratchDatabase, clients: int, budget: Budget) -> Rate:
     async def command(connection: asyncpg.Connection, client: int, n: int) -> None:
         await connection.execute(
-            "INSERT INTO plain_rows (id, payload) VALUES ($1, $2::jsonb)", uuid.uuid4(), json.dumps({"progress": n})
+            "INSERT INTO plain_rows (id, payload) VALUES ($1, $2::jsonb)",
+            uuid.uuid4(),
+            json.dumps({"progress": n}),
         )
 
     return await measure_on_own_connections(database, clients, budget, command)
@@ -462,8 +466,12 @@ async def main_async(admin: str, budget: Budget, rounds: int) -> dict[str, Any]:
             figures[f"{numerator}_vs_{denominator}_{clients}_clients"] = ratio(
                 rates[numerator][clients], rates[denominator][clients]
             )
-    figures["target_append_vs_asyncpg_autocommit_8_clients_met"] = figures["trellis_append_vs_asyncpg_8_clients"] >= 0.7
-    figures["target_command_vs_eventsourcing_8_clients_met"] = figures["trellis_vs_eventsourcing_8_clients"] >= 10
+    figures["target_append_vs_asyncpg_autocommit_8_clients_met"] = (
+        figures["trellis_append_vs_asyncpg_8_clients"] >= 0.7
+    )
+    figures["target_command_vs_eventsourcing_8_clients_met"] = (
+        figures["trellis_vs_eventsourcing_8_clients"] >= 10
+    )
     figures["relay"] = relay
     return figures
 
@@ -472,7 +480,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commands", type=int, default=2000, help="commands per workload and round")
     parser.add_argument("--seconds", type=float, default=30.0, help="cap on one workload's round")
-    parser.add_argument("--rounds", type=int, default=4, help="rounds, every workload taking its turn in each")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="rounds, every workload taking its turn in each"
+    )
     arguments = parser.parse_args(argv)
     budget = Budget(arguments.commands, arguments.seconds)
     figures = asyncio.run(main_async(admin_dsn(), budget, arguments.rounds))

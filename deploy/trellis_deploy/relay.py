@@ -20,7 +20,10 @@ from trellis_kernel.store import EventStore, create_pool
 
 
 def relay_name(service: str) -> str:
-    module_name, _, attribute = service_app(service).relay_name.partition(":")
+    path = service_app(service).relay_name
+    if path is None:
+        raise ValueError(f"the {service} service publishes no events: it has no relay")
+    module_name, _, attribute = path.partition(":")
     name: str = getattr(importlib.import_module(module_name), attribute)
     return name
 

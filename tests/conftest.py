@@ -134,6 +134,13 @@ def _provision(stack: ExitStack) -> Infrastructure:
 _provisioned: list[Infrastructure] = []
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs the infrastructure, so `pytest -m "not infra"` runs the fast rest."""
+    for item in items:
+        if "infra" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.infra)
+
+
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infrastructure]:
     with ExitStack() as stack:

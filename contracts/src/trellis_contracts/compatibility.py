@@ -5,9 +5,14 @@ the published schema must read every new payload, and the services must still re
 stored (old) payload, so anything else breaks someone:
 
 - an event type disappears (removed or renamed);
-- a field disappears or changes type, format, pattern, allowed values or limits;
+- a field disappears or changes type, format, pattern, allowed values or limits, also inside
+  a nullable field, an array's items or a map's values;
+- a union (``anyOf``) accepts a different set of types;
 - an optional field becomes required, a required one optional, or a required field is added;
-- a field starts or stops accepting null.
+- a field starts or stops accepting null;
+- an object starts or stops accepting unknown fields.
+
+Every change is reported, not only the first one found.
 
 Descriptions, titles, examples and defaults are documentation and may change freely.
 One tightening is allowed: a text field without a pattern may gain the pattern that refuses the
@@ -95,15 +100,22 @@ class _Comparison:
         return schema
 
     def _shape(self, schema: Mapping[str, Any], root: Mapping[str, Any]) -> _Shape:
+        """The schema with ``null`` taken out of its ``anyOf``, and whether it accepts null.
+
+        A union of one type (``X | None``) is compared as that type, so that a change inside
+        a nullable field is reported as what it is.
+        """
         schema = self._resolve(schema, root)
         options = schema.get("anyOf")
-        if isinstance(options, list):
-            non_null = [option for option in options if option != {"type": "null"}]
-            if len(non_null) == 1 and len(non_null) < len(options):
-                merged = {k: v for k, v in schema.items() if k != "anyOf"}
-                inner = self._resolve(non_null[0], root)
-                return _Shape({**inner, **merged}, nullable=True)
-        return _Shape(schema, nullable=False)
+        if not isinstance(options, list):
+            return _Shape(schema, nullable=False)
+        non_null = [option for option in options if option != {"type": "null"}]
+        nullable = len(non_null) < len(options)
+        if len(non_null) == 1:
+            merged = {k: v for k, v in schema.items() if k != "anyOf"}
+            inner = self._resolve(non_null[0], root)
+            return _Shape({**inner, **merged}, nullable=nullable)
+        return _Shape(schema, nullable=nullable)
 
     def compare(self, old: Mapping[str, Any], new: Mapping[str, Any], location: str) -> None:
         old_shape = self._shape(old, self.old_root)
@@ -125,6 +137,8 @@ class _Comparison:
             self.compare(old_schema.get("items", {}), new_schema.get("items", {}), f"{location}[]")
         if "properties" in old_schema or "properties" in new_schema:
             self._compare_object(old_schema, new_schema, location)
+        if "additionalProperties" in old_schema or "additionalProperties" in new_schema:
+            self._compare_unknown_fields(old_schema, new_schema, location)
 
     def _compare_constraints(self, old: Mapping[str, Any], new: Mapping[str, Any], location: str) -> None:
         for keyword in sorted((set(old) | set(new)) - _DOCUMENTATION - _STRUCTURE):
@@ -179,14 +193,27 @@ class _Comparison:
                     prefix + name,
                     "became required; stored and in-flight payloads may not have it",
                 )
-        for name in new_fields.keys() - old_fields.keys():
+        for name in sorted(new_fields.keys() - old_fields.keys()):
             if name in new_required:
                 self.report(
                     prefix + name,
                     "was added as a required field; only optional fields may be added",
                 )
-        if old.get("additionalProperties") != new.get("additionalProperties"):
+
+    def _compare_unknown_fields(self, old: Mapping[str, Any], new: Mapping[str, Any], location: str) -> None:
+        before = _unknown_fields(old)
+        after = _unknown_fields(new)
+        if isinstance(before, Mapping) and isinstance(after, Mapping):
+            # Both say what each value of a map must be: compare that like any other field.
+            self.compare(before, after, f"{location}{{}}")
+        elif before != after:
             self.report(location, "changed whether unknown fields are allowed")
+
+
+def _unknown_fields(schema: Mapping[str, Any]) -> Any:
+    """``additionalProperties`` with its default spelled out: absent and ``{}`` mean ``true``."""
+    value = schema.get("additionalProperties", True)
+    return True if value == {} else value
 
 
 def _describe(schema: Mapping[str, Any]) -> str:

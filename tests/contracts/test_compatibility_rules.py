@@ -250,6 +250,13 @@ def test_a_union_or_a_type_that_becomes_any_value_fails() -> None:
     assert found(untyped, typed) == [("value", "changed type from 'string' to an untyped value")]
 
 
+def test_a_field_of_any_value_narrowed_to_a_union_fails() -> None:
+    untyped = event(value={})
+    union = event(value={"anyOf": [{"type": "string"}, {"type": "integer"}]})
+
+    assert found(union, untyped) == [("value", "changed the set of types it accepts")]
+
+
 def test_a_union_of_one_type_is_that_type() -> None:
     old = event(value={"type": "string", "maxLength": 5})
     new = event(value={"anyOf": [{"type": "string", "maxLength": 5}], "description": "Short."})
@@ -277,6 +284,16 @@ def test_an_array_that_starts_saying_what_its_items_are_fails() -> None:
     new = event(tags={"type": "array", "items": {"type": "string"}})
 
     assert found(new, old) == [("tags[]", "changed type from an untyped value to 'string'")]
+
+
+def test_an_object_whose_fields_are_no_longer_described_fails_for_each_field() -> None:
+    described = event(context={"type": "object", "properties": {"team": {"type": "string"}, "site": {}}})
+    open_object = event(context={"type": "object"})
+
+    assert found(open_object, described) == [
+        ("context.team", "was removed (or renamed)"),
+        ("context.site", "was removed (or renamed)"),
+    ]
 
 
 def test_a_referenced_definition_may_carry_its_own_documentation() -> None:

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check infra-up infra-down install bench contracts browser lock deploy-files image
+.PHONY: run test check infra-up infra-down install bench contracts browser lock deploy-files image mutation mutation-ci
 
 $(VENV)/installed.stamp: pyproject.toml contracts/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ install: $(VENV)/installed.stamp
 run: install
 	$(BIN)/trellis run
 
-test: install check browser
+test: install check browser mutation-ci
 	$(BIN)/trellis infra up
 	$(BIN)/pytest
 
@@ -29,6 +29,15 @@ check: install
 	$(BIN)/mypy
 	$(BIN)/python -m trellis_contracts.generate --check
 	$(BIN)/python -m trellis_deploy.manifests --check
+
+# Mutation testing of the pure code with its fast tests (tools/mutation/targets.toml): a table
+# and a JSON line; fails when a target's score is under its threshold.
+mutation: install
+	$(BIN)/python tools/mutation/run.py
+
+# The short variant `make test` runs: the targets marked ci = true.
+mutation-ci: install
+	$(BIN)/python tools/mutation/run.py --ci
 
 contracts: install
 	$(BIN)/python -m trellis_contracts.generate

@@ -1,11 +1,11 @@
 """What the employee's vision, chosen track and reporting line remember after their events,
-and what an allowed decision says about who was let in."""
+and how an allowed caller stands to the employee."""
 
 from __future__ import annotations
 
 from tests.goals.domain.builders import EMPLOYEE, MANAGER, NOW, ORG, later
 from tests.goals.domain.scenario import given, replay
-from trellis_goals.domain.authorization import Actor, Decision, Subject, authorize
+from trellis_goals.domain.authorization import Actor, Subject, authorize
 from trellis_goals.domain.career_choice import CareerChoice, ChooseCareerTrack, career_choice_decider
 from trellis_goals.domain.reporting_line import ChangeReportingLine, ReportingLine, reporting_line_decider
 from trellis_goals.domain.vision import (
@@ -65,9 +65,8 @@ def test_a_reporting_line_remembers_whose_it_is_and_the_manager() -> None:
 def test_an_allowed_decision_names_the_relationship_that_allowed_it() -> None:
     subject = Subject(ORG, employee_id=EMPLOYEE, manager_id=MANAGER)
 
-    assert authorize(Actor(MANAGER, ORG), "review_goal", subject) == Decision(
-        True, "manager", "manager may review goal"
-    )
-    assert authorize(Actor("hr_1", ORG, hr_admin=True), "change_reporting_line", subject) == Decision(
-        True, "hr_admin", "hr_admin may change reporting line"
-    )
+    as_manager = authorize(Actor(MANAGER, ORG), "review_goal", subject)
+    as_hr = authorize(Actor("hr_1", ORG, hr_admin=True), "change_reporting_line", subject)
+
+    assert (as_manager.allowed, as_manager.relationship) == (True, "manager")
+    assert (as_hr.allowed, as_hr.relationship) == (True, "hr_admin")

@@ -176,8 +176,8 @@ def test_a_new_proposal_from_the_template_still_names_the_track() -> None:
     assert (created.career_track_id, created.template_id) == ("ic", "lead-review")
 
 
-def test_a_new_proposal_for_a_goal_no_longer_on_a_track_names_none() -> None:
-    asked = RequestGoalChanges(goal_id=GOAL, requested_by=MANAGER, comment="Not from the template", now=NOW)
+def test_a_new_proposal_that_names_no_track_takes_the_goal_off_the_track() -> None:
+    asked = RequestGoalChanges(goal_id=GOAL, requested_by=MANAGER, comment="Not as a track goal", now=NOW)
     history = replay(goal_decider, from_template(), asked, propose())
 
     _, created = given(goal_decider, *history).when(agree())

@@ -10,8 +10,10 @@ mutmut 3 imports mutated code from `mutants/src/` and names each module after it
 there, while this repository keeps its packages under kernel/, contracts/src/ and
 services/*/ (installed in editable mode). So every target gets its own workspace
 `mutants/<target>/` (git-ignored) whose `src/` links each package it mutates under its import
-name, and mutmut copies that into `mutants/<target>/mutants/`, ahead of the editable installs
-on `sys.path`. Each run starts from an empty workspace, so a result never comes from a cache.
+name (with the files a src-layout project keeps beside its src/, such as the contracts'
+schemas), and mutmut copies that into `mutants/<target>/mutants/`, ahead of the editable
+installs on `sys.path`. Each run starts from an empty workspace, so no result comes from a
+cache.
 """
 
 from __future__ import annotations
@@ -50,7 +52,6 @@ class Target:
     threshold: float
     ci: bool
     enforced: bool = True
-    data: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,6 @@ def load_targets(path: Path = HERE / "targets.toml") -> list[Target]:
             threshold=float(entry["threshold"]),
             ci=bool(entry.get("ci", False)),
             enforced=bool(entry.get("enforced", True)),
-            data=tuple(entry.get("data", ())),
         )
         for entry in document["target"]
     ]
@@ -135,6 +135,27 @@ def package_root(path: Path) -> Path:
     while (folder.parent / "__init__.py").is_file():
         folder = folder.parent
     return folder
+
+
+def link_project_files(workspace: Path, packages: Iterable[Path]) -> list[str]:
+    """Mirror a src-layout project around the workspace's src/ folder.
+
+    A package kept as ``<project>/src/<package>`` may read files beside its src/ folder (the
+    contracts read ``schemas/``, ``policies/`` and ``asyncapi.json`` from ``contracts/``):
+    each is linked into the workspace root, and mutmut copies it beside its copy of src/.
+    """
+    linked: list[str] = []
+    for package in packages:
+        if package.parent.name != "src":
+            continue
+        for entry in sorted(package.parent.parent.iterdir()):
+            if entry.name in ("src", "pyproject.toml") or entry.name.startswith("."):
+                continue
+            if (workspace / entry.name).exists():
+                raise ValueError(f"{entry} would overwrite {workspace / entry.name}")
+            (workspace / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+            linked.append(entry.name)
+    return linked
 
 
 def _toml_value(value: Any) -> str:
@@ -167,14 +188,13 @@ def prepare_workspace(target: Target) -> Path:
     for name, package in packages.items():
         (workspace / "src" / name).symlink_to(package, target_is_directory=True)
     (workspace / "tests").symlink_to(ROOT / "tests", target_is_directory=True)
-    for entry in target.data:
-        (workspace / Path(entry).name).symlink_to(ROOT / entry, target_is_directory=(ROOT / entry).is_dir())
+    beside = link_project_files(workspace, packages.values())
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     pytest_options = project["tool"]["pytest"]["ini_options"]
     mutmut_options = {
         "source_paths": [f"src/{name}" for name in packages],
-        "also_copy": [Path(entry).name for entry in target.data],
+        "also_copy": beside,
         "only_mutate": only_mutate,
         "pytest_add_cli_args_test_selection": list(target.tests),
         "pytest_add_cli_args": [

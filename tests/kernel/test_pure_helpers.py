@@ -13,11 +13,12 @@ from trellis_kernel.consumers.cloudevents import decode_cloudevent
 from trellis_kernel.consumers.incoming import DecodedEvent
 from trellis_kernel.identity import event_metadata
 from trellis_kernel.identity.principal import Principal
-from trellis_kernel.relay.cloudevents import aggregate_id, encode_cloudevent
+from trellis_kernel.metadata import EventMetadata
+from trellis_kernel.relay.cloudevents import encode_cloudevent
 from trellis_kernel.relay.encoding import record_key
 from trellis_kernel.relay.partitioning import cached_key_partitioner
 from trellis_kernel.store import Upcasters
-from trellis_kernel.store.records import EventMetadata, Position, StoredEvent, stream_category, stream_id
+from trellis_kernel.store.records import Position, StoredEvent, stream_category, stream_id, stream_subject
 
 EVENT_ID = UUID("7e0f5a0c-3f4b-4a53-9d57-0d8c6f1b2a90")
 CORRELATION = UUID("0b7c9a64-5a43-4a8e-9f07-4f7f3c0d2f11")
@@ -54,8 +55,8 @@ def test_a_stream_is_named_by_its_aggregate_type_and_id() -> None:
     assert stream_id("vision", EVENT_ID) == f"vision-{EVENT_ID}"
     assert stream_category("goal-goal-7") == "goal"
     assert stream_category("goal") == "goal"
-    assert aggregate_id("goal-goal-7") == "goal-7"
-    assert aggregate_id("standalone") == "standalone"
+    assert stream_subject("goal-goal-7") == "goal-7"
+    assert stream_subject("standalone") == "standalone"
 
 
 @pytest.mark.parametrize("aggregate_type", ["", "career-track"])
@@ -63,7 +64,10 @@ def test_an_aggregate_type_is_never_empty_and_has_no_dash(aggregate_type: str) -
     with pytest.raises(ValueError) as raised:
         stream_id(aggregate_type, "x")
 
-    assert str(raised.value) == f"aggregate type must be non-empty and contain no '-': {aggregate_type!r}"
+    assert (
+        str(raised.value)
+        == f"category: {aggregate_type!r} is not a letter followed by letters, digits or '_'"
+    )
 
 
 # --- from the store to a record and back -----------------------------------------------------------------------

@@ -18,7 +18,6 @@ from tests.goals.domain.builders import (
     reach,
     review,
 )
-from tests.goals.domain.scenario import given, replay
 from trellis_contracts.goals import (
     Alignment,
     CareerTrackDefined,
@@ -60,6 +59,7 @@ from trellis_goals.domain.goal.commands import (
     UnalignGoal,
 )
 from trellis_goals.domain.goal.state import Activity, GoalEvent
+from trellis_kernel.testing import given, replay
 
 FEB_10 = datetime(2026, 2, 10, 12, 0, tzinfo=UTC)
 OBJECTIVE = Alignment(kind="organisational_objective", target_id="okr_growth")

@@ -21,7 +21,6 @@ from tests.goals.domain.builders import (
     reach,
     review,
 )
-from tests.goals.domain.scenario import given, replay
 from trellis_contracts.goals import (
     AgreedAction,
     CheckInRecorded,
@@ -52,6 +51,7 @@ from trellis_goals.domain.goal.commands import (
     UpdateMilestoneProgress,
 )
 from trellis_goals.domain.goal.state import GoalEvent
+from trellis_kernel.testing import given, replay
 
 MS_1_DUE = date(2026, 2, 14)
 MS_2_DUE = date(2026, 3, 15)

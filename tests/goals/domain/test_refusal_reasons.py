@@ -29,7 +29,6 @@ from tests.goals.domain.builders import (
     review,
     terms,
 )
-from tests.goals.domain.scenario import given, replay
 from trellis_contracts.goals import (
     AgreedAction,
     Alignment,
@@ -72,6 +71,7 @@ from trellis_goals.domain.goal.commands import (
 from trellis_goals.domain.reporting_line import ChangeReportingLine, reporting_line_decider
 from trellis_goals.domain.vision import DefineVision, ReviseVision, VisionStatement, vision_decider
 from trellis_kernel.decider import Decider, DomainError
+from trellis_kernel.testing import given, replay
 
 FEB_10 = datetime(2026, 2, 10, 12, 0, tzinfo=UTC)
 OBJECTIVE = Alignment(kind="organisational_objective", target_id="okr_growth")

@@ -4,7 +4,6 @@ and how an allowed caller stands to the employee."""
 from __future__ import annotations
 
 from tests.goals.domain.builders import EMPLOYEE, MANAGER, NOW, ORG, later
-from tests.goals.domain.scenario import given, replay
 from trellis_goals.domain.authorization import Actor, Subject, authorize
 from trellis_goals.domain.career_choice import CareerChoice, ChooseCareerTrack, career_choice_decider
 from trellis_goals.domain.reporting_line import ChangeReportingLine, ReportingLine, reporting_line_decider
@@ -16,6 +15,7 @@ from trellis_goals.domain.vision import (
     VisionStatement,
     vision_decider,
 )
+from trellis_kernel.testing import given, replay
 
 FIRST = VisionStatement(long_term_aspirations="Lead the creative team within three years")
 SECOND = VisionStatement(

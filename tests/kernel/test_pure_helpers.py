@@ -18,7 +18,14 @@ from trellis_kernel.relay.cloudevents import encode_cloudevent
 from trellis_kernel.relay.encoding import record_key
 from trellis_kernel.relay.partitioning import cached_key_partitioner
 from trellis_kernel.store import Upcasters
-from trellis_kernel.store.records import Position, StoredEvent, stream_category, stream_id, stream_subject
+from trellis_kernel.store.records import (
+    Position,
+    StoredEvent,
+    organisation_stream_id,
+    stream_category,
+    stream_id,
+    stream_subject,
+)
 
 EVENT_ID = UUID("7e0f5a0c-3f4b-4a53-9d57-0d8c6f1b2a90")
 CORRELATION = UUID("0b7c9a64-5a43-4a8e-9f07-4f7f3c0d2f11")
@@ -68,6 +75,31 @@ def test_an_aggregate_type_is_never_empty_and_has_no_dash(aggregate_type: str) -
         str(raised.value)
         == f"category: {aggregate_type!r} is not a letter followed by letters, digits or '_'"
     )
+
+
+def test_a_stream_scoped_by_organisation_keeps_both_ids_in_its_subject() -> None:
+    stream = organisation_stream_id("feedback", "org_7", "fb_1")
+
+    assert stream == "feedback-org_7/fb_1"
+    assert (stream_category(stream), stream_subject(stream)) == ("feedback", "org_7/fb_1")
+
+
+@pytest.mark.parametrize(
+    ("organisation_id", "aggregate_id", "reason"),
+    [
+        ("", "fb_1", "organisation_id: '' must be a non-empty opaque id without '/'"),
+        ("org/7", "fb_1", "organisation_id: 'org/7' must be a non-empty opaque id without '/'"),
+        ("org_7", "", "aggregate_id: '' must be a non-empty opaque id without '/'"),
+        ("org_7", "fb/1", "aggregate_id: 'fb/1' must be a non-empty opaque id without '/'"),
+    ],
+)
+def test_an_organisation_scoped_stream_refuses_ids_that_would_blur_the_scope(
+    organisation_id: str, aggregate_id: str, reason: str
+) -> None:
+    with pytest.raises(ValueError) as raised:
+        organisation_stream_id("feedback", organisation_id, aggregate_id)
+
+    assert str(raised.value) == reason
 
 
 # --- from the store to a record and back -----------------------------------------------------------------------

@@ -12,7 +12,7 @@ Downstream payroll and learning systems react to ``MilestoneReached``, ``GoalCom
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -276,6 +276,21 @@ class GoalAgreed(EventContract):
     proposed_by: OpaqueId = _actor_id("proposed it")
     agreed_by: OpaqueId = _actor_id("agreed")
     proposal_revision: int = Field(ge=1, description="The proposal agreed to.")
+    occurred_at: AwareDatetime = _occurred_at()
+
+
+class GoalProposalWithdrawn(EventContract):
+    """The proposer took the proposal back before the other side agreed: the goal is closed."""
+
+    service: ClassVar[str] = SERVICE
+
+    goal_id: OpaqueId = _goal_id()
+    organisation_id: OpaqueId = _organisation_id()
+    employee_id: OpaqueId = _employee_id()
+    manager_id: OpaqueId = _manager_id()
+    withdrawn_by: OpaqueId = _actor_id("withdrew it")
+    proposal_revision: int = Field(ge=1, description="The proposal withdrawn.")
+    reason: Text = personal_data("Why, if said.", default="", max_length=4000)
     occurred_at: AwareDatetime = _occurred_at()
 
 
@@ -632,45 +647,11 @@ class DevelopmentActivityCancelled(EventContract, _DevelopmentActivityEvent):
     cancelled_by: OpaqueId = _actor_id("cancelled it")
 
 
-GOALS_EVENTS: tuple[type[EventContract], ...] = (
-    VisionDefined,
-    VisionRevised,
-    GoalProposed,
-    GoalChangesRequested,
-    GoalAgreed,
-    GoalCreated,
-    GoalAdjusted,
-    GoalAligned,
-    GoalUnaligned,
-    MilestoneAdded,
-    MilestoneRescheduled,
-    MilestoneProgressUpdated,
-    MilestoneReached,
-    MilestoneMissed,
-    CheckInRecorded,
-    GoalReviewed,
-    GoalCompleted,
-    GoalAbandoned,
-    CareerTrackDefined,
-    CareerTrackRevised,
-    CareerTrackChosen,
-    ReportingLineChanged,
-    DevelopmentActivityPlanned,
-    DevelopmentActivityStarted,
-    DevelopmentActivityCompleted,
-    DevelopmentActivityCancelled,
-    GoalManagerChanged,
-)
-"""Every event the goals service publishes, for catalogues and schema generation."""
-
-GoalsEvent = (
-    VisionDefined
-    | VisionRevised
-    | GoalProposed
+GoalEvent = (
+    GoalProposed
     | GoalChangesRequested
     | GoalAgreed
     | GoalCreated
-    | GoalManagerChanged
     | GoalAdjusted
     | GoalAligned
     | GoalUnaligned
@@ -683,12 +664,20 @@ GoalsEvent = (
     | GoalReviewed
     | GoalCompleted
     | GoalAbandoned
-    | CareerTrackDefined
-    | CareerTrackRevised
-    | CareerTrackChosen
-    | ReportingLineChanged
     | DevelopmentActivityPlanned
     | DevelopmentActivityStarted
     | DevelopmentActivityCompleted
     | DevelopmentActivityCancelled
+    | GoalManagerChanged
+    | GoalProposalWithdrawn
 )
+"""The events of one goal's stream (``goal-<organisation_id>/<goal_id>``)."""
+
+VisionEvent = VisionDefined | VisionRevised
+CareerTrackEvent = CareerTrackDefined | CareerTrackRevised
+
+GoalsEvent = VisionEvent | GoalEvent | CareerTrackEvent | CareerTrackChosen | ReportingLineChanged
+"""Every event the goals service publishes: the one list the others are derived from."""
+
+GOALS_EVENTS: tuple[type[EventContract], ...] = get_args(GoalsEvent)
+"""Every event the goals service publishes, for catalogues, codecs and schema generation."""

@@ -59,6 +59,21 @@ def propose(**overrides: Any) -> c.ProposeGoal:
     return replace(command, **overrides)
 
 
+def repropose(by: str = EMPLOYEE, **overrides: Any) -> c.ReproposeGoal:
+    command = c.ReproposeGoal(
+        goal_id=GOAL,
+        proposed_by=by,
+        terms=terms(),
+        milestones=(plan("ms_1", date(2026, 2, 14)), plan("ms_2", date(2026, 3, 15))),
+        now=NOW,
+    )
+    return replace(command, **overrides)
+
+
+def withdraw(by: str = EMPLOYEE, now: datetime = NOW, reason: str = "") -> c.WithdrawProposal:
+    return c.WithdrawProposal(goal_id=GOAL, withdrawn_by=by, reason=reason, now=now)
+
+
 def agree(by: str = MANAGER, now: datetime = NOW) -> c.AgreeToGoal:
     return c.AgreeToGoal(goal_id=GOAL, agreed_by=by, now=now)
 

@@ -29,6 +29,7 @@ view_goals                    Y    Y      Y   .    .             .        .
 propose_goal                  Y    Y      .   .    .             .        .
 agree_to_goal                 Y    Y      .   .    .             .        .
 request_goal_changes          Y    Y      .   .    .             .        .
+withdraw_proposal             Y    Y      .   .    .             .        .
 align_goal                    Y    Y      .   .    .             .        .
 adjust_goal                   .    Y      .   .    .             .        .
 review_goal                   .    Y      .   .    .             .        .

@@ -19,8 +19,10 @@ from tests.goals.domain.builders import (
     plan,
     propose,
     reach,
+    repropose,
     review,
     terms,
+    withdraw,
 )
 from trellis_contracts.goals import (
     GoalAgreed,
@@ -28,6 +30,7 @@ from trellis_contracts.goals import (
     GoalCreated,
     GoalManagerChanged,
     GoalMetric,
+    GoalProposalWithdrawn,
     GoalProposed,
 )
 from trellis_goals.domain.goal import goal_decider
@@ -197,7 +200,7 @@ def test_the_other_side_may_ask_for_changes_then_agree_to_the_new_proposal() -> 
     given(goal_decider, *history).when_rejected(agree(), field="goal_id", match="new proposal")
 
     better = terms(metric=GoalMetric(name="Visuals shipped per month", baseline=0, target=6))
-    [revised] = given(goal_decider, *history).when(propose(terms=better))
+    [revised] = given(goal_decider, *history).when(repropose(terms=better))
     assert isinstance(revised, GoalProposed) and revised.proposal_revision == 2
 
     history = [*history, revised]
@@ -226,18 +229,51 @@ def test_a_proposal_whose_dates_have_passed_cannot_be_agreed() -> None:
 
 def test_an_agreed_goal_is_not_proposed_again_nor_agreed_twice() -> None:
     history = replay(goal_decider, propose(), agree())
-    given(goal_decider, *history).when_rejected(propose(), field="goal_id", match="already active")
+    given(goal_decider, *history).when_rejected(repropose(), field="goal_id", match="already active")
     given(goal_decider, *history).when_rejected(agree(), field="goal_id", match="already active")
+    given(goal_decider, *history).when_rejected(propose(), field="goal_id", match="already exists")
 
 
-def test_a_new_proposal_keeps_the_employee_and_manager() -> None:
+def test_a_new_proposal_keeps_the_employee_manager_track_and_template() -> None:
+    history = replay(goal_decider, propose(career_track_id="ic", template_id="lead-review"))
+    [event] = given(goal_decider, *history).when(repropose(terms=terms(title="Learn Figma")))
+    assert isinstance(event, GoalProposed)
+    assert (event.employee_id, event.manager_id, event.career_track_id, event.template_id) == (
+        EMPLOYEE,
+        MANAGER,
+        "ic",
+        "lead-review",
+    )
+    given(goal_decider, *history).when_rejected(repropose(by=STRANGER), field="proposed_by")
+
+
+def test_the_proposer_may_withdraw_a_proposal_not_yet_agreed() -> None:
+    history = replay(goal_decider, propose(), request_changes())
+    assert given(goal_decider, *history).when(withdraw(reason="Other priorities")) == [
+        GoalProposalWithdrawn(
+            goal_id=GOAL,
+            organisation_id=ORG,
+            employee_id=EMPLOYEE,
+            manager_id=MANAGER,
+            withdrawn_by=EMPLOYEE,
+            proposal_revision=1,
+            reason="Other priorities",
+            occurred_at=NOW,
+        )
+    ]
+    withdrawn = replay(goal_decider, withdraw(), history=history)
+    given(goal_decider, *withdrawn).when_rejected(agree(), field="goal_id", match="already withdrawn")
+    given(goal_decider, *withdrawn).when_rejected(repropose(), field="goal_id", match="already withdrawn")
+    given(goal_decider, *withdrawn).when_rejected(withdraw(), field="goal_id", match="already withdrawn")
+
+
+def test_only_the_proposer_withdraws_and_only_before_agreement() -> None:
     history = replay(goal_decider, propose())
     given(goal_decider, *history).when_rejected(
-        propose(employee_id=STRANGER, proposed_by=STRANGER), field="employee_id"
+        withdraw(by=MANAGER), field="withdrawn_by", match="only the proposer"
     )
-    given(goal_decider, *history).when_rejected(
-        propose(manager_id=STRANGER, proposed_by=EMPLOYEE), field="manager_id"
-    )
+    agreed = replay(goal_decider, agree(), history=history)
+    given(goal_decider, *agreed).when_rejected(withdraw(), field="goal_id", match="already active")
 
 
 def test_work_on_a_goal_waits_for_the_agreement() -> None:
@@ -289,7 +325,7 @@ def test_handing_over_to_the_same_manager_or_a_closed_goal_records_nothing() -> 
 
 def test_the_manager_may_answer_with_a_counter_proposal_for_the_employee_to_agree() -> None:
     history = replay(goal_decider, propose())
-    counter = propose(proposed_by=MANAGER, terms=terms(due_date=date(2026, 3, 20)))
+    counter = repropose(by=MANAGER, terms=terms(due_date=date(2026, 3, 20)))
     [event] = given(goal_decider, *history).when(counter)
     assert isinstance(event, GoalProposed)
     assert (event.proposer_role, event.proposal_revision) == ("manager", 2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import MappingProxyType
 
 from trellis_contracts.goals import (
@@ -13,12 +13,10 @@ from trellis_contracts.goals import (
     CareerTrackRevised,
     Competency,
     GoalMetric,
-    GoalTerms,
-    MilestonePlan,
     MilestoneTemplate,
 )
-from trellis_goals.domain.goal.commands import ProposeGoal
-from trellis_goals.domain.rules import require_aware, require_text, require_unique, today
+from trellis_goals.domain.goal.commands import ProposeGoalFromTemplate
+from trellis_goals.domain.rules import require_aware, require_text, require_unique
 from trellis_kernel.decider import Decider, DomainError
 
 
@@ -170,40 +168,23 @@ def propose_from_template(
     proposed_by: str,
     now: datetime,
     metric: GoalMetric | None = None,
-) -> ProposeGoal:
-    """A goal proposal built from a track's growth milestone: its title and outcome, a due
-    date ``duration_days`` from today, and one milestone per suggested step, owned by the
-    employee. The proposal is still agreed like any other."""
+) -> ProposeGoalFromTemplate:
+    """A goal proposal from a track's growth milestone (see ProposeGoalFromTemplate); it is still
+    agreed like any other."""
     track = catalogue.tracks.get(track_id)
     if track is None or catalogue.organisation_id is None:
         raise DomainError(f"There is no track {track_id!r}", field="track_id")
     template = track.template(template_id)
     if template is None:
         raise DomainError(f"Track {track_id!r} has no template {template_id!r}", field="template_id")
-    start = today(now)
-    milestones = tuple(
-        MilestonePlan(
-            milestone_id=f"ms_{index}",
-            title=step.title,
-            owner_id=employee_id,
-            due_date=start + timedelta(days=step.offset_days),
-        )
-        for index, step in enumerate(template.steps, start=1)
-    )
-    return ProposeGoal(
+    return ProposeGoalFromTemplate(
         goal_id=goal_id,
         organisation_id=catalogue.organisation_id,
         employee_id=employee_id,
         manager_id=manager_id,
         proposed_by=proposed_by,
-        terms=GoalTerms(
-            title=template.title,
-            description=template.description,
-            metric=metric,
-            due_date=start + timedelta(days=template.duration_days),
-        ),
-        milestones=milestones,
-        career_track_id=track_id,
-        template_id=template_id,
+        track_id=track_id,
+        template=template,
+        metric=metric,
         now=now,
     )

@@ -39,7 +39,17 @@ class ReviseVision:
     now: datetime
 
 
-VisionCommand = DefineVision | ReviseVision
+@dataclass(frozen=True, kw_only=True)
+class RecordVision:
+    """Define the vision if the employee has none yet, revise it otherwise."""
+
+    organisation_id: str
+    employee_id: str
+    statement: VisionStatement
+    now: datetime
+
+
+VisionCommand = DefineVision | ReviseVision | RecordVision
 VisionEvent = VisionDefined | VisionRevised
 
 
@@ -80,6 +90,14 @@ def _check(statement: VisionStatement) -> None:
 
 def decide_vision(command: VisionCommand, state: VisionState) -> Sequence[VisionEvent]:
     require_aware(command.now)
+    if isinstance(command, RecordVision):
+        kind = DefineVision if state is None else ReviseVision
+        command = kind(
+            organisation_id=command.organisation_id,
+            employee_id=command.employee_id,
+            statement=command.statement,
+            now=command.now,
+        )
     _check(command.statement)
     if isinstance(command, DefineVision):
         if state is not None:
@@ -93,7 +111,7 @@ def decide_vision(command: VisionCommand, state: VisionState) -> Sequence[Vision
 
 
 def _statement_event(
-    kind: type[VisionDefined] | type[VisionRevised], command: VisionCommand, revision: int
+    kind: type[VisionDefined] | type[VisionRevised], command: DefineVision | ReviseVision, revision: int
 ) -> VisionEvent:
     statement = command.statement
     return kind(

@@ -13,6 +13,7 @@ from trellis_contracts.goals import (
     GoalTerms,
     MilestonePlan,
     MilestoneProgress,
+    MilestoneTemplate,
 )
 
 # --- agreeing on a goal ----------------------------------------------------------------------
@@ -20,10 +21,9 @@ from trellis_contracts.goals import (
 
 @dataclass(frozen=True, kw_only=True)
 class ProposeGoal:
-    """Propose a SMART goal, or a new version of a proposal after changes were asked for.
-
-    Either side proposes: ``proposed_by`` must be the employee or their manager.
-    """
+    """Propose a new SMART goal. Either side proposes: ``proposed_by`` must be the employee or
+    ``manager_id``, the manager the employee's reporting line names (which the caller does not
+    choose)."""
 
     goal_id: str
     organisation_id: str
@@ -35,6 +35,45 @@ class ProposeGoal:
     milestones: tuple[MilestonePlan, ...] = ()
     career_track_id: str | None = None
     template_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProposeGoalFromTemplate:
+    """Propose a new goal from a career track's growth milestone: its title and outcome, due
+    ``duration_days`` after today, one milestone per suggested step, owned by the employee."""
+
+    goal_id: str
+    organisation_id: str
+    employee_id: str
+    manager_id: str
+    proposed_by: str
+    track_id: str
+    template: MilestoneTemplate
+    now: datetime
+    metric: GoalMetric | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReproposeGoal:
+    """Propose a new version of a goal after changes were asked for (or before an answer).
+
+    The employee, manager, career track and template stay those of the goal."""
+
+    goal_id: str
+    proposed_by: str
+    terms: GoalTerms
+    now: datetime
+    milestones: tuple[MilestonePlan, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class WithdrawProposal:
+    """The proposer takes the proposal back before the other side agrees: the goal closes."""
+
+    goal_id: str
+    withdrawn_by: str
+    now: datetime
+    reason: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -267,6 +306,9 @@ class CancelDevelopmentActivity:
 
 GoalCommand = (
     ProposeGoal
+    | ProposeGoalFromTemplate
+    | ReproposeGoal
+    | WithdrawProposal
     | AgreeToGoal
     | RequestGoalChanges
     | HandOverGoal

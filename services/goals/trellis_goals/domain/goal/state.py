@@ -23,6 +23,7 @@ from trellis_contracts.goals import (
     GoalCompleted,
     GoalCreated,
     GoalManagerChanged,
+    GoalProposalWithdrawn,
     GoalProposed,
     GoalReviewed,
     GoalTerms,
@@ -35,34 +36,12 @@ from trellis_contracts.goals import (
     MilestoneRescheduled,
     ProposerRole,
 )
-
-GoalStatus = Literal["proposed", "changes_requested", "active", "completed", "abandoned"]
-ActivityStatus = Literal["planned", "in_progress", "completed", "cancelled"]
-
-GoalEvent = (
-    GoalProposed
-    | GoalChangesRequested
-    | GoalAgreed
-    | GoalCreated
-    | GoalManagerChanged
-    | GoalAdjusted
-    | GoalAligned
-    | GoalUnaligned
-    | MilestoneAdded
-    | MilestoneRescheduled
-    | MilestoneProgressUpdated
-    | MilestoneReached
-    | MilestoneMissed
-    | CheckInRecorded
-    | GoalReviewed
-    | GoalCompleted
-    | GoalAbandoned
-    | DevelopmentActivityPlanned
-    | DevelopmentActivityStarted
-    | DevelopmentActivityCompleted
-    | DevelopmentActivityCancelled
+from trellis_contracts.goals import (
+    GoalEvent as GoalEvent,  # re-exported: the contracts keep the one list of the goal's events
 )
-"""The events of one goal's stream."""
+
+GoalStatus = Literal["proposed", "changes_requested", "active", "completed", "abandoned", "withdrawn"]
+ActivityStatus = Literal["planned", "in_progress", "completed", "cancelled"]
 
 
 @dataclass(frozen=True)
@@ -124,7 +103,7 @@ class Goal:
 
     @property
     def closed(self) -> bool:
-        return self.status in ("completed", "abandoned")
+        return self.status in ("completed", "abandoned", "withdrawn")
 
     @property
     def awaiting_agreement(self) -> bool:
@@ -207,6 +186,8 @@ def evolve_goal(state: GoalState, event: GoalEvent) -> GoalState:
             return replace(state, status="completed")
         case GoalAbandoned():
             return replace(state, status="abandoned")
+        case GoalProposalWithdrawn():
+            return replace(state, status="withdrawn")
         case DevelopmentActivityPlanned():
             planned = Activity(event.activity_id, event.kind, event.title, event.due_date, event.mentor_id)
             return replace(state, activities=(*state.activities, planned))

@@ -56,7 +56,7 @@ SERVICE_APPS = (
         "goals",
         factory="trellis_goals.app:create_app",
         default_port=8001,
-        inline_projections="trellis_goals.read_tables:PROJECTIONS",
+        inline_projections="trellis_goals.read_models:PROJECTIONS",
         migrations="trellis_goals.migrations:migrate",
         relay_name="trellis_goals.app:RELAY_NAME",
     ),

@@ -73,7 +73,7 @@ def test_demo_seeds_a_fresh_organisation_that_consumers_and_the_web_app_see(
     hr = mint_token(platform.secret, f"hana-{suffix}", roles=["hr_admin"], organisation_id=organisation)
     goals = httpx.get(
         f"{platform.api_urls['goals']}/organisation/goals", headers={"Authorization": f"Bearer {hr}"}
-    ).json()
+    ).json()["goals"]
     assert sorted(g["status"] for g in goals) == [
         "active",
         "active",

@@ -5,7 +5,7 @@ Use cases raise NotFound, Forbidden or StaleVersion (or a DomainError for a brok
 serves its API documentation without a CDN.
 """
 
-from trellis_kernel.http.errors import Forbidden, NotFound, StaleVersion, install_error_handlers
+from trellis_kernel.http.errors import Forbidden, IdConflict, NotFound, StaleVersion, install_error_handlers
 from trellis_kernel.http.problems import (
     COMMAND_RESPONSES,
     QUERY_RESPONSES,
@@ -24,6 +24,7 @@ __all__ = [
     "Conflict",
     "FieldProblem",
     "Forbidden",
+    "IdConflict",
     "NotFound",
     "Problems",
     "Refusal",

@@ -1,4 +1,5 @@
-"""How failures reach the caller: 422 with field and reason, 409 with the current version,
+"""How failures reach the caller: 422 with field and reason, 409 with the current version (or
+why a chosen id is taken),
 403 with why, 404 with nothing that tells another organisation's thing from a missing one."""
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ class NotFound(Exception):
 
 class Forbidden(Exception):
     """The caller may not do this; the message says why."""
+
+
+class IdConflict(Exception):
+    """A client-chosen id was already used for a different request (the same request is
+    answered as the first time instead); the message says which id."""
 
 
 class StaleVersion(Exception):
@@ -67,6 +73,10 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=status.HTTP_409_CONFLICT,
             content={"detail": str(error), "current_version": error.current_version},
         )
+
+    @app.exception_handler(IdConflict)
+    async def id_conflict(_: Request, error: IdConflict) -> JSONResponse:
+        return JSONResponse(status_code=status.HTTP_409_CONFLICT, content={"detail": str(error)})
 
     @app.exception_handler(Forbidden)
     async def forbidden(_: Request, error: Forbidden) -> JSONResponse:

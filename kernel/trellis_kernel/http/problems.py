@@ -50,7 +50,11 @@ COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": Refusal, "description": "No valid bearer token.", "headers": _CHALLENGE},
     403: {"model": Refusal, "description": "The caller may not do this."},
     404: {"model": Refusal, "description": "Nothing at that id (in the caller's organisation)."},
-    409: {"model": Conflict, "description": "The stream moved past expected_version."},
+    409: {
+        "model": Conflict | Refusal,
+        "description": "The stream moved past expected_version (with current_version), or a "
+        "client-chosen id was already used for a different request.",
+    },
     422: {"model": Problems, "description": "A field breaks a rule; each problem names it."},
 }
 

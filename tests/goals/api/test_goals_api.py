@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.goals.api.conftest import Clock, bearer
-from trellis_goals.read_tables import PROJECTIONS
+from trellis_goals.read_models import PROJECTIONS
 from trellis_kernel.projections import rebuild
 
 pytestmark = pytest.mark.infra
@@ -62,7 +62,7 @@ async def test_a_goal_is_proposed_agreed_and_worked_on_through_the_api(
     proposed = await client.post("/goals", json=goal_body(), headers=AS_EMPLOYEE)
     assert proposed.status_code == 201
     assert proposed.json() == {
-        "stream_id": "goal-goal_1",
+        "stream_id": "goal-org_1/goal_1",
         "version": 1,
         "events": ["dev.trellis.goals.GoalProposed.v1"],
     }
@@ -212,7 +212,7 @@ async def test_callers_are_authenticated_and_authorized(client: httpx.AsyncClien
     other_org_hr = await client.get(
         "/goals/goal_1", headers=bearer("hr_9", roles=("hr_admin",), organisation_id="org_2")
     )
-    assert other_org_hr.status_code == 403
+    assert other_org_hr.status_code == 404
     no_org = await client.get("/goals/goal_1", headers=bearer(EMPLOYEE, organisation_id=None))
     assert no_org.status_code == 403
 
@@ -313,23 +313,37 @@ async def test_vision_career_tracks_and_goals_from_templates(client: httpx.Async
     assert goal["proposal"]["proposer_role"] == "manager"
 
 
-async def test_an_employee_stream_another_organisation_wrote_is_not_found(client: httpx.AsyncClient) -> None:
+async def test_the_same_ids_in_two_organisations_are_two_people_and_two_goals(
+    client: httpx.AsyncClient,
+) -> None:
     vision = {"long_term_aspirations": "Lead the creative team"}
     assert (
         await client.post(f"/employees/{EMPLOYEE}/vision", json=vision, headers=AS_EMPLOYEE)
     ).status_code == 200
-    await set_manager(client)
+    await active_goal(client)
     namesake = bearer(EMPLOYEE, organisation_id="org_2")
     other_hr = bearer("hr_9", roles=("hr_admin",), organisation_id="org_2")
-    refused = [
-        await client.get(f"/employees/{EMPLOYEE}/vision", headers=namesake),
-        await client.post(f"/employees/{EMPLOYEE}/vision", json=vision, headers=namesake),
-        await client.get(f"/employees/{EMPLOYEE}/manager", headers=namesake),
-        await client.post(f"/employees/{EMPLOYEE}/manager", json={"manager_id": "mgr_9"}, headers=other_hr),
-    ]
-    assert [r.status_code for r in refused] == [404] * 4
-    line = (await client.get(f"/employees/{EMPLOYEE}/manager", headers=AS_EMPLOYEE)).json()
-    assert (line["manager_id"], line["version"]) == (MANAGER, 1)
+    assert (await client.get(f"/employees/{EMPLOYEE}/vision", headers=namesake)).status_code == 404
+    own = await client.post(
+        f"/employees/{EMPLOYEE}/vision", json={"long_term_aspirations": "Sail"}, headers=namesake
+    )
+    assert own.json() == {
+        "stream_id": f"vision-org_2/{EMPLOYEE}",
+        "version": 1,
+        "events": ["dev.trellis.goals.VisionDefined.v1"],
+    }
+    line = await client.post(f"/employees/{EMPLOYEE}/manager", json={"manager_id": "mgr_9"}, headers=other_hr)
+    assert line.json()["stream_id"] == f"reportingline-org_2/{EMPLOYEE}"
+    theirs = await client.post("/goals", json=goal_body(title="Learn to sail"), headers=namesake)
+    assert theirs.status_code == 201, theirs.text
+    assert theirs.json()["stream_id"] == "goal-org_2/goal_1"
+
+    ours = (await client.get("/goals/goal_1", headers=AS_EMPLOYEE)).json()
+    assert (ours["goal"]["terms"]["title"], ours["version"]) == ("Master Photoshop", 3)
+    mine = (await client.get(f"/employees/{EMPLOYEE}/vision", headers=AS_EMPLOYEE)).json()
+    assert mine["current"]["statement"]["long_term_aspirations"] == "Lead the creative team"
+    line_here = (await client.get(f"/employees/{EMPLOYEE}/manager", headers=AS_EMPLOYEE)).json()
+    assert (line_here["manager_id"], line_here["version"]) == (MANAGER, 1)
 
 
 async def test_the_openapi_document_is_published(client: httpx.AsyncClient) -> None:
@@ -356,7 +370,7 @@ async def test_the_sweep_marks_passed_milestones_missed_once(
     assert timeline[-1]["actor_id"] is None
     assert timeline[-1]["summary"] == "milestone ms_1 missed (due 2026-02-14)"
     manual = await client.post("/goals/goal_1/overdue-check", json={}, headers=AS_MANAGER)
-    assert manual.json() == {"stream_id": "goal-goal_1", "version": 4, "events": []}
+    assert manual.json() == {"stream_id": "goal-org_1/goal_1", "version": 4, "events": []}
 
 
 async def test_a_pending_proposal_is_agreed_by_the_new_manager_after_a_reporting_change(
@@ -370,7 +384,7 @@ async def test_a_pending_proposal_is_agreed_by_the_new_manager_after_a_reporting
     new = await client.post("/goals/goal_1/agreement", json={"expected_version": 1}, headers=bearer("mgr_2"))
     assert new.status_code == 200, new.text
     assert new.json() == {
-        "stream_id": "goal-goal_1",
+        "stream_id": "goal-org_1/goal_1",
         "version": 4,
         "events": [
             "dev.trellis.goals.GoalManagerChanged.v1",
@@ -420,16 +434,17 @@ async def test_the_lookup_tables_rebuild_from_the_store_to_the_same_rows(
     goals = goals_app.state.goals
 
     async def rows() -> list[list[Any]]:
-        index = await goals.pool.fetch("SELECT * FROM goal_index ORDER BY goal_id")
+        views = await goals.pool.fetch("SELECT * FROM goal_views ORDER BY goal_id")
+        deadlines = await goals.pool.fetch("SELECT * FROM goal_deadlines ORDER BY goal_id, item_kind, item_id")
         lines = await goals.pool.fetch("SELECT * FROM reporting_lines ORDER BY employee_id")
-        return [list(r.values()) for r in [*index, *lines]]
+        return [list(r.values()) for r in [*views, *deadlines, *lines]]
 
     before = await rows()
-    assert [r[:4] for r in before[:2]] == [
-        ["goal_1", "org_1", EMPLOYEE, "active"],
-        ["goal_2", "org_1", EMPLOYEE, "proposed"],
+    assert [r[:3] + r[5:6] for r in before[:2]] == [
+        ["org_1", "goal_1", EMPLOYEE, "active"],
+        ["org_1", "goal_2", EMPLOYEE, "proposed"],
     ]
-    await goals.pool.execute("TRUNCATE goal_index, reporting_lines")
+    await goals.pool.execute("TRUNCATE goal_views, goal_deadlines, reporting_lines")
     for projection in PROJECTIONS:
         await rebuild(goals.store, projection, inline=True)
     assert await rows() == before
@@ -437,11 +452,19 @@ async def test_the_lookup_tables_rebuild_from_the_store_to_the_same_rows(
     assert [g["goal_id"] for g in progress["goals"]] == ["goal_1", "goal_2"]
 
 
-async def test_proposing_a_goal_id_already_taken_answers_409(client: httpx.AsyncClient) -> None:
+async def test_proposing_a_goal_id_already_taken_says_it_exists(client: httpx.AsyncClient) -> None:
     await active_goal(client)
+    other = await client.post("/goals", json=goal_body(title="Master Figma"), headers=AS_EMPLOYEE)
+    assert other.status_code == 409
+    assert other.json() == {"detail": "goal 'goal_1' already exists"}
+    # The very proposal sent again (a client retrying) is answered as it was the first time.
     again = await client.post("/goals", json=goal_body(), headers=AS_EMPLOYEE)
-    assert again.status_code == 409
-    assert again.json()["current_version"] == 3
+    assert again.status_code == 201
+    assert again.json() == {
+        "stream_id": "goal-org_1/goal_1",
+        "version": 1,
+        "events": ["dev.trellis.goals.GoalProposed.v1"],
+    }
 
 
 async def test_ids_in_paths_are_opaque_ids(client: httpx.AsyncClient) -> None:

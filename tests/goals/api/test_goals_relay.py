@@ -72,16 +72,16 @@ async def test_events_recorded_by_the_api_are_published_in_order(
         with contextlib.suppress(Exception):
             await consumer.stop()
 
-    goal_records = [r for r in records if r.key == b"goal-goal_k"]
+    goal_records = [r for r in records if r.key == b"goal-org_1/goal_k"]
     headers = [dict(r.headers) for r in goal_records]
     assert [h["ce_type"].decode() for h in headers] == [
         "dev.trellis.goals.GoalProposed.v1",
         "dev.trellis.goals.GoalAgreed.v1",
         "dev.trellis.goals.GoalCreated.v1",
     ]
-    assert {h["ce_subject"].decode() for h in headers} == {"goal_k"}
+    assert {h["ce_subject"].decode() for h in headers} == {"org_1/goal_k"}
     first = GoalProposed.model_validate(json.loads(goal_records[0].value))
     assert (first.employee_id, first.manager_id, first.proposer_role) == ("emp_1", "mgr_1", "employee")
     created = GoalCreated.model_validate(json.loads(goal_records[2].value))
     assert created.terms.title == "Master Photoshop"
-    assert [r.key for r in records if r.key != b"goal-goal_k"] == [b"reportingline-emp_1"]
+    assert [r.key for r in records if r.key != b"goal-org_1/goal_k"] == [b"reportingline-org_1/emp_1"]

@@ -19,7 +19,7 @@ from cloudevents.core.formats.json import JSONFormat
 
 from tests.contracts.test_artefacts import validator_for
 from tests.contracts.test_consume_example import load_example
-from tests.goals.api.conftest import SECRET, Clock, bearer
+from tests.goals.api.conftest import ORG, SECRET, Clock, bearer
 from trellis_goals.app import create_app
 from trellis_goals.settings import GoalsSettings
 
@@ -233,14 +233,14 @@ async def read_goal_records(
     records: list[ConsumerRecord[bytes, bytes]] = []
     try:
         async with asyncio.timeout(30):
-            while len([r for r in records if r.key == f"goal-{GOAL}".encode()]) < expected:
+            while len([r for r in records if r.key == f"goal-{ORG}/{GOAL}".encode()]) < expected:
                 batch = await consumer.getmany(timeout_ms=500)
                 for partition_records in batch.values():
                     records.extend(partition_records)
     finally:
         with contextlib.suppress(Exception):
             await consumer.stop()
-    return [r for r in records if r.key == f"goal-{GOAL}".encode()]
+    return [r for r in records if r.key == f"goal-{ORG}/{GOAL}".encode()]
 
 
 def assert_published_in_order(records: list[ConsumerRecord[bytes, bytes]]) -> None:
@@ -268,7 +268,7 @@ def assert_published_in_order(records: list[ConsumerRecord[bytes, bytes]]) -> No
         "GoalCompleted",
     ]
     assert [int(e.get_extension("sequence")) for e in events] == list(range(1, 15))
-    assert {e.get_subject() for e in events} == {GOAL}
+    assert {e.get_subject() for e in events} == {f"{ORG}/{GOAL}"}
     assert {e.get_source() for e in events} == {"/trellis/goals"}
     assert len({e.get_id() for e in events}) == 14
     assert {r.partition for r in records} == {records[0].partition}

@@ -51,14 +51,17 @@ async def test_hr_admins_see_every_goal_of_their_organisation_and_no_one_else_do
     seen = await client.get("/organisation/goals", headers=HR)
 
     assert seen.status_code == 200
-    assert [(g["employee_id"], g["goal_id"], g["status"]) for g in seen.json()] == [
+    assert [(g["employee_id"], g["goal_id"], g["status"]) for g in seen.json()["goals"]] == [
         ("emp_1", "goal_1", "active"),
         ("emp_2", "goal_2", "proposed"),
     ]
     assert (await client.get("/organisation/goals", headers=AS_EMPLOYEE)).status_code == 403
     assert (await client.get("/organisation/goals", headers=AS_MANAGER)).status_code == 403
     other_hr = bearer("hr_9", roles=("hr_admin",), organisation_id="org_2")
-    assert (await client.get("/organisation/goals", headers=other_hr)).json() == []
+    assert (await client.get("/organisation/goals", headers=other_hr)).json() == {
+        "goals": [],
+        "next_cursor": None,
+    }
 
 
 async def test_each_step_of_the_timeline_shows_the_goal_as_that_event_left_it(

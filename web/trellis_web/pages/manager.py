@@ -20,8 +20,7 @@ async def team_page(request: Request, manager_id: str, me: Me) -> HTMLResponse:
     awaiting = [
         {"employee_id": member["employee_id"], "goal": goal}
         for member in team["members"]
-        for goal in member["progress"]["goals"]
-        if goal["goal_id"] in member["awaiting_manager"]
+        for goal in member["awaiting_manager"]
     ]
     bars = [(m["employee_id"], m["average_percent_complete"]) for m in team["members"]]
     settings: WebSettings = request.app.state.settings

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -15,19 +15,35 @@ from trellis_web.rendering import render
 from trellis_web.settings import WebSettings
 
 router = APIRouter()
-STATUS_ORDER = ("proposed", "changes_requested", "active", "completed", "abandoned")
+STATUS_ORDER = ("proposed", "changes_requested", "active", "completed", "abandoned", "withdrawn")
+PAGE_SIZE = 100
 
 
 @router.get("/organisation", response_class=HTMLResponse)
-async def organisation_page(request: Request, me: Me) -> HTMLResponse:
+async def organisation_page(
+    request: Request,
+    me: Me,
+    status: str | None = None,
+    overdue: bool | None = None,
+    after: str | None = None,
+) -> HTMLResponse:
     api = goals(request, me)
-    tracks, all_goals = await asyncio.gather(
-        api.get("/career-tracks"), api.get("/organisation/goals", today=today().isoformat())
+    filters = {"status": status or None, "overdue": "true" if overdue else None}
+    tracks, page, counts = await asyncio.gather(
+        api.get("/career-tracks"),
+        api.get("/organisation/goals", today=today().isoformat(), limit=PAGE_SIZE, after=after, **filters),
+        api.get("/organisation/goal-counts", today=today().isoformat()),
     )
     by_employee: dict[str, list[dict[str, Any]]] = {}
-    for goal in all_goals:
+    for goal in page["goals"]:
         by_employee.setdefault(goal["employee_id"], []).append(goal)
-    statuses = Counter(goal["status"] for goal in all_goals)
+    statuses = counts["by_status"]
+    more = (
+        "/organisation?"
+        + urlencode({k: v for k, v in {**filters, "after": page["next_cursor"]}.items() if v})
+        if page["next_cursor"]
+        else None
+    )
     settings: WebSettings = request.app.state.settings
     return render(
         request,
@@ -35,14 +51,19 @@ async def organisation_page(request: Request, me: Me) -> HTMLResponse:
         me,
         tracks=tracks,
         by_employee=by_employee,
-        goal_count=len(all_goals),
+        goal_count=counts["total"],
+        overdue_count=counts["overdue"],
+        statuses=STATUS_ORDER,
+        status=status,
+        overdue=bool(overdue),
+        next_page=more,
         chart=charts.counts(
             "goals-by-status",
             "Goals by status",
-            [(status.replace("_", " "), statuses[status]) for status in STATUS_ORDER if statuses[status]],
+            [(name.replace("_", " "), statuses[name]) for name in STATUS_ORDER if statuses.get(name)],
             what="goals",
         )
-        if all_goals
+        if counts["total"]
         else None,
         slots=slots.pending(slots.HR_SLOTS, settings),
     )

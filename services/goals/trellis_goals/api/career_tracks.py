@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, status
 
 from trellis_goals.api.context import App, Caller, IdInPath
 from trellis_goals.api.responses import accepted
 from trellis_goals.api.schemas import CareerTrackIn, CareerTrackOut, CareerTracksOut
-from trellis_goals.domain.career_tracks import (
-    CareerTrackCommand,
-    DefineCareerTrack,
-    ReviseCareerTrack,
-    TrackDefinition,
-)
+from trellis_goals.domain.career_tracks import TrackDefinition
 from trellis_kernel.http import COMMAND_RESPONSES, QUERY_RESPONSES, Accepted
 
 router = APIRouter(prefix="/career-tracks", tags=["career tracks"])
@@ -37,33 +30,18 @@ def _definition(body: CareerTrackIn) -> TrackDefinition:
     responses=COMMAND_RESPONSES,
 )
 async def define_career_track(body: CareerTrackIn, app: App, caller: Caller) -> Accepted:
-    def build(now: datetime) -> CareerTrackCommand:
-        return DefineCareerTrack(
-            organisation_id=caller.organisation_id,
-            defined_by=caller.user_id,
-            track=_definition(body),
-            now=now,
-        )
-
-    return accepted(await app.change_career_tracks(caller, build, body.expected_version))
+    return accepted(await app.career_tracks.define(caller, _definition(body), body.expected_version))
 
 
 @router.post("/{track_id}/revisions", summary="Revise a career track", responses=COMMAND_RESPONSES)
 async def revise_career_track(track_id: IdInPath, body: CareerTrackIn, app: App, caller: Caller) -> Accepted:
-    def build(now: datetime) -> CareerTrackCommand:
-        return ReviseCareerTrack(
-            organisation_id=caller.organisation_id,
-            defined_by=caller.user_id,
-            track=_definition(body.model_copy(update={"track_id": track_id})),
-            now=now,
-        )
-
-    return accepted(await app.change_career_tracks(caller, build, body.expected_version))
+    track = _definition(body.model_copy(update={"track_id": track_id}))
+    return accepted(await app.career_tracks.revise(caller, track, body.expected_version))
 
 
 @router.get("", summary="The organisation's career tracks", responses=QUERY_RESPONSES)
 async def list_career_tracks(app: App, caller: Caller) -> CareerTracksOut:
-    loaded = await app.career_tracks(caller)
+    loaded = await app.career_tracks.catalogue(caller)
     return CareerTracksOut(
         organisation_id=caller.organisation_id,
         version=loaded.version,

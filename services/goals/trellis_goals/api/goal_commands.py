@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, status
 
 from trellis_goals.api.context import App, Caller, IdInPath
@@ -30,10 +28,9 @@ from trellis_goals.api.schemas import (
     TermChangesIn,
     UnalignIn,
     Versioned,
+    WithdrawIn,
 )
-from trellis_goals.domain.career_tracks import propose_from_template
 from trellis_goals.domain.goal import commands as c
-from trellis_goals.domain.goal.state import Goal
 from trellis_kernel.http import COMMAND_RESPONSES, Accepted
 
 router = APIRouter(prefix="/goals", tags=["goal commands"], responses=COMMAND_RESPONSES)
@@ -51,23 +48,16 @@ def _changes(body: TermChangesIn) -> c.TermChanges:
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Propose a SMART goal")
 async def propose_goal(body: ProposeGoalIn, app: App, caller: Caller) -> Accepted:
-    goal_id = body.goal_id or new_id()
-
-    def build(manager_id: str, now: datetime) -> c.ProposeGoal:
-        return c.ProposeGoal(
-            goal_id=goal_id,
-            organisation_id=caller.organisation_id,
-            employee_id=body.employee_id,
-            manager_id=manager_id,
-            proposed_by=caller.user_id,
-            terms=body.terms(),
-            milestones=tuple(body.milestones),
-            career_track_id=body.career_track_id,
-            template_id=body.template_id,
-            now=now,
-        )
-
-    return accepted(await app.propose_new_goal(caller, body.employee_id, goal_id, build))
+    outcome = await app.goals.propose(
+        caller,
+        goal_id=body.goal_id or new_id(),
+        employee_id=body.employee_id,
+        terms=body.terms(),
+        milestones=tuple(body.milestones),
+        career_track_id=body.career_track_id,
+        template_id=body.template_id,
+    )
+    return accepted(outcome)
 
 
 @router.post(
@@ -76,185 +66,142 @@ async def propose_goal(body: ProposeGoalIn, app: App, caller: Caller) -> Accepte
     summary="Propose a goal from a career track's milestone template",
 )
 async def propose_goal_from_template(body: GoalFromTemplateIn, app: App, caller: Caller) -> Accepted:
-    catalogue = (await app.career_tracks(caller)).state
-    goal_id = body.goal_id or new_id()
-
-    def build(manager_id: str, now: datetime) -> c.ProposeGoal:
-        return propose_from_template(
-            catalogue,
-            track_id=body.track_id,
-            template_id=body.template_id,
-            goal_id=goal_id,
-            employee_id=body.employee_id,
-            manager_id=manager_id,
-            proposed_by=caller.user_id,
-            now=now,
-            metric=body.metric,
-        )
-
-    return accepted(await app.propose_new_goal(caller, body.employee_id, goal_id, build))
+    outcome = await app.goals.propose_from_template(
+        caller,
+        goal_id=body.goal_id or new_id(),
+        employee_id=body.employee_id,
+        track_id=body.track_id,
+        template_id=body.template_id,
+        metric=body.metric,
+    )
+    return accepted(outcome)
 
 
 @router.post("/{goal_id}/proposals", summary="Propose a new version after changes were asked for")
 async def repropose_goal(goal_id: IdInPath, body: ReproposeGoalIn, app: App, caller: Caller) -> Accepted:
-    def build(goal: Goal, now: datetime) -> c.ProposeGoal:
-        return c.ProposeGoal(
-            goal_id=goal_id,
-            organisation_id=goal.organisation_id,
-            employee_id=goal.employee_id,
-            manager_id=goal.manager_id,
-            proposed_by=caller.user_id,
-            terms=body.terms(),
-            milestones=tuple(body.milestones),
-            career_track_id=goal.career_track_id,
-            template_id=goal.template_id,
-            now=now,
-        )
+    command = c.ReproposeGoal(
+        goal_id=goal_id,
+        proposed_by=caller.user_id,
+        terms=body.terms(),
+        milestones=tuple(body.milestones),
+        now=app.now(),
+    )
+    return accepted(await app.goals.act(caller, command, body.expected_version))
 
-    outcome = await app.goal_command(caller, goal_id, "propose_goal", build, body.expected_version)
-    return accepted(outcome)
+
+@router.post("/{goal_id}/withdrawal", summary="Withdraw one's own proposal before it is agreed")
+async def withdraw_proposal(goal_id: IdInPath, body: WithdrawIn, app: App, caller: Caller) -> Accepted:
+    command = c.WithdrawProposal(
+        goal_id=goal_id, withdrawn_by=caller.user_id, reason=body.reason, now=app.now()
+    )
+    return accepted(await app.goals.act(caller, command, body.expected_version))
 
 
 @router.post("/{goal_id}/agreement", summary="Agree to the other side's proposal")
 async def agree_to_goal(goal_id: IdInPath, body: Versioned, app: App, caller: Caller) -> Accepted:
-    def build(_: Goal, now: datetime) -> c.AgreeToGoal:
-        return c.AgreeToGoal(goal_id=goal_id, agreed_by=caller.user_id, now=now)
-
-    outcome = await app.goal_command(caller, goal_id, "agree_to_goal", build, body.expected_version)
-    return accepted(outcome)
+    command = c.AgreeToGoal(goal_id=goal_id, agreed_by=caller.user_id, now=app.now())
+    return accepted(await app.goals.act(caller, command, body.expected_version))
 
 
 @router.post("/{goal_id}/change-requests", summary="Ask for changes before agreeing")
 async def request_goal_changes(goal_id: IdInPath, body: CommentIn, app: App, caller: Caller) -> Accepted:
-    def build(_: Goal, now: datetime) -> c.RequestGoalChanges:
-        return c.RequestGoalChanges(
-            goal_id=goal_id, requested_by=caller.user_id, comment=body.comment, now=now
-        )
-
-    outcome = await app.goal_command(caller, goal_id, "request_goal_changes", build, body.expected_version)
-    return accepted(outcome)
+    command = c.RequestGoalChanges(
+        goal_id=goal_id, requested_by=caller.user_id, comment=body.comment, now=app.now()
+    )
+    return accepted(await app.goals.act(caller, command, body.expected_version))
 
 
 @router.post("/{goal_id}/alignment", summary="Align or re-align to an objective or parent goal")
 async def align_goal(goal_id: IdInPath, body: AlignIn, app: App, caller: Caller) -> Accepted:
-    def build(_: Goal, now: datetime) -> c.AlignGoal:
-        return c.AlignGoal(goal_id=goal_id, aligned_by=caller.user_id, alignment=body.alignment, now=now)
-
-    outcome = await app.goal_command(caller, goal_id, "align_goal", build, body.expected_version)
-    return accepted(outcome)
+    command = c.AlignGoal(goal_id=goal_id, aligned_by=caller.user_id, alignment=body.alignment, now=app.now())
+    return accepted(await app.goals.act(caller, command, body.expected_version))
 
 
 @router.post("/{goal_id}/unalignment", summary="Remove the goal's alignment")
 async def unalign_goal(goal_id: IdInPath, body: UnalignIn, app: App, caller: Caller) -> Accepted:
-    def build(_: Goal, now: datetime) -> c.UnalignGoal:
-        return c.UnalignGoal(goal_id=goal_id, unaligned_by=caller.user_id, reason=body.reason, now=now)
-
-    outcome = await app.goal_command(caller, goal_id, "align_goal", build, body.expected_version)
-    return accepted(outcome)
+    command = c.UnalignGoal(goal_id=goal_id, unaligned_by=caller.user_id, reason=body.reason, now=app.now())
+    return accepted(await app.goals.act(caller, command, body.expected_version))
 
 
 @router.post("/{goal_id}/adjustments", summary="Adjust an active goal's terms, with a reason")
 async def adjust_goal(goal_id: IdInPath, body: AdjustIn, app: App, caller: Caller) -> Accepted:
-    def build(_: Goal, now: datetime) -> c.AdjustGoal:
-        return c.AdjustGoal(
-            goal_id=goal_id,
-            adjusted_by=caller.user_id,
-            reason=body.reason,
-            changes=_changes(body.changes),
-            now=now,
-        )
-
-    outcome = await app.goal_command(caller, goal_id, "adjust_goal", build, body.expected_version)
-    return accepted(outcome)
+    command = c.AdjustGoal(
+        goal_id=goal_id,
+        adjusted_by=caller.user_id,
+        reason=body.reason,
+        changes=_changes(body.changes),
+        now=app.now(),
+    )
+    return accepted(await app.goals.act(caller, command, body.expected_version))
 
 
 @router.post("/{goal_id}/milestones", summary="Add a milestone")
 async def add_milestone(goal_id: IdInPath, body: AddMilestoneIn, app: App, caller: Caller) -> Accepted:
-    def build(_: Goal, now: datetime) -> c.AddMilestone:
-        return c.AddMilestone(goal_id=goal_id, added_by=caller.user_id, milestone=body.milestone, now=now)
-
-    outcome = await app.goal_command(caller, goal_id, "add_milestone", build, body.expected_version)
-    return accepted(outcome)
+    command = c.AddMilestone(
+        goal_id=goal_id, added_by=caller.user_id, milestone=body.milestone, now=app.now()
+    )
+    return accepted(await app.goals.act(caller, command, body.expected_version))
 
 
 @router.post("/{goal_id}/milestones/{milestone_id}/reschedule", summary="Move a milestone")
 async def reschedule_milestone(
     goal_id: IdInPath, milestone_id: IdInPath, body: RescheduleIn, app: App, caller: Caller
 ) -> Accepted:
-    def build(_: Goal, now: datetime) -> c.RescheduleMilestone:
-        return c.RescheduleMilestone(
-            goal_id=goal_id,
-            milestone_id=milestone_id,
-            due_date=body.due_date,
-            reason=body.reason,
-            rescheduled_by=caller.user_id,
-            now=now,
-        )
-
-    outcome = await app.goal_command(caller, goal_id, "reschedule_milestone", build, body.expected_version)
-    return accepted(outcome)
+    command = c.RescheduleMilestone(
+        goal_id=goal_id,
+        milestone_id=milestone_id,
+        due_date=body.due_date,
+        reason=body.reason,
+        rescheduled_by=caller.user_id,
+        now=app.now(),
+    )
+    return accepted(await app.goals.act(caller, command, body.expected_version))
 
 
 @router.post("/{goal_id}/milestones/{milestone_id}/progress", summary="Report progress (0-100)")
 async def update_milestone_progress(
     goal_id: IdInPath, milestone_id: IdInPath, body: ProgressIn, app: App, caller: Caller
 ) -> Accepted:
-    def build(_: Goal, now: datetime) -> c.UpdateMilestoneProgress:
-        return c.UpdateMilestoneProgress(
-            goal_id=goal_id,
-            milestone_id=milestone_id,
-            progress_percent=body.progress_percent,
-            updated_by=caller.user_id,
-            now=now,
-        )
-
-    outcome = await app.goal_command(
-        caller, goal_id, "update_milestone_progress", build, body.expected_version
+    command = c.UpdateMilestoneProgress(
+        goal_id=goal_id,
+        milestone_id=milestone_id,
+        progress_percent=body.progress_percent,
+        updated_by=caller.user_id,
+        now=app.now(),
     )
-    return accepted(outcome)
+    return accepted(await app.goals.act(caller, command, body.expected_version))
 
 
 @router.post("/{goal_id}/milestones/{milestone_id}/reached", summary="Record a milestone reached")
 async def reach_milestone(
     goal_id: IdInPath, milestone_id: IdInPath, body: Versioned, app: App, caller: Caller
 ) -> Accepted:
-    def build(_: Goal, now: datetime) -> c.ReachMilestone:
-        return c.ReachMilestone(
-            goal_id=goal_id, milestone_id=milestone_id, recorded_by=caller.user_id, now=now
-        )
-
-    outcome = await app.goal_command(caller, goal_id, "reach_milestone", build, body.expected_version)
-    return accepted(outcome)
+    command = c.ReachMilestone(
+        goal_id=goal_id, milestone_id=milestone_id, recorded_by=caller.user_id, now=app.now()
+    )
+    return accepted(await app.goals.act(caller, command, body.expected_version))
 
 
 @router.post("/{goal_id}/overdue-check", summary="Mark milestones whose due date passed as missed")
 async def mark_overdue_milestones(goal_id: IdInPath, body: Versioned, app: App, caller: Caller) -> Accepted:
-    def build(_: Goal, now: datetime) -> c.MarkOverdueMilestones:
-        return c.MarkOverdueMilestones(goal_id=goal_id, now=now)
-
-    outcome = await app.goal_command(caller, goal_id, "mark_overdue_milestones", build, body.expected_version)
-    return accepted(outcome)
+    command = c.MarkOverdueMilestones(goal_id=goal_id, now=app.now())
+    return accepted(await app.goals.act(caller, command, body.expected_version))
 
 
 @router.post("/{goal_id}/check-ins", summary="Record a check-in")
 async def record_check_in(goal_id: IdInPath, body: CheckInIn, app: App, caller: Caller) -> Accepted:
-    check_in_id = body.check_in_id or new_id()
-
-    def build(_: Goal, now: datetime) -> c.RecordCheckIn:
-        return c.RecordCheckIn(
-            goal_id=goal_id,
-            check_in_id=check_in_id,
-            recorded_by=caller.user_id,
-            progress_summary=body.progress_summary,
-            milestone_progress=tuple(body.milestone_progress),
-            blockers=tuple(body.blockers),
-            resources_needed=tuple(body.resources_needed),
-            agreed_actions=tuple(body.agreed_actions),
-            now=now,
-        )
-
-    outcome = await app.goal_command(caller, goal_id, "record_check_in", build, body.expected_version)
-    return accepted(outcome)
+    command = c.RecordCheckIn(
+        goal_id=goal_id,
+        check_in_id=body.check_in_id or new_id(),
+        recorded_by=caller.user_id,
+        progress_summary=body.progress_summary,
+        milestone_progress=tuple(body.milestone_progress),
+        blockers=tuple(body.blockers),
+        resources_needed=tuple(body.resources_needed),
+        agreed_actions=tuple(body.agreed_actions),
+        now=app.now(),
+    )
+    return accepted(await app.goals.act(caller, command, body.expected_version))
 
 
 def _outcome(body: ReviewIn) -> c.ReviewOutcomeDecision:
@@ -284,93 +231,66 @@ def _outcome(body: ReviewIn) -> c.ReviewOutcomeDecision:
 
 @router.post("/{goal_id}/reviews", summary="Review: keep, revise, complete or abandon the goal")
 async def review_goal(goal_id: IdInPath, body: ReviewIn, app: App, caller: Caller) -> Accepted:
-    review_id = body.review_id or new_id()
-
-    def build(_: Goal, now: datetime) -> c.ReviewGoal:
-        return c.ReviewGoal(
-            goal_id=goal_id,
-            review_id=review_id,
-            reviewed_by=caller.user_id,
-            summary=body.summary,
-            outcome=_outcome(body),
-            now=now,
-        )
-
-    outcome = await app.goal_command(caller, goal_id, "review_goal", build, body.expected_version)
-    return accepted(outcome)
+    command = c.ReviewGoal(
+        goal_id=goal_id,
+        review_id=body.review_id or new_id(),
+        reviewed_by=caller.user_id,
+        summary=body.summary,
+        outcome=_outcome(body),
+        now=app.now(),
+    )
+    return accepted(await app.goals.act(caller, command, body.expected_version))
 
 
 @router.post("/{goal_id}/activities", summary="Plan a development activity")
 async def plan_activity(goal_id: IdInPath, body: PlanActivityIn, app: App, caller: Caller) -> Accepted:
-    activity_id = body.activity_id or new_id()
-
-    def build(_: Goal, now: datetime) -> c.PlanDevelopmentActivity:
-        return c.PlanDevelopmentActivity(
-            goal_id=goal_id,
-            activity_id=activity_id,
-            kind=body.kind,
-            title=body.title,
-            description=body.description,
-            due_date=body.due_date,
-            mentor_id=body.mentor_id,
-            planned_by=caller.user_id,
-            now=now,
-        )
-
-    outcome = await app.goal_command(
-        caller, goal_id, "manage_development_activity", build, body.expected_version
+    command = c.PlanDevelopmentActivity(
+        goal_id=goal_id,
+        activity_id=body.activity_id or new_id(),
+        kind=body.kind,
+        title=body.title,
+        description=body.description,
+        due_date=body.due_date,
+        mentor_id=body.mentor_id,
+        planned_by=caller.user_id,
+        now=app.now(),
     )
-    return accepted(outcome)
+    return accepted(await app.goals.act(caller, command, body.expected_version))
 
 
 @router.post("/{goal_id}/activities/{activity_id}/start", summary="Start an activity")
 async def start_activity(
     goal_id: IdInPath, activity_id: IdInPath, body: Versioned, app: App, caller: Caller
 ) -> Accepted:
-    def build(_: Goal, now: datetime) -> c.StartDevelopmentActivity:
-        return c.StartDevelopmentActivity(
-            goal_id=goal_id, activity_id=activity_id, started_by=caller.user_id, now=now
-        )
-
-    outcome = await app.goal_command(
-        caller, goal_id, "manage_development_activity", build, body.expected_version
+    command = c.StartDevelopmentActivity(
+        goal_id=goal_id, activity_id=activity_id, started_by=caller.user_id, now=app.now()
     )
-    return accepted(outcome)
+    return accepted(await app.goals.act(caller, command, body.expected_version))
 
 
 @router.post("/{goal_id}/activities/{activity_id}/complete", summary="Complete an activity")
 async def complete_activity(
     goal_id: IdInPath, activity_id: IdInPath, body: CompleteActivityIn, app: App, caller: Caller
 ) -> Accepted:
-    def build(_: Goal, now: datetime) -> c.CompleteDevelopmentActivity:
-        return c.CompleteDevelopmentActivity(
-            goal_id=goal_id,
-            activity_id=activity_id,
-            completed_by=caller.user_id,
-            reflection=body.reflection,
-            now=now,
-        )
-
-    outcome = await app.goal_command(
-        caller, goal_id, "manage_development_activity", build, body.expected_version
+    command = c.CompleteDevelopmentActivity(
+        goal_id=goal_id,
+        activity_id=activity_id,
+        completed_by=caller.user_id,
+        reflection=body.reflection,
+        now=app.now(),
     )
-    return accepted(outcome)
+    return accepted(await app.goals.act(caller, command, body.expected_version))
 
 
 @router.post("/{goal_id}/activities/{activity_id}/cancel", summary="Cancel an activity")
 async def cancel_activity(
     goal_id: IdInPath, activity_id: IdInPath, body: CancelActivityIn, app: App, caller: Caller
 ) -> Accepted:
-    def build(_: Goal, now: datetime) -> c.CancelDevelopmentActivity:
-        return c.CancelDevelopmentActivity(
-            goal_id=goal_id,
-            activity_id=activity_id,
-            cancelled_by=caller.user_id,
-            reason=body.reason,
-            now=now,
-        )
-
-    outcome = await app.goal_command(
-        caller, goal_id, "manage_development_activity", build, body.expected_version
+    command = c.CancelDevelopmentActivity(
+        goal_id=goal_id,
+        activity_id=activity_id,
+        cancelled_by=caller.user_id,
+        reason=body.reason,
+        now=app.now(),
     )
-    return accepted(outcome)
+    return accepted(await app.goals.act(caller, command, body.expected_version))

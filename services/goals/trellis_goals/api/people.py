@@ -35,13 +35,13 @@ async def record_vision(employee_id: IdInPath, body: VisionIn, app: App, caller:
         interests=tuple(body.interests),
         values=tuple(body.values),
     )
-    outcome = await app.record_vision(caller, employee_id, statement, body.expected_version)
+    outcome = await app.visions.record(caller, employee_id, statement, body.expected_version)
     return accepted(outcome)
 
 
 @router.get("/vision", summary="The vision statement and its history", responses=QUERY_RESPONSES)
 async def get_vision(employee_id: IdInPath, app: App, caller: Caller) -> VisionOut:
-    loaded = await app.vision(caller, employee_id)
+    loaded = await app.visions.get(caller, employee_id)
     vision = loaded.state
     assert vision is not None
     return VisionOut(
@@ -56,13 +56,13 @@ async def get_vision(employee_id: IdInPath, app: App, caller: Caller) -> VisionO
 async def choose_career_track(
     employee_id: IdInPath, body: ChooseTrackIn, app: App, caller: Caller
 ) -> Accepted:
-    outcome = await app.choose_career_track(caller, employee_id, body.track_id, body.expected_version)
+    outcome = await app.career_choices.choose(caller, employee_id, body.track_id, body.expected_version)
     return accepted(outcome)
 
 
 @router.get("/career-track", summary="The track the employee follows", responses=QUERY_RESPONSES)
 async def get_career_track(employee_id: IdInPath, app: App, caller: Caller) -> CareerChoiceOut:
-    loaded = await app.career_choice(caller, employee_id)
+    loaded = await app.career_choices.get(caller, employee_id)
     track = loaded.state.track_id if loaded.state is not None else None
     return CareerChoiceOut(employee_id=employee_id, track_id=track, version=loaded.version)
 
@@ -75,12 +75,12 @@ async def get_career_track(employee_id: IdInPath, app: App, caller: Caller) -> C
 async def change_reporting_line(
     employee_id: IdInPath, body: ReportingLineIn, app: App, caller: Caller
 ) -> Accepted:
-    outcome = await app.change_reporting_line(caller, employee_id, body.manager_id, body.expected_version)
+    outcome = await app.reporting_lines.change(caller, employee_id, body.manager_id, body.expected_version)
     return accepted(outcome)
 
 
 @router.get("/manager", summary="The employee's manager", responses=QUERY_RESPONSES)
 async def get_reporting_line(employee_id: IdInPath, app: App, caller: Caller) -> ReportingLineOut:
-    loaded = await app.reporting_line(caller, employee_id)
+    loaded = await app.reporting_lines.get(caller, employee_id)
     manager = loaded.state.manager_id if loaded.state is not None else None
     return ReportingLineOut(employee_id=employee_id, manager_id=manager, version=loaded.version)

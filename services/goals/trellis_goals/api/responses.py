@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from trellis_goals.application import Outcome
+from trellis_kernel.commands import Outcome
 from trellis_kernel.http import Accepted
 
 

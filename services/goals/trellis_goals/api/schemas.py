@@ -83,6 +83,10 @@ class GoalFromTemplateIn(Body):
     metric: GoalMetric | None = None
 
 
+class WithdrawIn(Versioned):
+    reason: OptionalText = ""
+
+
 class CommentIn(Versioned):
     comment: Text
 
@@ -310,19 +314,53 @@ class EmployeeProgressOut(Read):
     goals: list[GoalProgressOut]
 
 
-class TeamMemberOut(BaseModel):
+class AwaitingGoalOut(Read):
+    goal_id: str
+    title: str
+    due_date: date
+    version: int = Field(description="The goal's version, to agree with expected_version.")
+
+
+class OverdueItemOut(Read):
+    goal_id: str
+    goal_title: str
+    kind: Literal["goal", "milestone", "activity"]
+    item_id: str
+    title: str
+    due_date: date
+
+
+class TeamMemberOut(Read):
     employee_id: str
-    average_percent_complete: int
-    awaiting_manager: list[str]
+    active_goals: int
+    completed_goals: int
+    average_percent_complete: int = Field(description="Mean % complete of the active goals.")
     overdue_items: int
     last_check_in_at: datetime | None
-    progress: EmployeeProgressOut
+    awaiting_manager: list[AwaitingGoalOut] = Field(
+        description="Goals the employee proposed that wait for the manager to answer."
+    )
+    overdue: list[OverdueItemOut] = Field(description="What is overdue, soonest due first.")
 
 
-class TeamOut(BaseModel):
+class TeamOut(Read):
     manager_id: str
     awaiting_manager: int
     members: list[TeamMemberOut]
+
+
+GoalStatusName = Literal["proposed", "changes_requested", "active", "completed", "abandoned", "withdrawn"]
+
+
+class GoalPageOut(BaseModel):
+    goals: list[GoalProgressOut]
+    next_cursor: str | None = Field(description="Pass as `after` for the next page; null on the last.")
+
+
+class GoalCountsOut(Read):
+    total: int
+    by_status: dict[str, int]
+    overdue: int = Field(description="Goals with something overdue today.")
 
 
 class TimelineEntryOut(Read):

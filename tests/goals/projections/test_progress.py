@@ -1,4 +1,4 @@
-"""The employee's progress view and the manager's team view."""
+"""A goal's progress as the stored columns keep it and as it reads on a given day."""
 
 from __future__ import annotations
 
@@ -16,11 +16,15 @@ from trellis_goals.domain.goal.commands import (
     ReviewGoal,
 )
 from trellis_goals.domain.goal.state import GoalEvent
-from trellis_goals.domain.reporting_line import ChangeReportingLine, reporting_line_decider
 from trellis_goals.projections.goal_record import GoalRecord, goal_record
-from trellis_goals.projections.progress import employee_progress, goal_progress
-from trellis_goals.projections.reporting_lines import direct_reports, reporting_lines
-from trellis_goals.projections.team import team_view
+from trellis_goals.projections.progress import (
+    employee_progress,
+    goal_columns,
+    goal_progress,
+    mean_percent,
+    open_deadlines,
+    progress_of,
+)
 from trellis_kernel.testing import replay
 
 FEB_10 = datetime(2026, 2, 10, 12, 0, tzinfo=UTC)
@@ -117,13 +121,32 @@ def test_a_goal_not_yet_agreed_has_nothing_overdue_nor_next() -> None:
     )
 
 
-def test_a_progress_row_is_flat() -> None:
-    row = goal_progress(record(active()), date(2026, 2, 20)).as_row()
-    assert row["goal_id"] == GOAL
-    assert row["next_milestone_id"] == "ms_2"
-    assert row["overdue_milestone_ids"] == ["ms_1"]
-    assert row["version"] == 3  # proposed, agreed, created
-    assert all(not isinstance(v, tuple) for v in row.values())
+def test_the_stored_columns_hold_nothing_that_depends_on_the_day() -> None:
+    events = replay(goal_decider, reach("ms_1", FEB_10), history=active())
+    columns = goal_columns(record(events))
+    assert (columns["goal_id"], columns["status"], columns["percent_complete"], columns["version"]) == (
+        GOAL,
+        "active",
+        50,
+        4,
+    )
+    assert columns["earliest_open_due"] == date(2026, 3, 15)  # ms_2; ms_1 is reached
+    assert [m["reached_on"] for m in columns["milestones"]] == ["2026-02-10", None]
+    # Read on two days, the same columns give two answers.
+    assert progress_of(columns, date(2026, 3, 1)).overdue_items == 0
+    assert [m.milestone_id for m in progress_of(columns, date(2026, 3, 20)).overdue_milestones] == ["ms_2"]
+
+
+def test_only_an_active_goal_has_open_deadlines() -> None:
+    assert open_deadlines(record(replay(goal_decider, propose())).goal) == []
+    deadlines = open_deadlines(record(active()).goal)
+    assert [(kind, item, due) for kind, item, due, _, _ in deadlines] == [
+        ("goal", GOAL, date(2026, 3, 31)),
+        ("milestone", "ms_1", date(2026, 2, 14)),
+        ("milestone", "ms_2", date(2026, 3, 15)),
+    ]
+    assert mean_percent([]) == 0
+    assert mean_percent([50, 75]) == 62  # rounded half to even, as Python rounds
 
 
 def other_goal(goal_id: str, employee_id: str, manager_id: str, *, agreed: bool) -> GoalRecord:
@@ -151,52 +174,3 @@ def test_an_employee_sees_their_goals_active_first() -> None:
     assert (view.active_goals, view.completed_goals) == (1, 0)
 
 
-def line(employee: str, manager: str | None) -> ChangeReportingLine:
-    return ChangeReportingLine(
-        organisation_id="org_1",
-        employee_id=employee,
-        manager_id=manager,
-        changed_by="hr_1",
-        now=NOW,
-    )
-
-
-def test_a_manager_sees_their_current_direct_reports_and_what_waits_for_them() -> None:
-    events = [
-        *replay(reporting_line_decider, line(EMPLOYEE, MANAGER)),
-        *replay(reporting_line_decider, line("emp_2", MANAGER)),
-        *replay(reporting_line_decider, line("emp_3", "mgr_2")),
-    ]
-    lines = reporting_lines(events)
-    assert direct_reports(lines, MANAGER) == (EMPLOYEE, "emp_2")
-    records = [
-        record(replay(goal_decider, reach("ms_1", FEB_10), history=active())),
-        other_goal("goal_p", "emp_2", MANAGER, agreed=False),
-        other_goal("goal_q", "emp_3", "mgr_2", agreed=True),
-    ]
-    team = team_view(records, lines, MANAGER, date(2026, 2, 11))
-    assert [m.employee_id for m in team.members] == [EMPLOYEE, "emp_2"]
-    first, second = team.members
-    assert first.average_percent_complete == 50
-    assert first.awaiting_manager == ()
-    assert second.awaiting_manager == ("goal_p",)
-    assert team.awaiting_manager == 1
-
-
-def test_after_a_reporting_line_change_the_old_manager_no_longer_sees_the_employee() -> None:
-    history = replay(reporting_line_decider, line(EMPLOYEE, MANAGER), line(EMPLOYEE, "mgr_2"))
-    lines = reporting_lines(history)
-    records = [record(active())]
-    assert team_view(records, lines, MANAGER, NOW.date()).members == ()
-    [member] = team_view(records, lines, "mgr_2", NOW.date()).members
-    assert member.employee_id == EMPLOYEE and member.progress.goals[0].goal_id == GOAL
-
-
-def test_a_direct_report_without_goals_still_appears() -> None:
-    lines = reporting_lines(replay(reporting_line_decider, line("emp_7", MANAGER)))
-    [member] = team_view([], lines, MANAGER, NOW.date()).members
-    assert (member.employee_id, member.progress.goals, member.average_percent_complete) == (
-        "emp_7",
-        (),
-        0,
-    )

@@ -1,0 +1,52 @@
+"""The goals service's use cases, one module per aggregate (``goals``, ``vision``,
+``career_choices``, ``reporting_lines``, ``career_tracks``) plus ``views`` (queries on the
+stored read models). Everything here is orchestration: the rules live in ``domain/``, the read
+models in ``projections/``; loading, deciding, appending (with the read models, inline) and
+deciding again after losing a race are the kernel's CommandHandler. The clock is read here
+(``now()``) and nowhere else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from trellis_goals import read_models
+from trellis_goals.application.career_choices import CareerChoices
+from trellis_goals.application.career_tracks import CareerTracks
+from trellis_goals.application.common import Services, actor_of, utc_now
+from trellis_goals.application.goals import Goals
+from trellis_goals.application.reporting_lines import ReportingLines
+from trellis_goals.application.views import Views
+from trellis_goals.application.vision import Visions
+from trellis_kernel.store import EventStore, Pool
+
+__all__ = ["GoalsApplication", "actor_of", "utc_now"]
+
+
+class GoalsApplication:
+    def __init__(self, pool: Pool, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.services = Services(pool, clock)
+        self.goals = Goals(self.services)
+        self.visions = Visions(self.services)
+        self.career_choices = CareerChoices(self.services)
+        self.reporting_lines = ReportingLines(self.services)
+        self.career_tracks = CareerTracks(self.services)
+        self.views = Views(self.services)
+
+    @property
+    def pool(self) -> Pool:
+        return self.services.pool
+
+    @property
+    def store(self) -> EventStore:
+        return self.services.store
+
+    def now(self) -> datetime:
+        return self.services.clock()
+
+    async def setup(self) -> None:
+        await self.store.setup()
+        await read_models.setup(self.pool)
+
+    async def sweep_overdue_milestones(self) -> int:
+        return await self.goals.sweep_overdue_milestones()

@@ -1,0 +1,159 @@
+"""The stored read models of goals: one row per goal with what the views show, and the open
+deadlines of active goals (what the overdue counts and the overdue-milestone sweep read).
+
+Kept by a kernel projection applied inline (in the transaction that appends the events, so a
+view never lags behind a command) and rebuildable from the store with ``trellis projections
+rebuild goals goals.goal_views``. Every row is keyed by organisation.
+
+Each goal event is folded into the goal's record (the domain's evolve, through
+``apply_goal_event``), which the row keeps in ``record`` for the next event; the other columns
+are ``goal_columns(record)``. Reads never fold events: a view costs the same however long a
+goal's history is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, Final
+
+from pydantic import TypeAdapter
+
+from trellis_contracts.goals import GoalEvent
+from trellis_goals.event_codec import GOAL_EVENT_TYPES, GOALS_CODEC
+from trellis_goals.projections.goal_record import GoalRecord, apply_goal_event
+from trellis_goals.projections.progress import goal_columns, open_deadlines
+from trellis_kernel.store import Connection, StoredEvent
+
+_RECORD: Final = TypeAdapter(GoalRecord)
+
+GOAL_COLUMNS: Final = (
+    "organisation_id",
+    "goal_id",
+    "employee_id",
+    "manager_id",
+    "title",
+    "status",
+    "due_date",
+    "percent_complete",
+    "proposer_role",
+    "career_track_id",
+    "aligned_to",
+    "last_check_in_at",
+    "version",
+    "proposed_at",
+    "updated_at",
+    "earliest_open_due",
+    "milestones",
+    "activities",
+)
+_JSON_COLUMNS: Final = frozenset({"milestones", "activities"})
+
+
+class GoalViews:
+    name = "goals.goal_views"
+    tables: Sequence[str] = ("goal_views", "goal_deadlines")
+    ddl: Sequence[str] = (
+        """
+        CREATE TABLE {schema}.goal_views (
+            organisation_id   text NOT NULL,
+            goal_id           text NOT NULL,
+            employee_id       text NOT NULL,
+            manager_id        text NOT NULL,
+            title             text NOT NULL,
+            status            text NOT NULL,
+            due_date          date NOT NULL,
+            percent_complete  integer NOT NULL,
+            proposer_role     text NOT NULL,
+            career_track_id   text,
+            aligned_to        text,
+            last_check_in_at  timestamptz,
+            version           integer NOT NULL,
+            proposed_at       timestamptz NOT NULL,
+            updated_at        timestamptz NOT NULL,
+            earliest_open_due date,
+            milestones        jsonb NOT NULL,
+            activities        jsonb NOT NULL,
+            record            jsonb NOT NULL,
+            PRIMARY KEY (organisation_id, goal_id)
+        )
+        """,
+        # An employee's goals, and the organisation's in pages (by employee, due date, goal).
+        "CREATE INDEX ON {schema}.goal_views (organisation_id, employee_id, due_date, goal_id)",
+        "CREATE INDEX ON {schema}.goal_views (organisation_id, status, employee_id, due_date, goal_id)",
+        "CREATE INDEX ON {schema}.goal_views (organisation_id, earliest_open_due)",
+        """
+        CREATE TABLE {schema}.goal_deadlines (
+            organisation_id text NOT NULL,
+            goal_id         text NOT NULL,
+            item_kind       text NOT NULL,
+            item_id         text NOT NULL,
+            employee_id     text NOT NULL,
+            due_date        date NOT NULL,
+            missed          boolean NOT NULL,
+            title           text NOT NULL,
+            PRIMARY KEY (organisation_id, goal_id, item_kind, item_id)
+        )
+        """,
+        "CREATE INDEX ON {schema}.goal_deadlines (organisation_id, employee_id, due_date)",
+        # The sweep: milestones of active goals not reached nor yet missed, by due date.
+        "CREATE INDEX ON {schema}.goal_deadlines (due_date) WHERE item_kind = 'milestone' AND NOT missed",
+    )
+
+    async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
+        if event.event_type not in GOAL_EVENT_TYPES:
+            return
+        decoded: GoalEvent = GOALS_CODEC.decode(event)
+        key = (decoded.organisation_id, decoded.goal_id)
+        stored = await connection.fetchval(
+            f"SELECT record FROM {schema}.goal_views WHERE organisation_id = $1 AND goal_id = $2 FOR UPDATE",
+            *key,
+        )
+        before = None if stored is None else _RECORD.validate_json(stored)
+        record = apply_goal_event(before, decoded)
+        if record is None:
+            return
+        columns = goal_columns(record)
+        values = [json.dumps(columns[c]) if c in _JSON_COLUMNS else columns[c] for c in GOAL_COLUMNS]
+        names = ", ".join((*GOAL_COLUMNS, "record"))
+        placeholders = ", ".join(f"${n}" for n in range(1, len(GOAL_COLUMNS) + 2))
+        updates = ", ".join(f"{c} = excluded.{c}" for c in (*GOAL_COLUMNS[2:], "record"))
+        await connection.execute(
+            f"INSERT INTO {schema}.goal_views ({names}) VALUES ({placeholders})"
+            f" ON CONFLICT (organisation_id, goal_id) DO UPDATE SET {updates}",
+            *values,
+            _RECORD.dump_json(record).decode(),
+        )
+        await _keep_deadlines(connection, schema, record, before)
+
+
+async def _keep_deadlines(
+    connection: Connection, schema: str, record: GoalRecord, before: GoalRecord | None
+) -> None:
+    goal = record.goal
+    now = open_deadlines(goal)
+    if before is not None and open_deadlines(before.goal) == now:
+        return
+    await connection.execute(
+        f"DELETE FROM {schema}.goal_deadlines WHERE organisation_id = $1 AND goal_id = $2",
+        goal.organisation_id,
+        goal.goal_id,
+    )
+    if now:
+        await connection.executemany(
+            f"INSERT INTO {schema}.goal_deadlines (organisation_id, goal_id, item_kind, item_id,"
+            " employee_id, due_date, missed, title) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            [
+                (goal.organisation_id, goal.goal_id, kind, item_id, goal.employee_id, due, missed, title)
+                for kind, item_id, due, missed, title in now
+            ],
+        )
+
+
+def columns_of(row: Any) -> dict[str, Any]:
+    """A goal_views row as progress_of reads it (its JSON columns parsed)."""
+    columns = dict(row)
+    for name in _JSON_COLUMNS:
+        if isinstance(columns.get(name), str):
+            columns[name] = json.loads(columns[name])
+    return columns

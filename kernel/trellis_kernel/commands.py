@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, nullcontext
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -96,6 +97,24 @@ class Outcome(Generic[S, E]):
 
 
 Decide = Callable[[Loaded[S, E]], Awaitable[Sequence[E]]]
+
+AfterAppend = Callable[[Any, "Outcome[Any, Any]"], Awaitable[None]]
+_after_append: ContextVar[AfterAppend | None] = ContextVar("trellis_after_append", default=None)
+
+
+@contextmanager
+def after_each_append(hook: AfterAppend) -> Iterator[None]:
+    """Within this context, every append a CommandHandler makes runs ``hook(connection,
+    outcome)`` in the append's transaction, after the events and the inline projections (so
+    the append stays the transaction's first write). If the hook raises, nothing is stored.
+
+    What a request must record atomically with the command it carried (the HTTP kit's
+    Idempotency-Key answer) uses this, without every use case passing it along."""
+    token = _after_append.set(hook)
+    try:
+        yield
+    finally:
+        _after_append.reset(token)
 
 
 class CommandHandler(Generic[C, S, E]):
@@ -218,6 +237,22 @@ class CommandHandler(Generic[C, S, E]):
             return await self._append(loaded, tuple(events), metadata, own)
 
     async def _append(
+        self, loaded: Loaded[S, E], events: tuple[E, ...], metadata: EventMetadata, connection: Any
+    ) -> Outcome[S, E]:
+        hook = _after_append.get()
+        if hook is None:
+            return await self._append_events(loaded, events, metadata, connection)
+        if connection.is_in_transaction():
+            outcome = await self._append_events(loaded, events, metadata, connection)
+            await hook(connection, outcome)
+            return outcome
+        async with connection.transaction():
+            outcome = await self._append_events(loaded, events, metadata, connection)
+            await hook(connection, outcome)
+        self.store.request_notification()
+        return outcome
+
+    async def _append_events(
         self, loaded: Loaded[S, E], events: tuple[E, ...], metadata: EventMetadata, connection: Any
     ) -> Outcome[S, E]:
         records = [self.codec.encode(event) for event in events]

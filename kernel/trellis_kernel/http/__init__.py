@@ -1,11 +1,14 @@
 """What every Trellis HTTP API shares: its error answers, their documented shapes, and the app.
 
-Use cases raise NotFound, Forbidden or StaleVersion (or a DomainError for a broken rule);
+Use cases raise NotFound, Forbidden, StaleVersion or IdConflict (or a DomainError for a broken
+rule); command routers built with ``route_class=IdempotentRoute`` honour the Idempotency-Key
+header;
 ``service_api`` builds a FastAPI app that answers them the same way in every service and
 serves its API documentation without a CDN.
 """
 
 from trellis_kernel.http.errors import Forbidden, IdConflict, NotFound, StaleVersion, install_error_handlers
+from trellis_kernel.http.idempotency import IdempotencyKeys, IdempotentRoute
 from trellis_kernel.http.problems import (
     COMMAND_RESPONSES,
     QUERY_RESPONSES,
@@ -25,6 +28,8 @@ __all__ = [
     "FieldProblem",
     "Forbidden",
     "IdConflict",
+    "IdempotencyKeys",
+    "IdempotentRoute",
     "NotFound",
     "Problems",
     "Refusal",

@@ -15,7 +15,7 @@ from trellis_goals.api import career_tracks, goal_commands, goal_queries, people
 from trellis_goals.application import GoalsApplication, utc_now
 from trellis_goals.settings import GoalsSettings
 from trellis_kernel.health import BrokerCheck, Readiness, database_check, health_router, relay_check
-from trellis_kernel.http import service_api
+from trellis_kernel.http import IdempotencyKeys, service_api
 from trellis_kernel.identity import TokenVerifier, bearer_principal
 from trellis_kernel.relay import OutboxRelay, RelaySettings
 from trellis_kernel.relay.cloudevents import encode_cloudevent
@@ -42,6 +42,9 @@ def create_app(
             goals = GoalsApplication(pool, clock=clock)
             await goals.setup()
             app.state.goals = goals
+            keys = IdempotencyKeys(pool)
+            await keys.setup()
+            app.state.idempotency_keys = keys
             readiness = Readiness()
             readiness.add("database", database_check(pool))
             async with contextlib.AsyncExitStack() as stack:

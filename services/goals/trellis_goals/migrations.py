@@ -4,6 +4,7 @@ again and beside a running service."""
 from __future__ import annotations
 
 from trellis_goals.application import GoalsApplication
+from trellis_kernel.http import IdempotencyKeys
 from trellis_kernel.store import create_pool
 
 
@@ -11,5 +12,6 @@ async def migrate(database_url: str) -> None:
     pool = await create_pool(database_url, min_size=1, max_size=2)
     try:
         await GoalsApplication(pool).setup()
+        await IdempotencyKeys(pool).setup()
     finally:
         await pool.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -22,7 +23,14 @@ from tests.kernel.commands.titles import (
 from tests.kernel.store.fixtures import InMemoryEventStoreFixtures, PostgresEventStoreFixtures
 from trellis_contracts.catalogue import UnknownEventType
 from trellis_contracts.goals import GoalAbandoned
-from trellis_kernel.commands import RETRY_ON_CONFLICT, CommandHandler, Loaded, Retry
+from trellis_kernel.commands import (
+    RETRY_ON_CONFLICT,
+    CommandHandler,
+    Loaded,
+    Outcome,
+    Retry,
+    after_each_append,
+)
 from trellis_kernel.consumers import processed_events
 from trellis_kernel.decider import DomainError
 from trellis_kernel.metadata import EventMetadata
@@ -53,6 +61,28 @@ class HandlerContract:
     @pytest.fixture
     def handler(self, store: EventStoreProtocol) -> CommandHandler[SetTitle, TitleState, TitleEvent]:
         return CommandHandler(store, title_decider, CODEC)
+
+    async def test_a_hook_runs_in_each_append_and_a_failing_hook_stores_nothing(
+        self, handler: CommandHandler[SetTitle, TitleState, TitleEvent], store: EventStoreProtocol
+    ) -> None:
+        stream = a_stream()
+        seen: list[tuple[bool, int]] = []
+
+        async def remember(connection: Any, outcome: Outcome[Any, Any]) -> None:
+            seen.append((connection.is_in_transaction(), outcome.version))
+
+        with after_each_append(remember):
+            await handler.handle(stream, SetTitle("Master Photoshop"), metadata=ADA)
+            await handler.handle(stream, SetTitle("Master Photoshop"), metadata=ADA)  # records nothing
+        await handler.handle(stream, SetTitle("Master Figma"), metadata=ADA)  # outside: not seen
+        assert seen == [(True, 1)]
+
+        async def refuse(connection: Any, outcome: Outcome[Any, Any]) -> None:
+            raise RuntimeError("the hook refuses")
+
+        with after_each_append(refuse), pytest.raises(RuntimeError):
+            await handler.handle(stream, SetTitle("Master Illustrator"), metadata=ADA)
+        assert await store.stream_version(stream) == 2
 
     async def test_a_command_appends_what_it_decides_and_says_where_the_stream_is(
         self, handler: CommandHandler[SetTitle, TitleState, TitleEvent], store: EventStoreProtocol

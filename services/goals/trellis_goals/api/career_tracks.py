@@ -8,9 +8,9 @@ from trellis_goals.api.context import App, Caller, IdInPath
 from trellis_goals.api.responses import accepted
 from trellis_goals.api.schemas import CareerTrackIn, CareerTrackOut, CareerTracksOut
 from trellis_goals.domain.career_tracks import TrackDefinition
-from trellis_kernel.http import COMMAND_RESPONSES, QUERY_RESPONSES, Accepted
+from trellis_kernel.http import COMMAND_RESPONSES, QUERY_RESPONSES, Accepted, IdempotentRoute
 
-router = APIRouter(prefix="/career-tracks", tags=["career tracks"])
+router = APIRouter(prefix="/career-tracks", tags=["career tracks"], route_class=IdempotentRoute)
 
 
 def _definition(body: CareerTrackIn) -> TrackDefinition:

@@ -31,9 +31,11 @@ from trellis_goals.api.schemas import (
     WithdrawIn,
 )
 from trellis_goals.domain.goal import commands as c
-from trellis_kernel.http import COMMAND_RESPONSES, Accepted
+from trellis_kernel.http import COMMAND_RESPONSES, Accepted, IdempotentRoute
 
-router = APIRouter(prefix="/goals", tags=["goal commands"], responses=COMMAND_RESPONSES)
+router = APIRouter(
+    prefix="/goals", tags=["goal commands"], responses=COMMAND_RESPONSES, route_class=IdempotentRoute
+)
 
 
 def _changes(body: TermChangesIn) -> c.TermChanges:

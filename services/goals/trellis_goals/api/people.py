@@ -16,9 +16,9 @@ from trellis_goals.api.schemas import (
     VisionVersionOut,
 )
 from trellis_goals.domain.vision import VisionStatement
-from trellis_kernel.http import COMMAND_RESPONSES, QUERY_RESPONSES, Accepted
+from trellis_kernel.http import COMMAND_RESPONSES, QUERY_RESPONSES, Accepted, IdempotentRoute
 
-router = APIRouter(prefix="/employees/{employee_id}", tags=["people"])
+router = APIRouter(prefix="/employees/{employee_id}", tags=["people"], route_class=IdempotentRoute)
 
 
 @router.post(

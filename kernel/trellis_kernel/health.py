@@ -109,9 +109,7 @@ class BrokerCheck:
     async def _started_client(self) -> AIOKafkaAdminClient:
         async with self._lock:
             if self._client is None:
-                client = AIOKafkaAdminClient(
-                    bootstrap_servers=self._bootstrap_servers, **self._client_options
-                )
+                client = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap_servers, **self._client_options)
                 try:
                     await client.start()
                 except BaseException:

@@ -69,9 +69,7 @@ async def test_a_broker_nobody_listens_on_makes_the_service_not_ready(pool: Pool
     assert checks["broker"]["detail"]
 
 
-async def test_a_closed_database_pool_and_a_hanging_check_are_reported_not_waited_for(
-    database_dsn: str,
-) -> None:
+async def test_a_closed_database_pool_and_a_hanging_check_are_reported_not_waited_for(database_dsn: str) -> None:
     async def hangs() -> CheckResult:
         await asyncio.sleep(60)
         return CheckResult(True, "never")

@@ -4,9 +4,11 @@ why a chosen id is taken),
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI, Request, Response, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trellis_kernel.decider import DomainError
 from trellis_kernel.store import InvalidValue
@@ -57,6 +59,17 @@ def install_error_handlers(app: FastAPI) -> None:
             for problem in error.errors()
         ]
         return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": problems})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        # A body that cannot be read at all (not JSON, not UTF-8) is the caller's input too: the
+        # same 422 as any invalid field, not FastAPI's undocumented 400.
+        if error.status_code == status.HTTP_400_BAD_REQUEST:
+            return JSONResponse(
+                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+                content={"detail": [{"field": "body", "reason": str(error.detail)}]},
+            )
+        return await http_exception_handler(request, error)
 
     @app.exception_handler(InvalidValue)
     async def unstorable(_: Request, error: InvalidValue) -> JSONResponse:

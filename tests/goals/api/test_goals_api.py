@@ -435,7 +435,9 @@ async def test_the_lookup_tables_rebuild_from_the_store_to_the_same_rows(
 
     async def rows() -> list[list[Any]]:
         views = await goals.pool.fetch("SELECT * FROM goal_views ORDER BY goal_id")
-        deadlines = await goals.pool.fetch("SELECT * FROM goal_deadlines ORDER BY goal_id, item_kind, item_id")
+        deadlines = await goals.pool.fetch(
+            "SELECT * FROM goal_deadlines ORDER BY goal_id, item_kind, item_id"
+        )
         lines = await goals.pool.fetch("SELECT * FROM reporting_lines ORDER BY employee_id")
         return [list(r.values()) for r in [*views, *deadlines, *lines]]
 

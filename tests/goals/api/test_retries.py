@@ -141,7 +141,9 @@ async def test_identical_requests_at_once_are_applied_once(client: httpx.AsyncCl
     assert await versions(client) == 4
 
 
-async def test_a_command_that_records_nothing_is_remembered_too(client: httpx.AsyncClient, clock: Clock) -> None:
+async def test_a_command_that_records_nothing_is_remembered_too(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
     await active_goal(client)
     keyed = {**AS_MANAGER, "Idempotency-Key": "check-overdue"}
     nothing = await client.post("/goals/goal_1/overdue-check", json={}, headers=keyed)

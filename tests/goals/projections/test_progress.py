@@ -172,5 +172,3 @@ def test_an_employee_sees_their_goals_active_first() -> None:
     view = employee_progress(records, EMPLOYEE, date(2026, 1, 20))
     assert [g.goal_id for g in view.goals] == [GOAL, "goal_p"]
     assert (view.active_goals, view.completed_goals) == (1, 0)
-
-

@@ -103,9 +103,7 @@ async def test_open_deadlines_are_those_of_an_active_goal_not_yet_met(spec: Proj
             ("goal", GOAL, "2026-03-31", False),
         ],
     )
-    closed = replay(
-        goal_decider, review(AbandonGoal(reason="Moved", lesson_learned="Scope")), history=missed
-    )
+    closed = replay(goal_decider, review(AbandonGoal(reason="Moved", lesson_learned="Scope")), history=missed)
     await spec.given(on(STREAM, *closed)).then(DEADLINES, [])
 
 
@@ -135,7 +133,9 @@ async def test_reporting_lines_keep_each_employees_current_manager(pool: Pool) -
     changed = replay(reporting_line_decider, line(EMPLOYEE, "mgr_2"), line(EMPLOYEE, None), history=first)
     other = replay(reporting_line_decider, line("emp_2", MANAGER))
     spec = ProjectionSpecification(pool, ReportingLines(), codec=GOALS_CODEC)
-    query = "SELECT organisation_id, employee_id, manager_id FROM {schema}.reporting_lines ORDER BY employee_id"
+    query = (
+        "SELECT organisation_id, employee_id, manager_id FROM {schema}.reporting_lines ORDER BY employee_id"
+    )
 
     await spec.given(
         on(reporting_line_stream(ORG, EMPLOYEE), *first), on(reporting_line_stream(ORG, "emp_2"), *other)

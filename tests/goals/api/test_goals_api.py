@@ -438,15 +438,16 @@ async def test_the_lookup_tables_rebuild_from_the_store_to_the_same_rows(
         deadlines = await goals.pool.fetch(
             "SELECT * FROM goal_deadlines ORDER BY goal_id, item_kind, item_id"
         )
+        people = await goals.pool.fetch("SELECT * FROM goal_people ORDER BY employee_id")
         lines = await goals.pool.fetch("SELECT * FROM reporting_lines ORDER BY employee_id")
-        return [list(r.values()) for r in [*views, *deadlines, *lines]]
+        return [list(r.values()) for r in [*views, *deadlines, *people, *lines]]
 
     before = await rows()
     assert [r[:3] + r[5:6] for r in before[:2]] == [
         ["org_1", "goal_1", EMPLOYEE, "active"],
         ["org_1", "goal_2", EMPLOYEE, "proposed"],
     ]
-    await goals.pool.execute("TRUNCATE goal_views, goal_deadlines, reporting_lines")
+    await goals.pool.execute("TRUNCATE goal_views, goal_deadlines, goal_people, reporting_lines")
     for projection in PROJECTIONS:
         await rebuild(goals.store, projection, inline=True)
     assert await rows() == before

@@ -80,3 +80,86 @@ async def test_each_step_of_the_timeline_shows_the_goal_as_that_event_left_it(
     assert (await client.get("/goals/goal_1/versions/4", headers=AS_EMPLOYEE)).status_code == 404
     assert (await client.get("/goals/goal_1/versions/0", headers=AS_EMPLOYEE)).status_code == 422
     assert (await client.get("/goals/goal_1/versions/1", headers=bearer("emp_2"))).status_code == 403
+
+
+async def test_a_manager_sees_each_report_with_what_waits_and_what_is_overdue(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    await active_goal(client)  # emp_1: goal_1 active, ms_1 due 14 February, ms_2 due 15 March
+    await set_manager(client, "emp_2")
+    await set_manager(client, "emp_3")  # no goals at all
+    waiting = goal_body(goal_id="goal_2", employee_id="emp_2", title="Learn Figma")
+    assert (await client.post("/goals", json=waiting, headers=bearer("emp_2"))).status_code == 201
+    clock.advance(5)
+    check_in = {
+        "progress_summary": "Half the course",
+        "milestone_progress": [{"milestone_id": "ms_1", "progress_percent": 50}],
+    }
+    assert (
+        await client.post("/goals/goal_1/check-ins", json=check_in, headers=AS_MANAGER)
+    ).status_code == 200
+
+    team = (
+        await client.get("/managers/mgr_1/team", params={"today": "2026-02-20"}, headers=AS_MANAGER)
+    ).json()
+
+    assert team["awaiting_manager"] == 1
+    first, second, third = team["members"]
+    assert (first["employee_id"], first["active_goals"], first["average_percent_complete"]) == (
+        "emp_1",
+        1,
+        25,
+    )
+    assert first["last_check_in_at"] == "2026-01-20T09:00:00Z"
+    assert first["overdue"] == [
+        {
+            "goal_id": "goal_1",
+            "goal_title": "Master Photoshop",
+            "kind": "milestone",
+            "item_id": "ms_1",
+            "title": "Course",
+            "due_date": "2026-02-14",
+        }
+    ]
+    assert first["overdue_items"] == 1
+    assert second["awaiting_manager"] == [
+        {"goal_id": "goal_2", "title": "Learn Figma", "due_date": "2026-03-31", "version": 1}
+    ]
+    assert (third["employee_id"], third["active_goals"], third["average_percent_complete"]) == ("emp_3", 0, 0)
+    assert (await client.get("/managers/mgr_1/team", headers=bearer("emp_2"))).status_code == 403
+
+    await set_manager(client, "emp_1", "mgr_2")
+    moved = (await client.get("/managers/mgr_1/team", headers=AS_MANAGER)).json()
+    assert [m["employee_id"] for m in moved["members"]] == ["emp_2", "emp_3"]
+
+
+async def test_hr_pages_through_the_organisations_goals_with_filters(client: httpx.AsyncClient) -> None:
+    await active_goal(client)
+    for n in range(2, 7):
+        await set_manager(client, f"emp_{n}")
+        body = goal_body(goal_id=f"goal_{n}", employee_id=f"emp_{n}")
+        assert (await client.post("/goals", json=body, headers=bearer(f"emp_{n}"))).status_code == 201
+
+    first = (await client.get("/organisation/goals", params={"limit": 4}, headers=HR)).json()
+    rest = (
+        await client.get(
+            "/organisation/goals", params={"limit": 4, "after": first["next_cursor"]}, headers=HR
+        )
+    ).json()
+    assert [g["goal_id"] for g in first["goals"] + rest["goals"]] == [f"goal_{n}" for n in range(1, 7)]
+    assert rest["next_cursor"] is None
+
+    active = (await client.get("/organisation/goals", params={"status": "active"}, headers=HR)).json()
+    assert [g["goal_id"] for g in active["goals"]] == ["goal_1"]
+    late = await client.get(
+        "/organisation/goals", params={"overdue": "true", "today": "2026-02-20"}, headers=HR
+    )
+    assert [g["goal_id"] for g in late.json()["goals"]] == ["goal_1"]
+    team = await client.get("/organisation/goals", params={"manager_id": "mgr_9"}, headers=HR)
+    assert team.json()["goals"] == []
+    counts = (
+        await client.get("/organisation/goal-counts", params={"today": "2026-02-20"}, headers=HR)
+    ).json()
+    assert counts == {"total": 6, "by_status": {"active": 1, "proposed": 5}, "overdue": 1}
+    bad = await client.get("/organisation/goals", params={"after": "bm90LWEtY3Vyc29y"}, headers=HR)
+    assert (bad.status_code, bad.json()["detail"][0]["field"]) == (422, "after")

@@ -145,8 +145,8 @@ def test_only_an_active_goal_has_open_deadlines() -> None:
         ("milestone", "ms_1", date(2026, 2, 14)),
         ("milestone", "ms_2", date(2026, 3, 15)),
     ]
-    assert mean_percent([]) == 0
-    assert mean_percent([50, 75]) == 62  # rounded half to even, as Python rounds
+    assert mean_percent(0, 0) == 0
+    assert mean_percent(125, 2) == 62  # rounded half to even, as Python rounds
 
 
 def other_goal(goal_id: str, employee_id: str, manager_id: str, *, agreed: bool) -> GoalRecord:

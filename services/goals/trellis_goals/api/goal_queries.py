@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from trellis_contracts.fields import OpaqueId
 from trellis_goals.api.context import App, Caller, IdInPath
+from trellis_goals.api.responses import json_of
 from trellis_goals.api.schemas import (
     CheckInOut,
     EmployeeProgressOut,
@@ -105,10 +106,12 @@ async def get_employee_progress(
     return _progress_out(await app.views.employee_progress(caller, employee_id, day))
 
 
-@router.get("/managers/{manager_id}/team", summary="A manager's view of their direct reports")
-async def get_team(manager_id: IdInPath, app: App, caller: Caller, today: Today = None) -> TeamOut:
+@router.get(
+    "/managers/{manager_id}/team", summary="A manager's view of their direct reports", response_model=TeamOut
+)
+async def get_team(manager_id: IdInPath, app: App, caller: Caller, today: Today = None) -> Response:
     day = today or app.now().date()
-    return TeamOut.model_validate(await app.views.team(caller, manager_id, day))
+    return json_of(TeamOut.model_validate(await app.views.team(caller, manager_id, day)))
 
 
 def _filters(
@@ -132,7 +135,11 @@ OverdueFilter = Annotated[
 ]
 
 
-@router.get("/organisation/goals", summary="The organisation's goals, filtered, a page at a time (HR admins)")
+@router.get(
+    "/organisation/goals",
+    summary="The organisation's goals, filtered, a page at a time (HR admins)",
+    response_model=GoalPageOut,
+)
 async def get_organisation_goals(
     app: App,
     caller: Caller,
@@ -146,7 +153,7 @@ async def get_organisation_goals(
         str | None,
         Query(max_length=400, pattern=r"^[A-Za-z0-9_-]+$", description="next_cursor of the page before."),
     ] = None,
-) -> GoalPageOut:
+) -> Response:
     day = today or app.now().date()
     try:
         page = await app.views.organisation_goals(
@@ -154,8 +161,10 @@ async def get_organisation_goals(
         )
     except InvalidCursor as error:
         raise DomainError(str(error), field="after") from error
-    return GoalPageOut(
-        goals=[GoalProgressOut.model_validate(goal) for goal in page.goals], next_cursor=page.next_cursor
+    return json_of(
+        GoalPageOut(
+            goals=[GoalProgressOut.model_validate(g) for g in page.goals], next_cursor=page.next_cursor
+        )
     )
 
 

@@ -117,64 +117,31 @@ class Views:
     async def team(self, actor: Actor, manager_id: str, today: date) -> TeamView:
         if actor.user_id != manager_id and not actor.hr_admin:
             raise Forbidden("only the manager or an HR admin sees a manager's team")
-        organisation_id = actor.organisation_id
-        reports = "(SELECT employee_id FROM reporting_lines WHERE organisation_id = $1 AND manager_id = $2)"
-        async with self._services.pool.acquire() as connection:
-            members = await connection.fetch(
-                """
-                SELECT r.employee_id,
-                       count(*) FILTER (WHERE g.status = 'active') AS active,
-                       count(*) FILTER (WHERE g.status = 'completed') AS completed,
-                       array_agg(g.percent_complete) FILTER (WHERE g.status = 'active') AS percents,
-                       max(g.last_check_in_at) AS last_check_in_at
-                FROM reporting_lines r
-                LEFT JOIN goal_views g
-                  ON g.organisation_id = r.organisation_id AND g.employee_id = r.employee_id
-                WHERE r.organisation_id = $1 AND r.manager_id = $2
-                GROUP BY r.employee_id ORDER BY r.employee_id
-                """,
-                organisation_id,
-                manager_id,
-            )
-            awaiting = await connection.fetch(
-                f"""
-                SELECT employee_id, goal_id, title, due_date, version FROM goal_views
-                WHERE organisation_id = $1 AND employee_id IN {reports}
-                  AND status = 'proposed' AND proposer_role = 'employee'
-                ORDER BY employee_id, due_date, goal_id
-                """,
-                organisation_id,
-                manager_id,
-            )
-            overdue = await connection.fetch(
-                f"""
-                SELECT d.employee_id, d.goal_id, g.title AS goal_title, d.item_kind, d.item_id,
-                       d.title, d.due_date
-                FROM goal_deadlines d JOIN goal_views g USING (organisation_id, goal_id)
-                WHERE d.organisation_id = $1 AND d.employee_id IN {reports} AND d.due_date < $3
-                ORDER BY d.employee_id, d.due_date, d.goal_id, d.item_kind, d.item_id
-                """,
-                organisation_id,
-                manager_id,
-                today,
-            )
-        waiting: dict[str, list[AwaitingGoal]] = {}
-        for row in awaiting:
-            waiting.setdefault(row["employee_id"], []).append(
-                AwaitingGoal(row["goal_id"], row["title"], row["due_date"], row["version"])
-            )
-        late: dict[str, list[OverdueItem]] = {}
-        for row in overdue:
-            late.setdefault(row["employee_id"], []).append(
-                OverdueItem(
-                    row["goal_id"],
-                    row["goal_title"],
-                    row["item_kind"],
-                    row["item_id"],
-                    row["title"],
-                    row["due_date"],
-                )
-            )
+        rows = await self._services.pool.fetch(
+            """
+            SELECT r.employee_id, coalesce(p.active_goals, 0) AS active,
+                   coalesce(p.completed_goals, 0) AS completed,
+                   coalesce(p.active_percent_sum, 0) AS percent_sum, p.last_check_in_at,
+                   (SELECT json_agg(json_build_array(g.goal_id, g.title, g.due_date, g.version)
+                                    ORDER BY g.due_date, g.goal_id)
+                      FROM goal_views g
+                     WHERE g.organisation_id = r.organisation_id AND g.employee_id = r.employee_id
+                       AND g.status = 'proposed' AND g.proposer_role = 'employee') AS awaiting,
+                   (SELECT json_agg(json_build_array(d.goal_id, d.goal_title, d.item_kind, d.item_id,
+                                                     d.title, d.due_date)
+                                    ORDER BY d.due_date, d.goal_id, d.item_kind, d.item_id)
+                      FROM goal_deadlines d
+                     WHERE d.organisation_id = r.organisation_id AND d.employee_id = r.employee_id
+                       AND d.due_date < $3) AS overdue
+            FROM reporting_lines r
+            LEFT JOIN goal_people p ON p.organisation_id = r.organisation_id AND p.employee_id = r.employee_id
+            WHERE r.organisation_id = $1 AND r.manager_id = $2
+            ORDER BY r.employee_id
+            """,
+            actor.organisation_id,
+            manager_id,
+            today,
+        )
         return TeamView(
             manager_id,
             tuple(
@@ -182,12 +149,20 @@ class Views:
                     employee_id=row["employee_id"],
                     active_goals=row["active"],
                     completed_goals=row["completed"],
-                    average_percent_complete=mean_percent(row["percents"] or []),
+                    average_percent_complete=mean_percent(row["percent_sum"], row["active"]),
                     last_check_in_at=row["last_check_in_at"],
-                    awaiting_manager=tuple(waiting.get(row["employee_id"], ())),
-                    overdue=tuple(late.get(row["employee_id"], ())),
+                    awaiting_manager=tuple(
+                        AwaitingGoal(goal_id, title, date.fromisoformat(due), version)
+                        for goal_id, title, due, version in json.loads(row["awaiting"] or "[]")
+                    ),
+                    overdue=tuple(
+                        OverdueItem(goal_id, goal_title, kind, item_id, title, date.fromisoformat(due))
+                        for goal_id, goal_title, kind, item_id, title, due in json.loads(
+                            row["overdue"] or "[]"
+                        )
+                    ),
                 )
-                for row in members
+                for row in rows
             ),
         )
 

@@ -22,7 +22,7 @@ from pydantic import TypeAdapter
 from trellis_contracts.goals import GoalEvent
 from trellis_goals.event_codec import GOAL_EVENT_TYPES, GOALS_CODEC
 from trellis_goals.projections.goal_record import GoalRecord, apply_goal_event
-from trellis_goals.projections.progress import goal_columns, open_deadlines
+from trellis_goals.projections.progress import goal_columns, open_deadlines, person_share
 from trellis_kernel.store import Connection, StoredEvent
 
 _RECORD: Final = TypeAdapter(GoalRecord)
@@ -52,7 +52,7 @@ _JSON_COLUMNS: Final = frozenset({"milestones", "activities"})
 
 class GoalViews:
     name = "goals.goal_views"
-    tables: Sequence[str] = ("goal_views", "goal_deadlines")
+    tables: Sequence[str] = ("goal_views", "goal_deadlines", "goal_people")
     ddl: Sequence[str] = (
         """
         CREATE TABLE {schema}.goal_views (
@@ -82,6 +82,9 @@ class GoalViews:
         "CREATE INDEX ON {schema}.goal_views (organisation_id, employee_id, due_date, goal_id)",
         "CREATE INDEX ON {schema}.goal_views (organisation_id, status, employee_id, due_date, goal_id)",
         "CREATE INDEX ON {schema}.goal_views (organisation_id, earliest_open_due)",
+        # Proposals waiting for the manager's answer, for the team view.
+        "CREATE INDEX ON {schema}.goal_views (organisation_id, employee_id)"
+        " WHERE status = 'proposed' AND proposer_role = 'employee'",
         """
         CREATE TABLE {schema}.goal_deadlines (
             organisation_id text NOT NULL,
@@ -92,12 +95,25 @@ class GoalViews:
             due_date        date NOT NULL,
             missed          boolean NOT NULL,
             title           text NOT NULL,
+            goal_title      text NOT NULL,
             PRIMARY KEY (organisation_id, goal_id, item_kind, item_id)
         )
         """,
         "CREATE INDEX ON {schema}.goal_deadlines (organisation_id, employee_id, due_date)",
         # The sweep: milestones of active goals not reached nor yet missed, by due date.
         "CREATE INDEX ON {schema}.goal_deadlines (due_date) WHERE item_kind = 'milestone' AND NOT missed",
+        # Each person's goals summed up (the team view reads one row per report).
+        """
+        CREATE TABLE {schema}.goal_people (
+            organisation_id    text NOT NULL,
+            employee_id        text NOT NULL,
+            active_goals       integer NOT NULL,
+            completed_goals    integer NOT NULL,
+            active_percent_sum integer NOT NULL,
+            last_check_in_at   timestamptz,
+            PRIMARY KEY (organisation_id, employee_id)
+        )
+        """,
     )
 
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
@@ -125,6 +141,7 @@ class GoalViews:
             _RECORD.dump_json(record).decode(),
         )
         await _keep_deadlines(connection, schema, record, before)
+        await _keep_person(connection, schema, record, before)
 
 
 async def _keep_deadlines(
@@ -132,7 +149,11 @@ async def _keep_deadlines(
 ) -> None:
     goal = record.goal
     now = open_deadlines(goal)
-    if before is not None and open_deadlines(before.goal) == now:
+    if (
+        before is not None
+        and open_deadlines(before.goal) == now
+        and before.goal.terms.title == goal.terms.title
+    ):
         return
     await connection.execute(
         f"DELETE FROM {schema}.goal_deadlines WHERE organisation_id = $1 AND goal_id = $2",
@@ -142,12 +163,50 @@ async def _keep_deadlines(
     if now:
         await connection.executemany(
             f"INSERT INTO {schema}.goal_deadlines (organisation_id, goal_id, item_kind, item_id,"
-            " employee_id, due_date, missed, title) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            " employee_id, due_date, missed, title, goal_title) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             [
-                (goal.organisation_id, goal.goal_id, kind, item_id, goal.employee_id, due, missed, title)
+                (
+                    goal.organisation_id,
+                    goal.goal_id,
+                    kind,
+                    item_id,
+                    goal.employee_id,
+                    due,
+                    missed,
+                    title,
+                    goal.terms.title,
+                )
                 for kind, item_id, due, missed, title in now
             ],
         )
+
+
+async def _keep_person(
+    connection: Connection, schema: str, record: GoalRecord, before: GoalRecord | None
+) -> None:
+    now = person_share(record)
+    then = person_share(before) if before is not None else (0, 0, 0, None)
+    if now == then:
+        return
+    goal = record.goal
+    await connection.execute(
+        f"""
+        INSERT INTO {schema}.goal_people AS p (organisation_id, employee_id, active_goals, completed_goals,
+                                              active_percent_sum, last_check_in_at)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (organisation_id, employee_id) DO UPDATE SET
+            active_goals = p.active_goals + excluded.active_goals,
+            completed_goals = p.completed_goals + excluded.completed_goals,
+            active_percent_sum = p.active_percent_sum + excluded.active_percent_sum,
+            last_check_in_at = GREATEST(p.last_check_in_at, excluded.last_check_in_at)
+        """,
+        goal.organisation_id,
+        goal.employee_id,
+        now[0] - then[0],
+        now[1] - then[1],
+        now[2] - then[2],
+        now[3],
+    )
 
 
 def columns_of(row: Any) -> dict[str, Any]:

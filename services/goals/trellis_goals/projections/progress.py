@@ -8,7 +8,7 @@ overdue). ``goal_progress`` is both at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -65,9 +65,23 @@ def percent_complete(goal: Goal) -> int:
     return round(sum(m.progress_percent for m in goal.milestones) / len(goal.milestones))
 
 
-def mean_percent(percents: Sequence[int]) -> int:
-    """The rounded mean (0 for none), as the team view shows a person's active goals."""
-    return round(sum(percents) / len(percents)) if percents else 0
+def mean_percent(total: int, count: int) -> int:
+    """The rounded mean of ``count`` percentages adding up to ``total`` (0 for none), as the team
+    view shows a person's active goals."""
+    return round(total / count) if count else 0
+
+
+def person_share(record: GoalRecord) -> tuple[int, int, int, datetime | None]:
+    """What one goal adds to its employee's summary: (active, completed, % complete if active,
+    last check-in)."""
+    goal = record.goal
+    active = goal.status == "active"
+    return (
+        int(active),
+        int(goal.status == "completed"),
+        percent_complete(goal) if active else 0,
+        record.last_check_in_at,
+    )
 
 
 def open_deadlines(goal: Goal) -> list[tuple[str, str, date, bool, str]]:

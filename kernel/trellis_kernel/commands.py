@@ -3,9 +3,9 @@
 One CommandHandler per aggregate type, built from the event store, the aggregate's Decider and
 the service's EventCodec (after Emmett's ``handleCommandWithDecider``)::
 
-    goals = CommandHandler(store, goal_decider, GOALS_CODEC, projections=read_tables.PROJECTIONS,
+    goals = CommandHandler(store, goal_decider, GOALS_CODEC, projections=read_models.PROJECTIONS,
                            retry=Retry(on_version_conflict=True))
-    outcome = await goals.handle(goal_stream(goal_id), AgreeToGoal(...), metadata=metadata)
+    outcome = await goals.handle(goal_stream(org_id, goal_id), AgreeToGoal(...), metadata=metadata)
     outcome.version, outcome.events, outcome.state   # what the command did
 
 ``handle`` reads the stream and folds it with the decider (``load``), decides the command on that

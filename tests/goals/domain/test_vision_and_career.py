@@ -32,6 +32,7 @@ from trellis_goals.domain.goal import goal_decider
 from trellis_goals.domain.reporting_line import ChangeReportingLine, reporting_line_decider
 from trellis_goals.domain.vision import (
     DefineVision,
+    RecordVision,
     ReviseVision,
     VisionStatement,
     vision_decider,
@@ -88,6 +89,22 @@ def test_a_revision_keeps_the_earlier_statements() -> None:
     assert [v.statement for v in vision.history] == [STATEMENT, revised]
     assert [v.recorded_at for v in vision.history] == [NOW, later(30)]
     assert vision.current.revision == 2
+
+
+def test_recording_a_vision_defines_it_first_and_revises_it_after() -> None:
+    def record(statement: VisionStatement) -> RecordVision:
+        return RecordVision(organisation_id=ORG, employee_id=EMPLOYEE, statement=statement, now=NOW)
+
+    revised = replace(STATEMENT, long_term_aspirations="Move into product design")
+    assert given(vision_decider).when(record(STATEMENT)) == given(vision_decider).when(define_vision())
+    history = replay(vision_decider, record(STATEMENT))
+    [event] = given(vision_decider, *history).when(record(revised))
+    assert isinstance(event, VisionRevised)
+    assert (event.revision, event.long_term_aspirations, event.occurred_at) == (2, "Move into product design", NOW)
+    given(vision_decider, *history).when_rejected(record(STATEMENT), field="statement", match="changes nothing")
+    given(vision_decider).when_rejected(
+        record(replace(STATEMENT, long_term_aspirations=" ")), field="long_term_aspirations"
+    )
 
 
 def test_vision_rules() -> None:

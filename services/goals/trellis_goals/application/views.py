@@ -52,20 +52,14 @@ class TeamMember:
     last_check_in_at: datetime | None
     awaiting_manager: tuple[AwaitingGoal, ...]
     overdue: tuple[OverdueItem, ...]
-
-    @property
-    def overdue_items(self) -> int:
-        return len(self.overdue)
+    overdue_items: int
 
 
 @dataclass(frozen=True)
 class TeamView:
     manager_id: str
+    awaiting_manager: int
     members: tuple[TeamMember, ...]
-
-    @property
-    def awaiting_manager(self) -> int:
-        return sum(len(m.awaiting_manager) for m in self.members)
 
 
 @dataclass(frozen=True)
@@ -142,9 +136,13 @@ class Views:
             manager_id,
             today,
         )
-        return TeamView(
-            manager_id,
-            tuple(
+        members = []
+        for row in rows:
+            overdue = tuple(
+                OverdueItem(goal_id, goal_title, kind, item_id, title, date.fromisoformat(due))
+                for goal_id, goal_title, kind, item_id, title, due in json.loads(row["overdue"] or "[]")
+            )
+            members.append(
                 TeamMember(
                     employee_id=row["employee_id"],
                     active_goals=row["active"],
@@ -155,16 +153,11 @@ class Views:
                         AwaitingGoal(goal_id, title, date.fromisoformat(due), version)
                         for goal_id, title, due, version in json.loads(row["awaiting"] or "[]")
                     ),
-                    overdue=tuple(
-                        OverdueItem(goal_id, goal_title, kind, item_id, title, date.fromisoformat(due))
-                        for goal_id, goal_title, kind, item_id, title, due in json.loads(
-                            row["overdue"] or "[]"
-                        )
-                    ),
+                    overdue=overdue,
+                    overdue_items=len(overdue),
                 )
-                for row in rows
-            ),
-        )
+            )
+        return TeamView(manager_id, sum(len(m.awaiting_manager) for m in members), tuple(members))
 
     async def organisation_goals(
         self, actor: Actor, filters: GoalFilters, today: date, *, limit: int, after: str | None

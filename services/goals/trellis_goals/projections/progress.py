@@ -49,10 +49,8 @@ class GoalProgress:
     career_track_id: str | None
     aligned_to: str | None
     version: int
-
-    @property
-    def overdue_items(self) -> int:
-        return int(self.goal_overdue) + len(self.overdue_milestones) + len(self.overdue_activity_ids)
+    overdue_items: int = 0
+    """The goal itself if overdue, plus its overdue milestones and activities."""
 
 
 def percent_complete(goal: Goal) -> int:
@@ -174,6 +172,7 @@ def progress_of(columns: Mapping[str, Any], today: date) -> GoalProgress:
         for a in columns["activities"]
         if working and a["status"] in OPEN_ACTIVITY and (_day(a["due_date"]) or today) < today
     )
+    goal_overdue = working and columns["due_date"] < today
     return GoalProgress(
         goal_id=columns["goal_id"],
         organisation_id=columns["organisation_id"],
@@ -183,7 +182,7 @@ def progress_of(columns: Mapping[str, Any], today: date) -> GoalProgress:
         status=columns["status"],
         due_date=columns["due_date"],
         percent_complete=columns["percent_complete"],
-        goal_overdue=working and columns["due_date"] < today,
+        goal_overdue=goal_overdue,
         next_milestone=upcoming[0] if upcoming and working else None,
         overdue_milestones=overdue,
         overdue_activity_ids=overdue_activities,
@@ -191,6 +190,7 @@ def progress_of(columns: Mapping[str, Any], today: date) -> GoalProgress:
         career_track_id=columns["career_track_id"],
         aligned_to=columns["aligned_to"],
         version=columns["version"],
+        overdue_items=int(goal_overdue) + len(overdue) + len(overdue_activities),
     )
 
 

@@ -16,7 +16,9 @@ from tests.goals.domain.builders import (
     plan,
     propose,
     reach,
+    repropose,
     review,
+    terms,
 )
 from trellis_contracts.goals import (
     Alignment,
@@ -117,11 +119,13 @@ def test_a_track_keeps_its_description() -> None:
 
 
 def test_a_proposal_from_a_template_numbers_its_steps_and_keeps_the_metric_given() -> None:
-    command = from_template()
+    [proposed] = given(goal_decider).when(from_template())
+    [without] = given(goal_decider).when(from_template(metric=None))
 
-    assert [m.milestone_id for m in command.milestones] == ["ms_1", "ms_2"]
-    assert command.terms.metric == METRIC
-    assert from_template(metric=None).terms.metric is None
+    assert isinstance(proposed, GoalProposed) and isinstance(without, GoalProposed)
+    assert [m.milestone_id for m in proposed.milestones] == ["ms_1", "ms_2"]
+    assert proposed.terms.metric == METRIC
+    assert without.terms.metric is None
 
 
 def test_the_track_and_template_of_a_goal_reach_its_creation_milestones_and_completion() -> None:
@@ -155,7 +159,7 @@ def test_a_new_proposal_replaces_the_milestones_the_other_side_agrees_to() -> No
     asked = RequestGoalChanges(goal_id=GOAL, requested_by=MANAGER, comment="One step is enough", now=NOW)
     history = replay(goal_decider, propose(), asked)
     single = (plan("ms_only", date(2026, 3, 1)),)
-    history = replay(goal_decider, propose(milestones=single), history=history)
+    history = replay(goal_decider, repropose(milestones=single), history=history)
 
     _, created = given(goal_decider, *history).when(agree())
 
@@ -164,10 +168,9 @@ def test_a_new_proposal_replaces_the_milestones_the_other_side_agrees_to() -> No
 
 
 def test_a_new_proposal_from_the_template_still_names_the_track() -> None:
-    first = from_template()
     asked = RequestGoalChanges(goal_id=GOAL, requested_by=MANAGER, comment="Add a metric", now=NOW)
-    history = replay(goal_decider, first, asked)
-    [again] = given(goal_decider, *history).when(first)
+    history = replay(goal_decider, from_template(), asked)
+    [again] = given(goal_decider, *history).when(repropose(terms=terms(metric=METRIC)))
     assert isinstance(again, GoalProposed) and again.proposal_revision == 2
 
     _, created = given(goal_decider, *history, again).when(agree())
@@ -176,20 +179,21 @@ def test_a_new_proposal_from_the_template_still_names_the_track() -> None:
     assert (created.career_track_id, created.template_id) == ("ic", "lead-review")
 
 
-def test_a_new_proposal_that_names_no_track_takes_the_goal_off_the_track() -> None:
+def test_a_new_proposal_cannot_take_the_goal_off_its_track() -> None:
+    # The track and template are the goal's: a new proposal says only terms and milestones.
     asked = RequestGoalChanges(goal_id=GOAL, requested_by=MANAGER, comment="Not as a track goal", now=NOW)
-    history = replay(goal_decider, from_template(), asked, propose())
+    history = replay(goal_decider, from_template(), asked, repropose())
 
     _, created = given(goal_decider, *history).when(agree())
 
     assert isinstance(created, GoalCreated)
-    assert (created.career_track_id, created.template_id) == (None, None)
+    assert (created.career_track_id, created.template_id) == ("ic", "lead-review")
 
 
 def test_a_new_proposal_keeps_the_goals_alignment() -> None:
     align = AlignGoal(goal_id=GOAL, aligned_by=EMPLOYEE, alignment=OBJECTIVE, now=NOW)
     asked = RequestGoalChanges(goal_id=GOAL, requested_by=MANAGER, comment="Smaller steps", now=NOW)
-    history = replay(goal_decider, propose(), align, asked, propose())
+    history = replay(goal_decider, propose(), align, asked, repropose())
 
     state = given(goal_decider, *history).then_state()
 

@@ -26,8 +26,10 @@ from tests.goals.domain.builders import (
     plan,
     propose,
     reach,
+    repropose,
     review,
     terms,
+    withdraw,
 )
 from trellis_contracts.goals import (
     AgreedAction,
@@ -177,16 +179,22 @@ def test_agreeing_on_a_goal_refusals_say_why() -> None:
         == "Only the employee or their manager can propose the employee's goal"
     )
     assert (
-        said(ACTIVE, propose(), "goal_id")
+        said(ACTIVE, repropose(), "goal_id")
         == "The goal is already active; change it through an adjustment or review"
     )
+    # A new proposal names neither the employee nor the manager (they are the goal's), so only
+    # who proposes can be wrong; and a new goal cannot take an id in use.
     assert (
-        said(PROPOSED, propose(employee_id=STRANGER, proposed_by=STRANGER), "employee_id")
-        == "A new proposal cannot change the employee"
+        said(PROPOSED, repropose(by=STRANGER), "proposed_by")
+        == "Only the employee or their manager can propose the employee's goal"
+    )
+    assert said(PROPOSED, propose(), "goal_id") == "The goal 'goal_1' already exists"
+    assert (
+        said(PROPOSED, withdraw(by=MANAGER), "withdrawn_by") == "Only the proposer can withdraw the proposal"
     )
     assert (
-        said(PROPOSED, propose(manager_id=STRANGER), "manager_id")
-        == "A new proposal cannot change the manager"
+        said(ACTIVE, withdraw(), "goal_id")
+        == "The goal is already active; only a proposal not yet agreed can be withdrawn"
     )
     assert said(ASKED, agree(), "goal_id") == "Changes were asked for: the goal needs a new proposal first"
     assert said(ACTIVE, agree(), "goal_id") == "The goal is already active"

@@ -32,9 +32,15 @@ from trellis_contracts.goals import (
     GoalMetric,
     GoalProposalWithdrawn,
     GoalProposed,
+    MilestoneTemplate,
 )
 from trellis_goals.domain.goal import goal_decider
-from trellis_goals.domain.goal.commands import CompleteGoal, HandOverGoal, RequestGoalChanges
+from trellis_goals.domain.goal.commands import (
+    CompleteGoal,
+    HandOverGoal,
+    ProposeGoalFromTemplate,
+    RequestGoalChanges,
+)
 from trellis_kernel.testing import given, replay
 
 
@@ -265,6 +271,34 @@ def test_the_proposer_may_withdraw_a_proposal_not_yet_agreed() -> None:
     given(goal_decider, *withdrawn).when_rejected(agree(), field="goal_id", match="already withdrawn")
     given(goal_decider, *withdrawn).when_rejected(repropose(), field="goal_id", match="already withdrawn")
     given(goal_decider, *withdrawn).when_rejected(withdraw(), field="goal_id", match="already withdrawn")
+
+
+def test_a_new_proposal_must_be_measurable_too() -> None:
+    history = replay(goal_decider, propose(), request_changes())
+    unmeasurable = repropose(terms=terms(metric=None), milestones=())
+    given(goal_decider, *history).when_rejected(unmeasurable, field="metric", match="Measurable")
+
+
+def test_a_goal_from_a_template_cannot_take_an_id_in_use() -> None:
+    template = MilestoneTemplate(
+        template_id="lead-review", title="Lead a review", description="Run it.", duration_days=60
+    )
+    command = ProposeGoalFromTemplate(
+        goal_id=GOAL,
+        organisation_id=ORG,
+        employee_id=EMPLOYEE,
+        manager_id=MANAGER,
+        proposed_by=EMPLOYEE,
+        track_id="ic",
+        template=template,
+        metric=GoalMetric(name="Reviews led", baseline=0, target=1),
+        now=NOW,
+    )
+    given(goal_decider, *replay(goal_decider, propose())).when_rejected(
+        command, field="goal_id", match="already exists"
+    )
+    [proposed] = given(goal_decider).when(command)
+    assert isinstance(proposed, GoalProposed) and proposed.template_id == "lead-review"
 
 
 def test_only_the_proposer_withdraws_and_only_before_agreement() -> None:

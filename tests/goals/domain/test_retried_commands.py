@@ -70,6 +70,18 @@ def test_a_review_and_its_outcome_are_compared_whole() -> None:
 
 def test_a_hand_over_appended_with_the_first_use_is_part_of_it() -> None:
     before = replay(goal_decider, propose(), agree())
+    recorded = replay(
+        goal_decider, HandOverGoal(goal_id=GOAL, manager_id="mgr_2", now=NOW), check_in(), history=before
+    )[len(before) :]
+    state = goal_decider.fold(before)
+    assert first_use(check_in(), [*before, *recorded]) == len(before) + 1
+    # Decided again on the goal as the hand-over left it: the check-in names the new manager.
+    assert same_request(check_in(), state, recorded)
+    assert not same_request(check_in(progress_summary="Other"), state, recorded)
+
+
+def test_activities_are_recognised_by_their_id() -> None:
+    before = replay(goal_decider, propose(), agree())
     activity = PlanDevelopmentActivity(
         goal_id=GOAL,
         activity_id="act_1",
@@ -79,14 +91,19 @@ def test_a_hand_over_appended_with_the_first_use_is_part_of_it() -> None:
         planned_by=EMPLOYEE,
         now=NOW,
     )
-    recorded = replay(
-        goal_decider, HandOverGoal(goal_id=GOAL, manager_id="mgr_2", now=NOW), activity, history=before
-    )[len(before) :]
+    recorded = replay(goal_decider, activity, history=before)[len(before) :]
     state = goal_decider.fold(before)
-    assert first_use(activity, [*before, *recorded]) == len(before) + 1
+    assert first_use(activity, [*before, *recorded]) == len(before)
     assert same_request(activity, state, recorded)
     assert not same_request(replace(activity, title="Figma course"), state, recorded)
     assert what_the_id_names(activity) == "activity 'act_1'"
+    assert what_the_id_names(review(KeepGoal(), review_id="rev_7")) == "review 'rev_7'"
+
+
+def test_a_retry_the_goal_would_refuse_now_is_not_the_same_request() -> None:
+    before = replay(goal_decider, propose(), agree())
+    recorded = replay(goal_decider, check_in(), history=before)[len(before) :]
+    assert not same_request(check_in(progress_summary=" "), goal_decider.fold(before), recorded)
 
 
 def test_commands_without_a_chosen_id_have_no_first_use() -> None:

@@ -1,11 +1,11 @@
 """Given events / Then rows: the specification of a projection, on real PostgreSQL.
 
-    spec = ProjectionSpecification(pool, GoalIndex(), codec=GOALS_CODEC)
+    spec = ProjectionSpecification(pool, GoalViews(), codec=GOALS_CODEC)
     await spec.given(
-        on("goal-goal_1", proposed, agreed, created),   # domain events (encoded by the codec),
-        on("goal-goal_2", proposed),                     # NewEvents or StoredEvents
+        on("goal-org_1/goal_1", proposed, agreed, created),   # domain events (encoded by the codec),
+        on("goal-org_1/goal_2", proposed),                     # NewEvents or StoredEvents
     ).then(
-        "SELECT goal_id, status FROM {schema}.goal_index ORDER BY goal_id",
+        "SELECT goal_id, status FROM {schema}.goal_views ORDER BY goal_id",
         [("goal_1", "active"), ("goal_2", "proposed")],
     )
 

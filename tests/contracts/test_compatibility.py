@@ -191,6 +191,7 @@ def test_a_new_major_version_beside_the_old_one_passes() -> None:
     class FeedbackGivenV3(EventContract):
         service: ClassVar[str] = "feedback"
         major: ClassVar[int] = 3
+        moment_field: ClassVar[str | None] = None
         feedback_id: str
         rating: int
 

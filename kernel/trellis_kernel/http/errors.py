@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from trellis_kernel.decider import DomainError
 from trellis_kernel.store import InvalidValue
@@ -51,6 +53,17 @@ def install_error_handlers(app: FastAPI) -> None:
             for problem in error.errors()
         ]
         return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": problems})
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        if error.status_code == status.HTTP_400_BAD_REQUEST:
+            # FastAPI could not read the body at all (not UTF-8, not JSON): invalid input like any
+            # other, so the documented 422 with the reason rather than an undocumented 400.
+            return JSONResponse(
+                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+                content={"detail": [{"field": "body", "reason": str(error.detail)}]},
+            )
+        return await http_exception_handler(request, error)
 
     @app.exception_handler(InvalidValue)
     async def unstorable(_: Request, error: InvalidValue) -> JSONResponse:

@@ -62,11 +62,18 @@ async def setup(pool: Pool) -> None:
     await pool.execute(DDL)
 
 
+async def hold(connection: Connection, organisation_id: str, kind: IdKind, client_id: str) -> None:
+    """Take this id's lock until the transaction ends, before reading anything the command
+    decides on: a concurrent command with the same id waits, then finds the receipt."""
+    digest = hashlib.blake2b(f"{organisation_id}/{kind}/{client_id}".encode(), digest_size=8).digest()
+    await connection.execute("SELECT pg_advisory_xact_lock($1)", int.from_bytes(digest, "big", signed=True))
+
+
 async def recall(
     connection: Connection, organisation_id: str, kind: IdKind, client_id: str, print_: bytes
 ) -> Receipt | None:
     """The first answer to this command, None if the id is new; IdTaken if it was used for
-    something else."""
+    something else. Call ``hold`` first, in the same transaction."""
     row = await connection.fetchrow(
         "SELECT fingerprint, stream_id, version, event_types FROM command_receipts"
         " WHERE organisation_id = $1 AND id_kind = $2 AND client_id = $3",

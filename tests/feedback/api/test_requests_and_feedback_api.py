@@ -3,10 +3,13 @@ read and narrow what; retries by the client's ids; the errors each rule gives.""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
 from tests.feedback.api.conftest import DUE, HR, OTHER_ORG, Goals, bearer
+from trellis_feedback.application import FeedbackApplication
 
 pytestmark = pytest.mark.infra
 
@@ -293,3 +296,30 @@ async def test_a_giver_narrows_their_answer(client: httpx.AsyncClient, team: Goa
     )
     assert narrowed.json()["events"] == [NARROWED]
     assert (await client.get("/employees/emp_1/feedback", headers=bearer("mgr_1"))).json()["feedback"] == []
+
+
+async def test_racing_answers_and_racing_retries_all_land_once(
+    client: httpx.AsyncClient, team: Goals, service: FeedbackApplication
+) -> None:
+    givers = [{"giver_id": e, "relationship": "peer"} for e in ("emp_2", "emp_3", "emp_4")]
+    body = ask(givers=givers, anonymous=True, goal_id=None)
+    created = await asyncio.gather(
+        *(client.post("/feedback-requests", json=body, headers=bearer("emp_1")) for _ in range(3))
+    )
+    assert {r.status_code for r in created} == {201}, [r.text for r in created]
+    assert len({r.text for r in created}) == 1  # every retry answered as the first time
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                "/feedback-requests/req_1/answers",
+                json=answer(f"fb_{e}", content=f"From {e}."),
+                headers=bearer(e),
+            )
+            for e in ("emp_2", "emp_3", "emp_4")
+        )
+    )
+    assert [r.status_code for r in answers] == [201, 201, 201], [r.text for r in answers]
+    assert sorted(r.json()["version"] for r in answers) == [2, 3, 5]  # the last one closed it too
+    assert await service.pool.fetchval("SELECT count(*) FROM sealed_answers") == 3
+    results = (await client.get("/feedback-requests/req_1/results", headers=bearer("emp_1"))).json()
+    assert (results["status"], len(results["answers"])) == ("released", 3)

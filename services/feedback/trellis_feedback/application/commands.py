@@ -145,6 +145,7 @@ class FeedbackCommands(FeedbackCore):
         }
 
         async def work(connection: Connection) -> Receipt:
+            await receipts.hold(connection, organisation, "request", request_id)
             kept_key = await private_tables.key_of(connection, organisation, request_id)
             new_key = secrets.token_bytes(KEY_BYTES) if anonymous and kept_key is None else None
             print_ = fingerprint(said, kept_key or new_key)
@@ -214,6 +215,8 @@ class FeedbackCommands(FeedbackCore):
         stream = request_stream(organisation, request_id)
 
         async def work(connection: Connection) -> Receipt:
+            if receipt_for is not None:
+                await receipts.hold(connection, organisation, "feedback", receipt_for[0])
             key = await private_tables.key_of(connection, organisation, request_id)
             print_ = b""
             if receipt_for is not None:
@@ -379,6 +382,7 @@ class FeedbackCommands(FeedbackCore):
         print_ = fingerprint(said)
 
         async def work(connection: Connection) -> Receipt:
+            await receipts.hold(connection, organisation, "feedback", feedback_id)
             first = await receipts.recall(connection, organisation, "feedback", feedback_id, print_)
             if first is not None:
                 return first
@@ -475,6 +479,7 @@ class FeedbackCommands(FeedbackCore):
         print_ = fingerprint(said)
 
         async def work(connection: Connection) -> Receipt:
+            await receipts.hold(connection, organisation, "conversation", conversation_id)
             first = await receipts.recall(connection, organisation, "conversation", conversation_id, print_)
             if first is not None:
                 return first

@@ -57,6 +57,9 @@ async def test_a_reporting_line_and_a_milestone_set_in_goals_are_known_in_feedba
         feedback = await stack.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=feedback_app), base_url="http://feedback")
         )
+        ready = await feedback.get("/health/ready")
+        assert ready.status_code == 200, ready.text
+        assert set(ready.json()["checks"]) == {"database", "broker", "relay"}
         conversation = {
             "conversation_id": "conv_1",
             "employee_id": "emp_1",

@@ -323,3 +323,44 @@ async def test_racing_answers_and_racing_retries_all_land_once(
     assert await service.pool.fetchval("SELECT count(*) FROM sealed_answers") == 3
     results = (await client.get("/feedback-requests/req_1/results", headers=bearer("emp_1"))).json()
     assert (results["status"], len(results["answers"])) == ("released", 3)
+
+
+async def test_hr_admins_set_k_and_anonymous_requests_made_afterwards_need_that_many(
+    client: httpx.AsyncClient, team: Goals
+) -> None:
+    assert (await client.get("/settings/anonymity-threshold", headers=bearer("emp_1"))).json() == {
+        "threshold": 3,
+        "version": 0,
+    }
+    assert (
+        await client.post("/settings/anonymity-threshold", json={"threshold": 4}, headers=bearer("mgr_1"))
+    ).status_code == 403
+    too_low = await client.post(
+        "/settings/anonymity-threshold", json={"threshold": 2}, headers=bearer("hr_1", roles=HR)
+    )
+    assert too_low.status_code == 422
+    assert too_low.json()["detail"][0]["field"] == "threshold"
+    set_ = await client.post(
+        "/settings/anonymity-threshold", json={"threshold": 4}, headers=bearer("hr_1", roles=HR)
+    )
+    assert set_.json() == {
+        "stream_id": "settings-org_1/org_1",
+        "version": 1,
+        "events": ["dev.trellis.feedback.AnonymityThresholdSet.v1"],
+    }
+    stale = await client.post(
+        "/settings/anonymity-threshold",
+        json={"threshold": 5, "expected_version": 0},
+        headers=bearer("hr_1", roles=HR),
+    )
+    assert (stale.status_code, stale.json()["current_version"]) == (409, 1)
+    three = [{"giver_id": e, "relationship": "peer"} for e in ("emp_2", "emp_3", "emp_4")]
+    refused = await client.post(
+        "/feedback-requests", json=ask(givers=three, anonymous=True), headers=bearer("emp_1")
+    )
+    assert refused.status_code == 422
+    assert "at least 4 people" in refused.json()["detail"][0]["reason"]
+    other_org = await client.get(
+        "/settings/anonymity-threshold", headers=bearer("emp_1", organisation_id=OTHER_ORG)
+    )
+    assert other_org.json()["threshold"] == 3

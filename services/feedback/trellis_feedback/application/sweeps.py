@@ -9,6 +9,7 @@ reports twice, and a sweep that loses the race for a stream leaves it to the win
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from trellis_kernel.metadata import EventMetadata
 from trellis_kernel.store import Connection
 
 SYSTEM = EventMetadata(principal=SCHEDULER)
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,9 @@ class FeedbackSweeps(FeedbackCore):
             try:
                 outcome = await self.transact(work, attempts=1)
             except StaleVersion:
+                continue  # another replica got there first
+            except Exception:
+                logger.exception("the sweep could not remind or close request %s; next round", request_id)
                 continue
             reminded += sum(isinstance(e, FeedbackReminderDue) for e in outcome.events)
             closed += sum(isinstance(e, FeedbackRequestClosed) for e in outcome.events)
@@ -120,6 +125,9 @@ class FeedbackSweeps(FeedbackCore):
             try:
                 outcome = await self.transact(work, attempts=1)
             except StaleVersion:
+                continue
+            except Exception:
+                logger.exception("the sweep could not check a cadence of %s; next round", pair[0])
                 continue
             missed += sum(isinstance(e, ConversationCadenceMissed) for e in outcome.events)
         return missed

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI, Request, Response, status
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from starlette.exceptions import HTTPException
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trellis_kernel.decider import DomainError
 from trellis_kernel.store import InvalidValue
@@ -54,11 +54,11 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": problems})
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, error: HTTPException) -> Response:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        # A body that cannot be read at all (not JSON, not UTF-8) is the caller's input too: the
+        # same 422 as any invalid field, not FastAPI's undocumented 400.
         if error.status_code == status.HTTP_400_BAD_REQUEST:
-            # FastAPI could not read the body at all (not UTF-8, not JSON): invalid input like any
-            # other, so the documented 422 with the reason rather than an undocumented 400.
             return JSONResponse(
                 status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
                 content={"detail": [{"field": "body", "reason": str(error.detail)}]},

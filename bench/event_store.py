@@ -75,6 +75,7 @@ class Goal(Aggregate):  # the eventsourcing library's aggregate for the same com
 
 class ProgressRecorded(EventContract):  # the same command as a Trellis service decides it
     service: ClassVar[str] = "bench"
+    moment_field: ClassVar[str | None] = None
     progress: int
 
 

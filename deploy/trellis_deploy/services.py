@@ -27,6 +27,8 @@ class ServiceApp:
     """Import path of ``async def migrate(database_url: str) -> None``: its tables, idempotently."""
     relay_name: str | None = None
     """Import path of the name of the service's outbox relay (its checkpoint, its set-aside events)."""
+    consumes: tuple[str, ...] = ()
+    """The services whose topics it consumes: `trellis migrate` makes sure those topics exist too."""
 
     @property
     def port(self) -> int:
@@ -59,6 +61,15 @@ SERVICE_APPS = (
         inline_projections="trellis_goals.read_models:PROJECTIONS",
         migrations="trellis_goals.migrations:migrate",
         relay_name="trellis_goals.app:RELAY_NAME",
+    ),
+    ServiceApp(
+        "feedback",
+        factory="trellis_feedback.app:create_app",
+        default_port=8002,
+        inline_projections="trellis_feedback.projections:FEEDBACK_PROJECTIONS",
+        migrations="trellis_feedback.migrations:migrate",
+        relay_name="trellis_feedback.app:RELAY_NAME",
+        consumes=("goals",),
     ),
 )
 

@@ -6,7 +6,10 @@ shape here alone (fields encrypted, say) without the domain noticing.
 
 ContractCodec does it for the pydantic models of ``trellis_contracts`` (the events a service
 stores are its published contracts): the payload is ``model_dump(mode="json")``, the type is
-the CloudEvents type, ``occurred_at`` is taken from the event when it has one.
+the CloudEvents type, and ``occurred_at`` is the moment the contract names
+(``EventContract.moment_field``: ``occurred_at`` for goals, ``given_at`` or ``held_at`` for
+feedback, ...), so that the CloudEvents ``time`` is when the event happened, not when it was
+stored.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ class ContractCodec(EventCodec[C]):
             event_type=event_type,
             payload=event.model_dump(mode="json"),
             event_id=event_id or uuid4(),
-            occurred_at=getattr(event, "occurred_at", None),
+            occurred_at=event.moment(),
         )
 
     def decode(self, stored: StoredEvent) -> C:

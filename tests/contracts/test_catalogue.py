@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any, get_args
+from datetime import datetime
+from typing import Any, ClassVar, get_args
 
 import pytest
-from pydantic import ValidationError
+from pydantic import AwareDatetime, ValidationError
 
 from trellis_contracts.base import EventContract
 from trellis_contracts.catalogue import (
@@ -145,7 +146,6 @@ def test_personal_data_never_reaches_the_kafka_headers(contract: type[EventContr
 
 
 def event_time(payload: dict[str, Any]) -> Any:
-    from datetime import datetime
 
     stamp = next(value for key, value in payload.items() if key.endswith("_at"))
     return datetime.fromisoformat(stamp)
@@ -226,3 +226,24 @@ def test_one_topic_per_service_keyed_by_aggregate() -> None:
     assert int(feedback.topic_config()["retention.ms"]) == 30 * 24 * 3600 * 1000
     with pytest.raises(LookupError):
         topic_for("payroll")
+
+
+@pytest.mark.parametrize("contract", list(CATALOGUE.values()), ids=lambda c: c.event_type())
+def test_every_published_event_says_which_of_its_fields_is_its_moment(
+    contract: type[EventContract],
+) -> None:
+    assert contract.moment_field is not None
+    assert contract.model_fields[contract.moment_field].annotation is AwareDatetime
+    for example in examples_of(contract):
+        event = contract.model_validate(example)
+        moment = event.moment()
+        assert moment is not None and moment == getattr(event, contract.moment_field)
+
+
+def test_a_contract_naming_a_moment_it_does_not_have_is_refused_when_defined() -> None:
+    with pytest.raises(TypeError, match="'given_at' as its moment"):
+
+        class Muddled(EventContract):
+            service: ClassVar[str] = "feedback"
+            moment_field: ClassVar[str | None] = "given_at"
+            feedback_id: str

@@ -41,3 +41,19 @@ async def test_migrate_creates_the_services_tables_and_can_run_again(
     assert await asyncio.to_thread(serving.migrate, app.name) == 0
     assert await tables(dsn) == created
     assert f"{app.name}: database tables are up to date" in capsys.readouterr().out
+
+
+async def test_migrate_makes_the_topics_a_service_consumes_as_well_as_its_own(
+    postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[tuple[str, ...]] = []
+
+    async def ensure_topics(bootstrap_servers: str, services: tuple[str, ...]) -> list[str]:
+        asked.append(tuple(services))
+        return []
+
+    monkeypatch.setattr(serving, "ensure_topics", ensure_topics)
+    monkeypatch.setenv("FEEDBACK_DATABASE_URL", await postgres.create_database("migrate"))
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
+    assert await asyncio.to_thread(serving.migrate, "feedback") == 0
+    assert asked == [("feedback", "goals")]

@@ -7,6 +7,7 @@ needs a new class with ``major`` raised, never an edit in place.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,6 +24,26 @@ class EventContract(BaseModel):
 
     service: ClassVar[str]
     major: ClassVar[int] = 1
+    moment_field: ClassVar[str | None] = "occurred_at"
+    """The field that says when the event happened (``occurred_at``, ``given_at``, ``held_at``,
+    ...): the store's ``occurred_at`` and the CloudEvents ``time`` are taken from it. None only
+    for an event that carries no moment (then the time it is stored is its moment); every
+    published contract names one."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if cls.moment_field is not None and cls.moment_field not in cls.model_fields:
+            raise TypeError(f"{cls.__name__} names {cls.moment_field!r} as its moment, but has no such field")
+
+    def moment(self) -> datetime | None:
+        """When the event happened, as its contract says (None if it names no moment)."""
+        if self.moment_field is None:
+            return None
+        value = getattr(self, self.moment_field)
+        if not isinstance(value, datetime):
+            raise TypeError(f"{type(self).__name__}.{self.moment_field} is not a moment in time")
+        return value
 
     @classmethod
     def event_name(cls) -> str:

@@ -124,6 +124,7 @@ class AnonymityThresholdSet(EventContract):
     answers are shown, in aggregate."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "set_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -168,6 +169,7 @@ class FeedbackRequestedV2(EventContract):
 
     service: ClassVar[str] = SERVICE
     major: ClassVar[int] = 2
+    moment_field: ClassVar[str] = "requested_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -285,6 +287,7 @@ class FeedbackGivenV2(EventContract):
 
     service: ClassVar[str] = SERVICE
     major: ClassVar[int] = 2
+    moment_field: ClassVar[str] = "given_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -344,6 +347,7 @@ class AnonymousFeedbackSubmitted(EventContract):
     request closes; this event carries neither its author nor its content."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "submitted_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -370,6 +374,7 @@ class FeedbackDeclinedV2(EventContract):
 
     service: ClassVar[str] = SERVICE
     major: ClassVar[int] = 2
+    moment_field: ClassVar[str] = "declined_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -416,6 +421,7 @@ class FeedbackReminderDue(EventContract):
     """A request is due soon and some people asked have not responded yet. Said once."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "reminded_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -460,6 +466,7 @@ class FeedbackRequestClosed(EventContract):
     anonymous request it releases the answers in aggregate, or withholds them below k."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "closed_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -568,6 +575,7 @@ class FeedbackVisibilityNarrowed(EventContract):
     """The giver of named feedback narrowed who may read it (it never widens)."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "narrowed_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -615,6 +623,7 @@ class ConversationScheduledV2(EventContract):
 
     service: ClassVar[str] = SERVICE
     major: ClassVar[int] = 2
+    moment_field: ClassVar[str] = "scheduled_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -664,6 +673,7 @@ class ConversationHeldV2(EventContract):
 
     service: ClassVar[str] = SERVICE
     major: ClassVar[int] = 2
+    moment_field: ClassVar[str] = "held_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -725,6 +735,7 @@ class ConversationLinkedToGoal(EventContract):
     """A conversation was linked to one of the employee's goals (it was about that goal)."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "linked_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -754,6 +765,7 @@ class ConversationCancelled(EventContract):
     """A scheduled conversation will not take place."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "cancelled_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -784,6 +796,7 @@ class ActionItemCompletedV2(EventContract):
 
     service: ClassVar[str] = SERVICE
     major: ClassVar[int] = 2
+    moment_field: ClassVar[str] = "completed_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -818,6 +831,7 @@ class ConversationCadenceSet(EventContract):
     is due."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "set_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -853,6 +867,7 @@ class ConversationCadenceMissed(EventContract):
     """The day a conversation was due passed without one being held. Said once per due day."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "reported_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [

@@ -98,6 +98,7 @@ class RecognitionAwardedV2(EventContract):
 
     service: ClassVar[str] = SERVICE
     major: ClassVar[int] = 2
+    moment_field: ClassVar[str] = "awarded_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -140,6 +141,7 @@ class RewardGrantedV2(EventContract):
 
     service: ClassVar[str] = SERVICE
     major: ClassVar[int] = 2
+    moment_field: ClassVar[str] = "granted_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -212,6 +214,7 @@ class RewardHeldForApproval(EventContract):
     budget): it waits for an HR admin to approve or reject it. Nothing is paid yet."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "held_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -260,6 +263,7 @@ class RewardRejected(EventContract):
     """An HR admin rejected a reward held for approval; nothing is paid."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "rejected_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -288,6 +292,7 @@ class CompensationAdjustmentProposedV2(EventContract):
 
     service: ClassVar[str] = SERVICE
     major: ClassVar[int] = 2
+    moment_field: ClassVar[str] = "proposed_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -333,6 +338,7 @@ class CompensationAdjustmentApprovedV2(EventContract):
 
     service: ClassVar[str] = SERVICE
     major: ClassVar[int] = 2
+    moment_field: ClassVar[str] = "approved_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -374,6 +380,7 @@ class CompensationAdjustmentRejectedV2(EventContract):
 
     service: ClassVar[str] = SERVICE
     major: ClassVar[int] = 2
+    moment_field: ClassVar[str] = "rejected_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -402,6 +409,7 @@ class LearningAssignmentRequestedV2(EventContract):
 
     service: ClassVar[str] = SERVICE
     major: ClassVar[int] = 2
+    moment_field: ClassVar[str] = "requested_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -447,6 +455,7 @@ class InitiativeLeadProposed(EventContract):
     responsibility); the manager and the employee take it from there."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "proposed_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -486,6 +495,7 @@ class PeerRecognitionGiven(EventContract):
     in effect."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "given_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -531,6 +541,7 @@ class PolicyPublishedV2(EventContract):
 
     service: ClassVar[str] = SERVICE
     major: ClassVar[int] = 2
+    moment_field: ClassVar[str] = "published_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -585,6 +596,7 @@ class BudgetSet(EventContract):
     """An HR admin set a team's budget for monetary rewards in a period."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "set_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -616,6 +628,7 @@ class BudgetCharged(EventContract):
     """A monetary reward was granted from a team's budgets for the year."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "charged_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [

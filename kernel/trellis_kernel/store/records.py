@@ -66,17 +66,23 @@ def stream_id(aggregate_type: str, aggregate_id: UUID | str) -> str:
     return check_stream_id(f"{aggregate_type}-{aggregate_id}")
 
 
-def organisation_stream_id(aggregate_type: str, organisation_id: str, aggregate_id: UUID | str) -> str:
+def organisation_stream_id(
+    aggregate_type: str, organisation_id: str, aggregate_id: UUID | str, *more_ids: str
+) -> str:
     """The stream of an aggregate scoped by its organisation (tenant):
     organisation_stream_id("feedback", "org_7", "fb_1") -> "feedback-org_7/fb_1".
 
     Two organisations may then use the same aggregate id without sharing a stream. The
-    CloudEvents subject of its events is what follows the category: "org_7/fb_1".
+    CloudEvents subject of its events is what follows the category: "org_7/fb_1". An aggregate
+    identified by several ids (a pair of people, say) names them all, in order:
+    organisation_stream_id("cadence", "org_7", "emp_1", "mgr_1") -> "cadence-org_7/emp_1/mgr_1".
     """
-    for name, part in (("organisation_id", organisation_id), ("aggregate_id", str(aggregate_id))):
+    parts = [("organisation_id", organisation_id), ("aggregate_id", str(aggregate_id))]
+    parts += [("aggregate_id", part) for part in more_ids]
+    for name, part in parts:
         if not part or "/" in part:
             raise InvalidValue(name, f"{part!r} must be a non-empty opaque id without '/'")
-    return stream_id(aggregate_type, f"{organisation_id}/{aggregate_id}")
+    return stream_id(aggregate_type, "/".join(part for _, part in parts))
 
 
 def stream_category(stream: str) -> str:

@@ -14,11 +14,13 @@ from trellis_kernel.store import Connection, StoredEvent
 
 class Titled(EventContract):
     service: ClassVar[str] = "kerneltests"
+    moment_field: ClassVar[str | None] = None
     title: str
 
 
 class Renamed(EventContract):
     service: ClassVar[str] = "kerneltests"
+    moment_field: ClassVar[str | None] = None
     title: str
 
 

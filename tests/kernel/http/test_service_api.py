@@ -12,6 +12,8 @@ import pytest
 from fastapi import APIRouter, FastAPI, Query
 from pydantic import BaseModel
 
+from trellis_feedback.app import create_app as create_feedback_app
+from trellis_feedback.settings import FeedbackSettings
 from trellis_goals.app import create_app
 from trellis_goals.settings import GoalsSettings
 from trellis_kernel.decider import DomainError
@@ -97,13 +99,27 @@ def _validation_responses(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def test_a_body_that_cannot_be_read_is_422_like_any_invalid_input(client: httpx.AsyncClient) -> None:
+    for body in (b"\xff\xfe not utf-8", b"{not json"):
+        refused = await client.post(
+            "/things/t1/title", content=body, headers={"content-type": "application/json"}
+        )
+        assert refused.status_code == 422
+        [problem] = refused.json()["detail"]
+        assert problem["reason"]
+    assert (await client.get("/things/missing")).status_code == 404  # other HTTP errors stay as they are
+
+
 @pytest.mark.parametrize(
     "build",
     [
         example_api,
         lambda: create_app(GoalsSettings(database_url="postgresql://unused/unused", jwt_secret="s" * 32)),
+        lambda: create_feedback_app(
+            FeedbackSettings(database_url="postgresql://unused/unused", jwt_secret="s" * 32)
+        ),
     ],
-    ids=["example", "goals"],
+    ids=["example", "goals", "feedback"],
 )
 def test_every_operation_documents_the_422_body_it_really_answers(build: Any) -> None:
     document = build().openapi()

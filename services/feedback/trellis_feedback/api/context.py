@@ -1,0 +1,73 @@
+"""Per-request dependencies (the application, the caller, the trace context) and the answers
+every route shares."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Path, Request, Security, status
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from trellis_contracts.fields import OPAQUE_ID_PATTERN
+from trellis_feedback.application import FeedbackApplication, actor_of
+from trellis_feedback.domain.authorization import Actor
+from trellis_feedback.receipts import IdTaken, Receipt
+from trellis_kernel.http import COMMAND_RESPONSES, Accepted, Conflict, Refusal
+from trellis_kernel.metadata import trace_context
+
+_bearer = HTTPBearer(auto_error=False, description="A JWT with sub, org_id and roles claims.")
+
+
+def application(request: Request) -> FeedbackApplication:
+    app: FeedbackApplication = request.app.state.feedback
+    return app
+
+
+async def current_actor(
+    request: Request,
+    _: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> Actor:
+    principal = await request.app.state.authenticate(request)
+    return actor_of(principal)
+
+
+def traceparent(request: Request) -> str | None:
+    return trace_context(request.headers.get("traceparent"))
+
+
+def today(request: Request) -> date:
+    app: FeedbackApplication = request.app.state.feedback
+    return app.clock().date()
+
+
+App = Annotated[FeedbackApplication, Depends(application)]
+Caller = Annotated[Actor, Depends(current_actor)]
+Trace = Annotated[str | None, Depends(traceparent)]
+Today = Annotated[date, Depends(today)]
+IdInPath = Annotated[str, Path(pattern=OPAQUE_ID_PATTERN, examples=["req_5f0c1a52"])]
+
+CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **COMMAND_RESPONSES,
+    409: {
+        "model": Conflict | Refusal,
+        "description": "The id was used before for a different request (the same request again answers "
+        "as the first time), or the stream moved past expected_version.",
+    },
+}
+
+
+def accepted(receipt: Receipt) -> Accepted:
+    return Accepted(stream_id=receipt.stream_id, version=receipt.version, events=list(receipt.event_types))
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def install_id_taken_handler(app: FastAPI) -> None:
+    @app.exception_handler(IdTaken)
+    async def id_taken(_: Request, error: IdTaken) -> JSONResponse:
+        return JSONResponse(status_code=status.HTTP_409_CONFLICT, content={"detail": str(error)})

@@ -1,0 +1,147 @@
+"""The feedback service's composition root: database pool, event store, identity, HTTP API and,
+when Kafka is configured, the outbox relay and the consumer of the goals topic; the sweeps
+(reminders, closing, missed cadences, erasing what anonymity kept) on a schedule."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
+from trellis_feedback.api import conversations, feedback, organisation, requests
+from trellis_feedback.api.context import install_id_taken_handler
+from trellis_feedback.application import FeedbackApplication, utc_now
+from trellis_feedback.consumers.goals import goals_consumer
+from trellis_feedback.settings import FeedbackSettings
+from trellis_kernel.health import BrokerCheck, Readiness, database_check, health_router, relay_check
+from trellis_kernel.http import service_api
+from trellis_kernel.identity import TokenVerifier, bearer_principal
+from trellis_kernel.relay import OutboxRelay, RelaySettings
+from trellis_kernel.relay.cloudevents import encode_cloudevent
+from trellis_kernel.store import create_pool
+
+logger = logging.getLogger(__name__)
+
+RELAY_NAME = "feedback-outbox"
+
+_RESPONSE_PATH = re.compile(r"^/feedback-requests/[^/]+/(answers|declines)")
+
+
+class ResponderAddressFilter(logging.Filter):
+    """Access log lines of answers and declines keep no client address: for an anonymous request,
+    the address of whoever answered could tell who it was."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if (
+            isinstance(args, tuple)
+            and len(args) >= 3
+            and isinstance(args[2], str)
+            and _RESPONSE_PATH.match(args[2])
+        ):
+            record.args = ("-", *args[1:])
+        return True
+
+
+def create_app(
+    settings: FeedbackSettings | None = None,
+    *,
+    verifier: TokenVerifier | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> FastAPI:
+    settings = settings or FeedbackSettings.from_env()
+    token_verifier = verifier or settings.token_verifier()
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, ResponderAddressFilter) for f in access_log.filters):
+        access_log.addFilter(ResponderAddressFilter())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await create_pool(settings.database_url, min_size=1, max_size=10)
+        try:
+            service = FeedbackApplication(pool, clock=clock)
+            await service.setup()
+            app.state.feedback = service
+            readiness = Readiness()
+            readiness.add("database", database_check(pool))
+            async with contextlib.AsyncExitStack() as stack:
+                if settings.kafka_bootstrap_servers:
+                    relay = OutboxRelay(
+                        dsn=settings.database_url,
+                        store=service.store,
+                        bootstrap_servers=settings.kafka_bootstrap_servers,
+                        topic_for=lambda _: settings.events_topic,
+                        encode=encode_cloudevent,
+                        settings=RelaySettings(name=RELAY_NAME),
+                    )
+                    await stack.enter_async_context(relay)
+                    task = asyncio.create_task(relay.run(), name="feedback-outbox-relay")
+                    stack.push_async_callback(relay.stop, task)
+                    broker_check = await stack.enter_async_context(
+                        BrokerCheck(settings.kafka_bootstrap_servers)
+                    )
+                    readiness.add("broker", broker_check)
+                    readiness.add("relay", relay_check(relay, task))
+                    broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=None)
+                    consumer = goals_consumer(
+                        settings.goals_consumer_group, broker=broker, pool=pool, topic=settings.goals_topic
+                    )
+                    await consumer.setup()
+                    consumer.subscribe()
+                    await broker.start()
+                    stack.push_async_callback(broker.stop)
+                    app.state.goals_consumer = consumer
+                if settings.sweep_seconds > 0:
+                    retention = timedelta(days=settings.anonymous_retention_days)
+                    sweeper = asyncio.create_task(
+                        _sweep_forever(service, settings.sweep_seconds, retention), name="feedback-sweeps"
+                    )
+                    stack.push_async_callback(_cancel, sweeper)
+                app.state.readiness = readiness
+                yield
+            await service.store.flush_notifications()
+        finally:
+            await pool.close()
+
+    app = service_api(
+        title="Trellis feedback",
+        version="1.0.0",
+        summary="Feedback requests to several people, 360 and upward feedback with anonymity that holds, "
+        "and performance conversations between employees and their managers on a cadence.",
+        lifespan=lifespan,
+    )
+    install_id_taken_handler(app)
+    app.state.authenticate = bearer_principal(token_verifier)
+    app.include_router(health_router())
+    for module in (requests, feedback, conversations, organisation):
+        app.include_router(module.router)
+    return app
+
+
+async def _sweep_forever(service: FeedbackApplication, interval: float, retention: timedelta) -> None:
+    while True:
+        try:
+            report = await service.sweep(retention=retention)
+            if report.reminded or report.closed or report.cadences_missed or report.erased:
+                logger.info(
+                    "sweeps: %d reminders, %d requests closed, %d cadences missed, %d anonymous requests erased",
+                    report.reminded,
+                    report.closed,
+                    report.cadences_missed,
+                    report.erased,
+                )
+        except Exception:
+            logger.exception("the feedback sweeps failed; retrying next round")
+        await asyncio.sleep(interval)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -6,7 +6,8 @@ shape here alone (fields encrypted, say) without the domain noticing.
 
 ContractCodec does it for the pydantic models of ``trellis_contracts`` (the events a service
 stores are its published contracts): the payload is ``model_dump(mode="json")``, the type is
-the CloudEvents type, ``occurred_at`` is taken from the event when it has one.
+the CloudEvents type, ``occurred_at`` is the event's moment (the field its contract names in
+``moment_field``: ``occurred_at``, ``given_at``, ``awarded_at``...).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class ContractCodec(EventCodec[C]):
             event_type=event_type,
             payload=event.model_dump(mode="json"),
             event_id=event_id or uuid4(),
-            occurred_at=getattr(event, "occurred_at", None),
+            occurred_at=event.moment(),
         )
 
     def decode(self, stored: StoredEvent) -> C:

@@ -7,6 +7,7 @@ needs a new class with ``major`` raised, never an edit in place.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,6 +24,14 @@ class EventContract(BaseModel):
 
     service: ClassVar[str]
     major: ClassVar[int] = 1
+    moment_field: ClassVar[str] = "occurred_at"
+    """The field saying when the event happened (``occurred_at``, ``given_at``, ``awarded_at``...):
+    what an event store records as the event's time, published as the CloudEvents ``time``."""
+
+    def moment(self) -> datetime | None:
+        """When the event happened (its ``moment_field``), or None for a contract without one."""
+        value = getattr(self, self.moment_field, None)
+        return value if isinstance(value, datetime) else None
 
     @classmethod
     def event_name(cls) -> str:

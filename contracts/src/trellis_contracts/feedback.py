@@ -124,6 +124,7 @@ class AnonymityThresholdSet(EventContract):
     answers are shown, in aggregate."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "set_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -167,6 +168,7 @@ class FeedbackRequestedV2(EventContract):
     """Someone asked several people for feedback about a person (themselves or a report)."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "requested_at"
     major: ClassVar[int] = 2
     model_config = ConfigDict(
         json_schema_extra={
@@ -284,6 +286,7 @@ class FeedbackGivenV2(EventContract):
     """Feedback that names its giver was given: an answer to a named request, or unasked."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "given_at"
     major: ClassVar[int] = 2
     model_config = ConfigDict(
         json_schema_extra={
@@ -344,6 +347,7 @@ class AnonymousFeedbackSubmitted(EventContract):
     request closes; this event carries neither its author nor its content."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "submitted_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -369,6 +373,7 @@ class FeedbackDeclinedV2(EventContract):
     """Someone asked for feedback declined to give it."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "declined_at"
     major: ClassVar[int] = 2
     model_config = ConfigDict(
         json_schema_extra={
@@ -416,6 +421,7 @@ class FeedbackReminderDue(EventContract):
     """A request is due soon and some people asked have not responded yet. Said once."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "reminded_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -460,6 +466,7 @@ class FeedbackRequestClosed(EventContract):
     anonymous request it releases the answers in aggregate, or withholds them below k."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "closed_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -568,6 +575,7 @@ class FeedbackVisibilityNarrowed(EventContract):
     """The giver of named feedback narrowed who may read it (it never widens)."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "narrowed_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -614,6 +622,7 @@ class ConversationScheduledV2(EventContract):
     """A performance conversation between an employee and their manager was planned."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "scheduled_at"
     major: ClassVar[int] = 2
     model_config = ConfigDict(
         json_schema_extra={
@@ -663,6 +672,7 @@ class ConversationHeldV2(EventContract):
     discussed, and the actions agreed."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "held_at"
     major: ClassVar[int] = 2
     model_config = ConfigDict(
         json_schema_extra={
@@ -725,6 +735,7 @@ class ConversationLinkedToGoal(EventContract):
     """A conversation was linked to one of the employee's goals (it was about that goal)."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "linked_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -754,6 +765,7 @@ class ConversationCancelled(EventContract):
     """A scheduled conversation will not take place."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "cancelled_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -783,6 +795,7 @@ class ActionItemCompletedV2(EventContract):
     """An action agreed in a conversation was done."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "completed_at"
     major: ClassVar[int] = 2
     model_config = ConfigDict(
         json_schema_extra={
@@ -818,6 +831,7 @@ class ConversationCadenceSet(EventContract):
     is due."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "set_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -853,6 +867,7 @@ class ConversationCadenceMissed(EventContract):
     """The day a conversation was due passed without one being held. Said once per due day."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "reported_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [

@@ -97,6 +97,7 @@ class RecognitionAwardedV2(EventContract):
     """An employee was recognised because a reward policy's rule fired."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "awarded_at"
     major: ClassVar[int] = 2
     model_config = ConfigDict(
         json_schema_extra={
@@ -139,6 +140,7 @@ class RewardGrantedV2(EventContract):
     """A reward was granted; payroll pays the monetary ones on ``effective_on``."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "granted_at"
     major: ClassVar[int] = 2
     model_config = ConfigDict(
         json_schema_extra={
@@ -212,6 +214,7 @@ class RewardHeldForApproval(EventContract):
     budget): it waits for an HR admin to approve or reject it. Nothing is paid yet."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "held_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -260,6 +263,7 @@ class RewardRejected(EventContract):
     """An HR admin rejected a reward held for approval; nothing is paid."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "rejected_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -287,6 +291,7 @@ class CompensationAdjustmentProposedV2(EventContract):
     """A reward policy proposed a change of base pay; it awaits an HR admin's decision."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "proposed_at"
     major: ClassVar[int] = 2
     model_config = ConfigDict(
         json_schema_extra={
@@ -332,6 +337,7 @@ class CompensationAdjustmentApprovedV2(EventContract):
     applies ``change`` from ``effective_on``. Only an approved adjustment is final."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "approved_at"
     major: ClassVar[int] = 2
     model_config = ConfigDict(
         json_schema_extra={
@@ -373,6 +379,7 @@ class CompensationAdjustmentRejectedV2(EventContract):
     changes in payroll."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "rejected_at"
     major: ClassVar[int] = 2
     model_config = ConfigDict(
         json_schema_extra={
@@ -401,6 +408,7 @@ class LearningAssignmentRequestedV2(EventContract):
     """A learning activity should be assigned to an employee in the LMS."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "requested_at"
     major: ClassVar[int] = 2
     model_config = ConfigDict(
         json_schema_extra={
@@ -447,6 +455,7 @@ class InitiativeLeadProposed(EventContract):
     responsibility); the manager and the employee take it from there."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "proposed_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -486,6 +495,7 @@ class PeerRecognitionGiven(EventContract):
     in effect."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "given_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -530,6 +540,7 @@ class PolicyPublishedV2(EventContract):
     """An HR admin published a version of a reward policy; it decides from ``effective_on``."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "published_at"
     major: ClassVar[int] = 2
     model_config = ConfigDict(
         json_schema_extra={
@@ -585,6 +596,7 @@ class BudgetSet(EventContract):
     """An HR admin set a team's budget for monetary rewards in a period."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "set_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -616,6 +628,7 @@ class BudgetCharged(EventContract):
     """A monetary reward was granted from a team's budgets for the year."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "charged_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [

@@ -27,6 +27,8 @@ class ServiceApp:
     """Import path of ``async def migrate(database_url: str) -> None``: its tables, idempotently."""
     relay_name: str | None = None
     """Import path of the name of the service's outbox relay (its checkpoint, its set-aside events)."""
+    consumes: tuple[str, ...] = ()
+    """The services whose topics it consumes (their topics are made ready with its own)."""
 
     @property
     def port(self) -> int:
@@ -59,6 +61,15 @@ SERVICE_APPS = (
         inline_projections="trellis_goals.read_tables:PROJECTIONS",
         migrations="trellis_goals.migrations:migrate",
         relay_name="trellis_goals.app:RELAY_NAME",
+    ),
+    ServiceApp(
+        "recognition",
+        factory="trellis_recognition.app:create_app",
+        default_port=8003,
+        inline_projections="trellis_recognition.projections:OWN_PROJECTIONS",
+        migrations="trellis_recognition.migrations:migrate",
+        relay_name="trellis_recognition.app:RELAY_NAME",
+        consumes=("goals", "feedback"),
     ),
 )
 

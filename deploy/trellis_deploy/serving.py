@@ -57,7 +57,7 @@ def migrate(service: str) -> int:
         print(f"{service}: declares no migrations (it creates its tables when it starts)", flush=True)
     bootstrap_servers = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if bootstrap_servers:
-        created = asyncio.run(ensure_topics(bootstrap_servers, services=(app.name,)))
+        created = asyncio.run(ensure_topics(bootstrap_servers, services=(app.name, *app.consumes)))
         print(f"{service}: topics created: {', '.join(created) or 'none (all exist)'}", flush=True)
     return 0
 

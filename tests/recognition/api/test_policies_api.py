@@ -99,6 +99,12 @@ async def test_every_problem_of_a_document_is_a_422_at_its_line_and_field(recogn
     assert past.status_code == 422
     assert past.json()["detail"][0]["field"] == "effective_on"
 
+    lone_surrogate = await recognition.http.post(
+        "/policies", content=b'{"format": "trellis.reward-policy.v1", "\\udc80": 1}', headers=HR
+    )
+    assert lone_surrogate.status_code == 422, "a key JSON may hold but UTF-8 may not is named escaped"
+    assert "\\udc80" in lone_surrogate.text
+
     not_text = await recognition.http.post(
         "/policies", content=b"\xff\xfe", headers={**HR, "content-type": "application/yaml"}
     )

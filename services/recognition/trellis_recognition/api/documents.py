@@ -26,8 +26,15 @@ DOCUMENT_BODY: Final[dict[str, Any]] = {
 """The request body as the OpenAPI document shows it (the route reads the raw text)."""
 
 
+def _sendable(text: str) -> str:
+    """The text as UTF-8 can carry it: a document's keys may hold lone surrogates (JSON allows
+    escaped ones), shown escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def problems(fields_and_reasons: list[tuple[str, str]]) -> RequestValidationError:
     """A 422 listing each problem (``field``: a dotted path) as the kit answers it."""
+    fields_and_reasons = [(_sendable(field), _sendable(reason)) for field, reason in fields_and_reasons]
     return RequestValidationError(
         [
             {"loc": (field,) if field else (), "msg": reason, "type": "value_error"}

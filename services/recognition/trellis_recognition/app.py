@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import datetime
 
 from fastapi import FastAPI
@@ -48,7 +49,10 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await create_pool(settings.database_url, min_size=1, max_size=10)
+        # One connection per consumer worker and topic besides those the API uses.
+        pool = await create_pool(
+            settings.database_url, min_size=1, max_size=10 + 2 * settings.consumer_workers
+        )
         try:
             recognition = RecognitionApplication(pool, clock=clock)
             await recognition.setup()
@@ -84,7 +88,9 @@ def create_app(
                         broker,
                         [settings.goals_topic, settings.feedback_topic],
                         name=settings.consumer_group,
-                        settings=consumer_settings,
+                        settings=replace(
+                            consumer_settings or ConsumerSettings(), workers=settings.consumer_workers
+                        ),
                     )
                     await consumer.setup()
                     consumer.subscribe()

@@ -18,6 +18,8 @@ class RecognitionSettings(ServiceSettings):
     """The topics it consumes (with Kafka configured)."""
     consumer_group: str = "trellis-recognition"
     """The consumer's Kafka group id (every replica in one group) and its processed-events key."""
+    consumer_workers: int = 4
+    """Members of the group per consumed topic in each replica: partitions handled at once."""
 
     @classmethod
     def from_env(cls) -> RecognitionSettings:
@@ -27,4 +29,5 @@ class RecognitionSettings(ServiceSettings):
             goals_topic=os.environ.get("GOALS_EVENTS_TOPIC", GOALS_TOPIC.name),
             feedback_topic=os.environ.get("FEEDBACK_EVENTS_TOPIC", FEEDBACK_TOPIC.name),
             consumer_group=os.environ.get("RECOGNITION_CONSUMER_GROUP", "trellis-recognition"),
+            consumer_workers=int(os.environ.get("RECOGNITION_CONSUMER_WORKERS", "4")),
         )

@@ -3,8 +3,9 @@
 From its own events: ``reward_triggers`` (which event, policy version and outcome, its approval
 state, and its delivery downstream), ``recognition_feed``, ``pending_approvals``, ``budget_use``
 and ``policy_versions`` (every published version with its document). From the goals and
-feedback topics, applied by the consumer in the transaction that claims each event: ``facts`` (goals with their track and template, who is in which team,
-and the history of triggering events that windowed counts and backtests read).
+feedback topics, applied by the consumer in the transaction that claims each event: ``facts``
+(goals with their track and template, who is in which team, and the history of triggering
+events that windowed counts and backtests read).
 Every row is scoped by organisation.
 """
 

@@ -195,6 +195,16 @@ async def rewind(bootstrap: str, group: str, topics: list[str]) -> None:
         await consumer.stop()
 
 
+async def all_published(pool: asyncpg.Pool, bootstrap: str, topic: str) -> None:
+    """Wait until the relay has published every outcome the view holds."""
+
+    async def all_out() -> bool:
+        recorded = {row["outcome_id"] for row in await pool.fetch("SELECT outcome_id FROM reward_triggers")}
+        return recorded <= set(await outcomes_on_topic(bootstrap, topic))
+
+    await eventually(all_out, "every outcome in the view published")
+
+
 @pytest.fixture
 async def recognition_db(postgres: PostgresServer) -> AsyncIterator[tuple[str, asyncpg.Pool]]:
     dsn = await postgres.create_database("e2e_recognition")
@@ -338,7 +348,7 @@ async def test_each_policy_outcome_appears_once_whatever_crashes_and_replays(
             twice = {outcome: ids for outcome, ids in on_topic.items() if len(ids) != 1}
             assert not twice, f"{when}: outcomes recorded more than once: {twice}"
 
-        await asyncio.sleep(1.5)  # the relay's poll interval: anything more would be published by now
+        await all_published(recognition_pool, kafka_bootstrap, recognition_topic)
         assert_once(
             await rows(),
             await outcomes_on_topic(kafka_bootstrap, recognition_topic),
@@ -358,7 +368,7 @@ async def test_each_policy_outcome_appears_once_whatever_crashes_and_replays(
             lambda: caught_up(kafka_bootstrap, f"{group}-again", [goals_topic, feedback_topic]),
             "replayed anew",
         )
-        await asyncio.sleep(1.5)
+        await all_published(recognition_pool, kafka_bootstrap, recognition_topic)
         assert_once(
             await rows(), await outcomes_on_topic(kafka_bootstrap, recognition_topic), "after the replays"
         )

@@ -2,3 +2,4 @@
 -- One database per service, created when the PostgreSQL volume is new.
 CREATE DATABASE trellis_goals;
 CREATE DATABASE trellis_feedback;
+CREATE DATABASE trellis_recognition;

@@ -71,6 +71,15 @@ SERVICE_APPS = (
         relay_name="trellis_feedback.app:RELAY_NAME",
         consumes=("goals",),
     ),
+    ServiceApp(
+        "recognition",
+        factory="trellis_recognition.app:create_app",
+        default_port=8003,
+        inline_projections="trellis_recognition.projections:OWN_PROJECTIONS",
+        migrations="trellis_recognition.migrations:migrate",
+        relay_name="trellis_recognition.app:RELAY_NAME",
+        consumes=("goals", "feedback"),
+    ),
 )
 
 

@@ -110,6 +110,18 @@ def test_identifiers_are_opaque(contract: type[EventContract]) -> None:
             assert not re.match(pattern, bad), f"{name} accepts {bad!r}"
 
 
+@pytest.mark.parametrize("contract", list(CATALOGUE.values()), ids=lambda c: c.event_type())
+def test_every_event_says_which_field_holds_when_it_happened(contract: type[EventContract]) -> None:
+    field = contract.model_fields.get(contract.moment_field)
+    assert field is not None and field.is_required(), f"{contract.moment_field} is not a required field"
+    schema = contract.model_json_schema()["properties"][contract.moment_field]
+    assert schema.get("format") == "date-time", f"{contract.moment_field} is not a date-time"
+    for payload in examples_of(contract):
+        event = contract.model_validate(payload)
+        assert event.moment() == getattr(event, contract.moment_field)
+        assert event.moment() is not None and event.moment().utcoffset() is not None
+
+
 @pytest.mark.parametrize("contract", OURS, ids=lambda c: c.event_type())
 def test_free_text_is_marked_as_personal_data(contract: type[EventContract]) -> None:
     for name, prop in _properties(contract.model_json_schema()).items():

@@ -168,6 +168,7 @@ class FeedbackRequestedV2(EventContract):
     """Someone asked several people for feedback about a person (themselves or a report)."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "requested_at"
     major: ClassVar[int] = 2
     moment_field: ClassVar[str] = "requested_at"
     model_config = ConfigDict(
@@ -286,6 +287,7 @@ class FeedbackGivenV2(EventContract):
     """Feedback that names its giver was given: an answer to a named request, or unasked."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "given_at"
     major: ClassVar[int] = 2
     moment_field: ClassVar[str] = "given_at"
     model_config = ConfigDict(
@@ -373,6 +375,7 @@ class FeedbackDeclinedV2(EventContract):
     """Someone asked for feedback declined to give it."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "declined_at"
     major: ClassVar[int] = 2
     moment_field: ClassVar[str] = "declined_at"
     model_config = ConfigDict(
@@ -622,6 +625,7 @@ class ConversationScheduledV2(EventContract):
     """A performance conversation between an employee and their manager was planned."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "scheduled_at"
     major: ClassVar[int] = 2
     moment_field: ClassVar[str] = "scheduled_at"
     model_config = ConfigDict(
@@ -672,6 +676,7 @@ class ConversationHeldV2(EventContract):
     discussed, and the actions agreed."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "held_at"
     major: ClassVar[int] = 2
     moment_field: ClassVar[str] = "held_at"
     model_config = ConfigDict(
@@ -795,6 +800,7 @@ class ActionItemCompletedV2(EventContract):
     """An action agreed in a conversation was done."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "completed_at"
     major: ClassVar[int] = 2
     moment_field: ClassVar[str] = "completed_at"
     model_config = ConfigDict(

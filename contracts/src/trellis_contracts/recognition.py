@@ -97,6 +97,7 @@ class RecognitionAwardedV2(EventContract):
     """An employee was recognised because a reward policy's rule fired."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "awarded_at"
     major: ClassVar[int] = 2
     moment_field: ClassVar[str] = "awarded_at"
     model_config = ConfigDict(
@@ -140,6 +141,7 @@ class RewardGrantedV2(EventContract):
     """A reward was granted; payroll pays the monetary ones on ``effective_on``."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "granted_at"
     major: ClassVar[int] = 2
     moment_field: ClassVar[str] = "granted_at"
     model_config = ConfigDict(
@@ -291,6 +293,7 @@ class CompensationAdjustmentProposedV2(EventContract):
     """A reward policy proposed a change of base pay; it awaits an HR admin's decision."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "proposed_at"
     major: ClassVar[int] = 2
     moment_field: ClassVar[str] = "proposed_at"
     model_config = ConfigDict(
@@ -337,6 +340,7 @@ class CompensationAdjustmentApprovedV2(EventContract):
     applies ``change`` from ``effective_on``. Only an approved adjustment is final."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "approved_at"
     major: ClassVar[int] = 2
     moment_field: ClassVar[str] = "approved_at"
     model_config = ConfigDict(
@@ -379,6 +383,7 @@ class CompensationAdjustmentRejectedV2(EventContract):
     changes in payroll."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "rejected_at"
     major: ClassVar[int] = 2
     moment_field: ClassVar[str] = "rejected_at"
     model_config = ConfigDict(
@@ -408,6 +413,7 @@ class LearningAssignmentRequestedV2(EventContract):
     """A learning activity should be assigned to an employee in the LMS."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "requested_at"
     major: ClassVar[int] = 2
     moment_field: ClassVar[str] = "requested_at"
     model_config = ConfigDict(
@@ -540,6 +546,7 @@ class PolicyPublishedV2(EventContract):
     """An HR admin published a version of a reward policy; it decides from ``effective_on``."""
 
     service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "published_at"
     major: ClassVar[int] = 2
     moment_field: ClassVar[str] = "published_at"
     model_config = ConfigDict(

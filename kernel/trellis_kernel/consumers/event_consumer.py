@@ -68,6 +68,9 @@ class ConsumerSettings:
     dead_letter_topic: DeadLetterTopic = dead_letter_topic
     # Runs of the whole transaction again after StaleTransaction or ConcurrencyConflict, at once.
     fresh_transaction_retries: int = 20
+    # Members of the group this process runs per topic, each with partitions of its own: records
+    # of different partitions are handled at once, those of one partition still one at a time.
+    workers: int = 1
 
 
 RETRIED_IN_A_FRESH_TRANSACTION: tuple[type[Exception], ...] = (StaleTransaction, ConcurrencyConflict)
@@ -102,6 +105,8 @@ class EventConsumer:
     ) -> None:
         if settings.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if settings.workers < 1:
+            raise ValueError("workers must be at least 1")
         self.name = name
         self._broker = broker
         self._pool = pool
@@ -137,13 +142,28 @@ class EventConsumer:
         async def receive(message: KafkaMessage) -> None:
             await self.process(message.raw_message)
 
-        self._broker.subscriber(
-            *self._topics,
-            group_id=self.name,
-            ack_policy=AckPolicy.NACK_ON_ERROR,
-            auto_offset_reset=self.settings.auto_offset_reset,
-            title=f"{self.name}",
-        )(receive)
+        if self.settings.workers == 1:
+            self._broker.subscriber(
+                *self._topics,
+                group_id=self.name,
+                ack_policy=AckPolicy.NACK_ON_ERROR,
+                auto_offset_reset=self.settings.auto_offset_reset,
+                title=f"{self.name}",
+            )(receive)
+            return
+        for topic in self._topics:  # FastStream runs members of a group for one topic at a time
+
+            async def receive_from(message: KafkaMessage) -> None:
+                await self.process(message.raw_message)
+
+            self._broker.subscriber(
+                topic,
+                group_id=self.name,
+                ack_policy=AckPolicy.NACK_ON_ERROR,
+                auto_offset_reset=self.settings.auto_offset_reset,
+                max_workers=self.settings.workers,
+                title=f"{self.name}:{topic}",
+            )(receive_from)
 
     async def process(self, record: object) -> None:
         """Handle one Kafka ConsumerRecord: apply once, skip, or dead-letter it."""

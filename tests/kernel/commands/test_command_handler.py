@@ -22,7 +22,9 @@ from tests.kernel.commands.titles import (
 )
 from tests.kernel.store.fixtures import InMemoryEventStoreFixtures, PostgresEventStoreFixtures
 from trellis_contracts.catalogue import UnknownEventType
+from trellis_contracts.feedback import FeedbackGivenV2
 from trellis_contracts.goals import GoalAbandoned
+from trellis_kernel.codec import ContractCodec
 from trellis_kernel.commands import (
     RETRY_ON_CONFLICT,
     CommandHandler,
@@ -254,6 +256,14 @@ class TestCommandHandlerOnPostgres(HandlerContract, PostgresEventStoreFixtures):
             await connection.fetchval("SELECT pg_current_xact_id()")
             outcome = await handler.handle(stream, SetTitle("retried"), metadata=ADA, connection=connection)
         assert outcome.version == 2
+
+
+def test_the_codec_stores_each_event_at_the_moment_its_contract_names() -> None:
+    given_at = datetime(2026, 3, 4, 16, 5, tzinfo=UTC)
+    [example] = [e for e in FeedbackGivenV2.model_json_schema()["examples"] if e["kind"] == "constructive"]
+    feedback = FeedbackGivenV2.model_validate({**example, "given_at": given_at.isoformat()})
+    assert ContractCodec[FeedbackGivenV2]([FeedbackGivenV2]).encode(feedback).occurred_at == given_at
+    assert CODEC.encode(Titled(title="no moment")).occurred_at is None, "a contract without one: now"
 
 
 def test_the_codec_turns_contracts_into_records_and_back() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
 from tests.kernel.commands.titles import CODEC, SetTitle, title_decider
@@ -20,7 +22,7 @@ from tests.kernel.relay.support import eventually, header, read_topic
 from trellis_contracts.envelope import KafkaRecord
 from trellis_contracts.goals import GoalCompleted
 from trellis_kernel.commands import CommandHandler
-from trellis_kernel.consumers import IncomingEvent, dead_letter_topic
+from trellis_kernel.consumers import ConsumerSettings, EventConsumer, IncomingEvent, dead_letter_topic
 from trellis_kernel.consumers.cloudevents import decode_cloudevent
 from trellis_kernel.metadata import EventMetadata
 from trellis_kernel.store import EventStore, stream_id
@@ -286,3 +288,46 @@ async def test_a_reaction_whose_transaction_was_too_early_for_its_stream_is_run_
         "titler",
     )
     assert [e.version for e in await read_all_eventually(store, 2)] == [1, 2]
+
+
+async def test_workers_handle_records_of_different_partitions_at_once_each_partition_in_order(
+    world: ConsumerWorld, new_topic: Any
+) -> None:
+    topic = await new_topic(3)
+    broker = KafkaBroker(world.bootstrap)
+    consumer = EventConsumer(
+        "in-parallel",
+        broker=broker,
+        pool=world.pool,
+        topics=[topic],
+        decode=decode_cloudevent,
+        settings=ConsumerSettings(workers=3),
+    )
+    in_flight, most, order = 0, 0, []
+
+    @consumer.handles(PROGRESS)
+    async def slowly(event: Any, connection: Any) -> None:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.2)
+        order.append((event.data["partition"], event.data["n"]))
+        in_flight -= 1
+
+    async with started(broker, consumer):
+        producer = AIOKafkaProducer(bootstrap_servers=world.bootstrap, enable_idempotence=True)
+        await producer.start()
+        try:
+            for n in range(3):
+                for partition in range(3):
+                    record = cloudevent(PROGRESS, {"n": n, "partition": partition})
+                    await producer.send_and_wait(
+                        topic, value=record.value, headers=record.headers, partition=partition
+                    )
+        finally:
+            await producer.stop()
+        await eventually(lambda: consumer.stats.applied == 9, what="nine events applied", within=30)
+
+    assert most >= 2, "records of different partitions were handled at once"
+    for partition in range(3):
+        assert [n for p, n in order if p == partition] == [0, 1, 2], "each partition in order"

@@ -1,10 +1,11 @@
 """Read models of the recognition service, as kernel projections in its own database.
 
 From its own events: ``reward_triggers`` (which event, policy version and outcome, its approval
-state, and its delivery downstream), ``recognition_feed``, ``pending_approvals`` and
-``budget_use``. From the goals and feedback topics, applied by the consumer in the transaction
-that claims each event: ``facts`` (goals with their track and template, who is in which team,
-and the history of triggering events that windowed counts and backtests read).
+state, and its delivery downstream), ``recognition_feed``, ``pending_approvals``, ``budget_use``
+and ``policy_versions`` (every published version with its document). From the goals and
+feedback topics, applied by the consumer in the transaction that claims each event: ``facts``
+(goals with their track and template, who is in which team, and the history of triggering
+events that windowed counts and backtests read).
 Every row is scoped by organisation.
 """
 
@@ -13,6 +14,7 @@ from trellis_recognition.projections.approvals import PendingApprovals
 from trellis_recognition.projections.budget_use import BudgetUse
 from trellis_recognition.projections.facts import GoalFactsTable, TeamMembers, TriggerHistory
 from trellis_recognition.projections.feed import RecognitionFeed
+from trellis_recognition.projections.policy_versions import PolicyVersions
 from trellis_recognition.projections.reward_triggers import RewardTriggers
 
 OWN_PROJECTIONS: tuple[Projection, ...] = (
@@ -20,6 +22,7 @@ OWN_PROJECTIONS: tuple[Projection, ...] = (
     RecognitionFeed(),
     PendingApprovals(),
     BudgetUse(),
+    PolicyVersions(),
 )
 """Kept from the recognition service's own event store."""
 
@@ -32,6 +35,7 @@ __all__ = [
     "BudgetUse",
     "GoalFactsTable",
     "PendingApprovals",
+    "PolicyVersions",
     "RecognitionFeed",
     "RewardTriggers",
     "TeamMembers",

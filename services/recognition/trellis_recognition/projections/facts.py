@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
+from functools import cache
 from typing import Any, Final
 
 from trellis_contracts import goals as g
@@ -133,6 +134,7 @@ class TeamMembers:
             )
 
 
+@cache
 def personal_fields(event_type: str) -> frozenset[str] | None:
     """The top-level fields the contract marks as personal data. For a major version newer
     than this service's contracts, those of the newest version it knows of the same event

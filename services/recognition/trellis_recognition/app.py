@@ -1,0 +1,129 @@
+"""The recognition service's composition root: database pool, event store, identity, HTTP API
+and, when Kafka is configured, the outbox relay and the consumer of the goals and feedback
+topics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from datetime import datetime
+
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
+from trellis_kernel.consumers import ConsumerSettings
+from trellis_kernel.health import (
+    BrokerCheck,
+    CheckResult,
+    Readiness,
+    ReadinessCheck,
+    database_check,
+    health_router,
+    relay_check,
+)
+from trellis_kernel.http import service_api
+from trellis_kernel.identity import TokenVerifier, bearer_principal
+from trellis_kernel.relay import OutboxRelay, RelaySettings
+from trellis_kernel.relay.cloudevents import encode_cloudevent
+from trellis_kernel.store import create_pool
+from trellis_recognition.api import approvals, budgets, policies, recognitions, views
+from trellis_recognition.application import RecognitionApplication, utc_now
+from trellis_recognition.consumers import recognition_consumer
+from trellis_recognition.settings import RecognitionSettings
+
+RELAY_NAME = "recognition-outbox"
+
+
+def create_app(
+    settings: RecognitionSettings | None = None,
+    *,
+    verifier: TokenVerifier | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    consumer_settings: ConsumerSettings | None = None,
+) -> FastAPI:
+    settings = settings or RecognitionSettings.from_env()
+    token_verifier = verifier or settings.token_verifier()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # One connection per consumer worker and topic besides those the API uses.
+        pool = await create_pool(
+            settings.database_url, min_size=1, max_size=10 + 2 * settings.consumer_workers
+        )
+        try:
+            recognition = RecognitionApplication(pool, clock=clock)
+            await recognition.setup()
+            app.state.recognition = recognition
+            readiness = Readiness()
+            readiness.add("database", database_check(pool))
+            async with contextlib.AsyncExitStack() as stack:
+                if settings.kafka_bootstrap_servers:
+                    relay = OutboxRelay(
+                        dsn=settings.database_url,
+                        store=recognition.store,
+                        bootstrap_servers=settings.kafka_bootstrap_servers,
+                        topic_for=lambda _: settings.events_topic,
+                        encode=encode_cloudevent,
+                        settings=RelaySettings(name=RELAY_NAME),
+                    )
+                    await stack.enter_async_context(relay)
+                    task = asyncio.create_task(relay.run(), name="recognition-outbox-relay")
+                    stack.push_async_callback(relay.stop, task)
+                    broker_check = await stack.enter_async_context(
+                        BrokerCheck(settings.kafka_bootstrap_servers)
+                    )
+                    readiness.add("broker", broker_check)
+                    readiness.add("relay", relay_check(relay, task))
+
+                    broker = KafkaBroker(
+                        settings.kafka_bootstrap_servers,
+                        log_level=logging.DEBUG,  # one line per consumed event is noise at INFO
+                        graceful_timeout=10.0,  # let the event in hand commit before stopping
+                    )
+                    consumer = recognition_consumer(
+                        recognition,
+                        broker,
+                        [settings.goals_topic, settings.feedback_topic],
+                        name=settings.consumer_group,
+                        settings=replace(
+                            consumer_settings or ConsumerSettings(), workers=settings.consumer_workers
+                        ),
+                    )
+                    await consumer.setup()
+                    consumer.subscribe()
+                    await broker.start()
+                    stack.push_async_callback(broker.stop)
+                    app.state.consumer = consumer
+                    readiness.add("consumer", _consumer_check(broker))
+                app.state.readiness = readiness
+                yield
+            await recognition.store.flush_notifications()
+        finally:
+            await pool.close()
+
+    app = service_api(
+        title="Trellis recognition",
+        version="1.0.0",
+        summary="Reward policies as data, recognition and rewards for real growth (each once), "
+        "budgets, HR approval of held rewards and pay changes, backtests, peer recognition.",
+        lifespan=lifespan,
+    )
+    app.state.authenticate = bearer_principal(token_verifier)
+    app.include_router(health_router())
+    for module in (policies, budgets, approvals, recognitions, views):
+        app.include_router(module.router)
+    return app
+
+
+def _consumer_check(broker: KafkaBroker) -> ReadinessCheck:
+    """Passes while the consumer's broker connection answers."""
+
+    async def check() -> CheckResult:
+        if await broker.ping(timeout=2.0):
+            return CheckResult(True, "consuming")
+        return CheckResult(False, "the consumer's broker connection does not answer")
+
+    return check

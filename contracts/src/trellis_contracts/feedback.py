@@ -170,7 +170,6 @@ class FeedbackRequestedV2(EventContract):
     service: ClassVar[str] = SERVICE
     moment_field: ClassVar[str] = "requested_at"
     major: ClassVar[int] = 2
-    moment_field: ClassVar[str] = "requested_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -289,7 +288,6 @@ class FeedbackGivenV2(EventContract):
     service: ClassVar[str] = SERVICE
     moment_field: ClassVar[str] = "given_at"
     major: ClassVar[int] = 2
-    moment_field: ClassVar[str] = "given_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -377,7 +375,6 @@ class FeedbackDeclinedV2(EventContract):
     service: ClassVar[str] = SERVICE
     moment_field: ClassVar[str] = "declined_at"
     major: ClassVar[int] = 2
-    moment_field: ClassVar[str] = "declined_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -627,7 +624,6 @@ class ConversationScheduledV2(EventContract):
     service: ClassVar[str] = SERVICE
     moment_field: ClassVar[str] = "scheduled_at"
     major: ClassVar[int] = 2
-    moment_field: ClassVar[str] = "scheduled_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -678,7 +674,6 @@ class ConversationHeldV2(EventContract):
     service: ClassVar[str] = SERVICE
     moment_field: ClassVar[str] = "held_at"
     major: ClassVar[int] = 2
-    moment_field: ClassVar[str] = "held_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -802,7 +797,6 @@ class ActionItemCompletedV2(EventContract):
     service: ClassVar[str] = SERVICE
     moment_field: ClassVar[str] = "completed_at"
     major: ClassVar[int] = 2
-    moment_field: ClassVar[str] = "completed_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [

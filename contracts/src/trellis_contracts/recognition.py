@@ -99,7 +99,6 @@ class RecognitionAwardedV2(EventContract):
     service: ClassVar[str] = SERVICE
     moment_field: ClassVar[str] = "awarded_at"
     major: ClassVar[int] = 2
-    moment_field: ClassVar[str] = "awarded_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -143,7 +142,6 @@ class RewardGrantedV2(EventContract):
     service: ClassVar[str] = SERVICE
     moment_field: ClassVar[str] = "granted_at"
     major: ClassVar[int] = 2
-    moment_field: ClassVar[str] = "granted_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -295,7 +293,6 @@ class CompensationAdjustmentProposedV2(EventContract):
     service: ClassVar[str] = SERVICE
     moment_field: ClassVar[str] = "proposed_at"
     major: ClassVar[int] = 2
-    moment_field: ClassVar[str] = "proposed_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -342,7 +339,6 @@ class CompensationAdjustmentApprovedV2(EventContract):
     service: ClassVar[str] = SERVICE
     moment_field: ClassVar[str] = "approved_at"
     major: ClassVar[int] = 2
-    moment_field: ClassVar[str] = "approved_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -385,7 +381,6 @@ class CompensationAdjustmentRejectedV2(EventContract):
     service: ClassVar[str] = SERVICE
     moment_field: ClassVar[str] = "rejected_at"
     major: ClassVar[int] = 2
-    moment_field: ClassVar[str] = "rejected_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -415,7 +410,6 @@ class LearningAssignmentRequestedV2(EventContract):
     service: ClassVar[str] = SERVICE
     moment_field: ClassVar[str] = "requested_at"
     major: ClassVar[int] = 2
-    moment_field: ClassVar[str] = "requested_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -548,7 +542,6 @@ class PolicyPublishedV2(EventContract):
     service: ClassVar[str] = SERVICE
     moment_field: ClassVar[str] = "published_at"
     major: ClassVar[int] = 2
-    moment_field: ClassVar[str] = "published_at"
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [

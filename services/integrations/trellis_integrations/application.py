@@ -253,14 +253,15 @@ class IntegrationsApplication:
 
     async def disable_for_receiver(
         self, connection: Connection, target: Target, reason: DisableReason, detail: str, now: datetime
-    ) -> None:
-        """The dispatcher's verdict (410 Gone, or failing for too long), in its own transaction."""
-        await self.subscriptions.handle(
+    ) -> bool:
+        """The dispatcher's verdict (410 Gone, or failing for too long), in its transaction."""
+        outcome = await self.subscriptions.handle(
             subscription_stream(target.organisation_id, target.subscription_id),
             Disable(reason, detail, SYSTEM, now),
             metadata=EventMetadata(principal=SYSTEM),
             connection=connection,
         )
+        return outcome.changed
 
     # --- queries ------------------------------------------------------------------------------
 

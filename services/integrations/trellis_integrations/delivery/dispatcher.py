@@ -50,7 +50,8 @@ from trellis_kernel.store import ConcurrencyConflict, Connection, Pool, StaleTra
 logger = logging.getLogger(__name__)
 
 Key = tuple[str, str]  # (organisation_id, subscription_id)
-Disabler = Callable[[Connection, Target, DisableReason, str, datetime], Awaitable[None]]
+Disabler = Callable[[Connection, Target, DisableReason, str, datetime], Awaitable[bool]]
+"""Disables the subscription in the caller's transaction; False when it already was."""
 
 _NOT_HELD: Final = """(
     {d}.backfill_id IS NOT NULL OR NOT EXISTS (
@@ -383,10 +384,10 @@ class Dispatcher:
             disable = await self._health(connection, target, attempt, now) or disable
         if disable is not None:
             reason, detail = disable
-            await self._disable(connection, target, reason, detail, now)
-            logger.warning(
-                "subscription %s/%s disabled: %s", target.organisation_id, target.subscription_id, detail
-            )
+            if await self._disable(connection, target, reason, detail, now):
+                logger.warning(
+                    "subscription %s/%s disabled: %s", target.organisation_id, target.subscription_id, detail
+                )
             return None
         if status == "pending":
             return None

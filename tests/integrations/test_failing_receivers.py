@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from datetime import datetime
 
@@ -68,7 +69,7 @@ async def test_500s_then_410_show_back_off_in_the_log_and_disable_it_while_other
         assert expected * (1 - policy.jitter) - 0.01 <= wait <= expected * (1 + policy.jitter) + 0.01, waits
     assert waits[0] < waits[1] < waits[2] < waits[3]
     starts = [datetime.fromisoformat(a["started_at"]) for a in attempts]
-    gaps = [(b - a).total_seconds() for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(starts)]
     assert first["status"] == "pending"  # the 410'd delivery waits for the subscription to come back
     latencies = sorted(r.arrived - published[r.event["data"]["milestone_id"]] for r in healthy.accepted())
     print(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from trellis_integrations.domain.endpoints import EndpointRules
+from trellis_integrations.domain.endpoints import HTTPS_ONLY, EndpointRules
 from trellis_integrations.domain.events import (
     SecretRotated,
     SubscriptionCreated,
@@ -33,7 +33,9 @@ GRANTED = "dev.trellis.recognition.RewardGranted.v2"
 PAYROLL = Configuration(endpoint="https://payroll.example.com/hooks", event_types=(GRANTED, APPROVED))
 
 
-def create(configuration: Configuration = PAYROLL, *, kind: str = "webhook", rules: EndpointRules = EndpointRules()) -> CreateSubscription:
+def create(
+    configuration: Configuration = PAYROLL, *, kind: str = "webhook", rules: EndpointRules = HTTPS_ONLY
+) -> CreateSubscription:
     return CreateSubscription("payroll", "org_1", kind, configuration, "s1", "hr_1", NOW, rules)  # type: ignore[arg-type]
 
 
@@ -59,7 +61,9 @@ def test_a_subscription_is_created_with_its_event_types_sorted() -> None:
 def test_creating_it_again_alike_records_nothing_and_otherwise_is_refused() -> None:
     assert given(subscription_decider, created()).when(create()) == []
     with pytest.raises(SubscriptionExists):
-        subscription_decider.handle([created()], create(Configuration("https://elsewhere.example.com", (APPROVED,))))
+        subscription_decider.handle(
+            [created()], create(Configuration("https://elsewhere.example.com", (APPROVED,)))
+        )
 
 
 @pytest.mark.parametrize(
@@ -68,14 +72,28 @@ def test_creating_it_again_alike_records_nothing_and_otherwise_is_refused() -> N
         (Configuration("http://payroll.example.com", (APPROVED,)), "endpoint", "https"),
         (Configuration("https://payroll.example.com#top", (APPROVED,)), "endpoint", "fragment"),
         (Configuration("https://payroll.example.com:port", (APPROVED,)), "endpoint", "not a URL"),
-        (Configuration("https://payroll.example.com", ("dev.trellis.goals.Unknown.v1",)), "event_types", "unknown"),
+        (
+            Configuration("https://payroll.example.com", ("dev.trellis.goals.Unknown.v1",)),
+            "event_types",
+            "unknown",
+        ),
         (Configuration("https://payroll.example.com", ()), "event_types", "at least one"),
-        (Configuration("https://payroll.example.com", (APPROVED,), max_in_flight=0), "max_in_flight", "between"),
-        (Configuration("https://payroll.example.com", (APPROVED,), timeout_seconds=60), "timeout_seconds", "at most"),
+        (
+            Configuration("https://payroll.example.com", (APPROVED,), max_in_flight=0),
+            "max_in_flight",
+            "between",
+        ),
+        (
+            Configuration("https://payroll.example.com", (APPROVED,), timeout_seconds=60),
+            "timeout_seconds",
+            "at most",
+        ),
         (Configuration("https://p.example.com", (APPROVED,), lrs_username="x"), "kind", "only an xAPI"),
     ],
 )
-def test_a_configuration_an_endpoint_cannot_have_is_refused(configuration: Configuration, field: str, match: str) -> None:
+def test_a_configuration_an_endpoint_cannot_have_is_refused(
+    configuration: Configuration, field: str, match: str
+) -> None:
     given(subscription_decider).when_rejected(create(configuration), field=field, match=match)
 
 
@@ -98,7 +116,9 @@ def test_xapi_needs_a_username_a_home_page_and_events_that_make_statements() -> 
     )
     assert given(subscription_decider).when(create(lrs, kind="xapi"))
     given(subscription_decider).when_rejected(
-        create(Configuration(lrs.endpoint, (APPROVED,), lrs_username="t", home_page=lrs.home_page), kind="xapi"),
+        create(
+            Configuration(lrs.endpoint, (APPROVED,), lrs_username="t", home_page=lrs.home_page), kind="xapi"
+        ),
         field="event_types",
         match="no xAPI statement",
     )
@@ -110,18 +130,31 @@ def test_xapi_needs_a_username_a_home_page_and_events_that_make_statements() -> 
 
 def test_disabling_twice_records_once_enabling_brings_it_back_and_a_removed_one_stays_removed() -> None:
     disabled = SubscriptionDisabled(
-        subscription_id="payroll", organisation_id="org_1", occurred_at=NOW, reason="gone", detail="410", disabled_by="d"
+        subscription_id="payroll",
+        organisation_id="org_1",
+        occurred_at=NOW,
+        reason="gone",
+        detail="410",
+        disabled_by="d",
     )
     assert given(subscription_decider, created()).when(Disable("gone", "410", "d", NOW)) == [disabled]
     assert given(subscription_decider, created(), disabled).when(Disable("failing", "x", "d", NOW)) == []
     assert given(subscription_decider, created(), disabled).when(Enable("hr_1", NOW)) == [
-        SubscriptionEnabled(subscription_id="payroll", organisation_id="org_1", occurred_at=NOW, enabled_by="hr_1")
+        SubscriptionEnabled(
+            subscription_id="payroll", organisation_id="org_1", occurred_at=NOW, enabled_by="hr_1"
+        )
     ]
     assert given(subscription_decider, created()).when(Enable("hr_1", NOW)) == []
-    removed = SubscriptionRemoved(subscription_id="payroll", organisation_id="org_1", occurred_at=NOW, removed_by="hr_1")
+    removed = SubscriptionRemoved(
+        subscription_id="payroll", organisation_id="org_1", occurred_at=NOW, removed_by="hr_1"
+    )
     assert given(subscription_decider, created()).when(Remove("hr_1", NOW)) == [removed]
-    given(subscription_decider, created(), removed).when_rejected(Enable("hr_1", NOW), field=None, match="removed")
-    given(subscription_decider).when_rejected(Disable("admin", "x", "hr_1", NOW), field=None, match="no such subscription")
+    given(subscription_decider, created(), removed).when_rejected(
+        Enable("hr_1", NOW), field=None, match="removed"
+    )
+    given(subscription_decider).when_rejected(
+        Disable("admin", "x", "hr_1", NOW), field=None, match="no such subscription"
+    )
 
 
 def test_a_rotation_names_the_new_secret_and_how_long_the_previous_one_signs() -> None:

@@ -24,12 +24,16 @@ def test_a_milestone_reached_is_the_employee_completing_the_milestone_of_their_g
     assert s["object"]["id"] == "https://trellis.dev/xapi/organisations/org_1/goals/goal_7/milestones/ms_2"  # type: ignore[index]
     assert s["object"]["definition"]["name"] == {"und": "Step ms_2"}  # type: ignore[index]
     parent = s["context"]["contextActivities"]["parent"][0]  # type: ignore[index]
-    assert parent["id"].endswith("/goals/goal_7") and parent["definition"]["name"] == {"und": "Master Photoshop"}
+    assert parent["id"].endswith("/goals/goal_7") and parent["definition"]["name"] == {
+        "und": "Master Photoshop"
+    }
     assert s["timestamp"] == "2026-03-02T09:00:00Z"
 
 
 def test_goals_activities_and_assignments_have_their_own_activities_and_verbs() -> None:
-    assert made(goal_completed("org_1", "goal_7"))["object"]["definition"]["name"] == {"und": "Master Photoshop"}  # type: ignore[index]
+    assert made(goal_completed("org_1", "goal_7"))["object"]["definition"]["name"] == {
+        "und": "Master Photoshop"
+    }  # type: ignore[index]
     done = made(activity_completed("org_1", "goal_7", "act_3"))
     assert done["object"]["id"].endswith("/goals/goal_7/activities/act_3")  # type: ignore[index]
     assigned = made(assignment("org_1", "asg_1"))
@@ -49,4 +53,10 @@ def test_the_statement_id_is_a_name_based_uuid_of_the_event_id() -> None:
 
 def test_other_events_make_no_statement() -> None:
     with pytest.raises(NotAStatement):
-        statement("dev.trellis.goals.GoalProposed.v1", "x", "2026-01-01T00:00:00Z", {"organisation_id": "o"}, home_page=HOME)
+        statement(
+            "dev.trellis.goals.GoalProposed.v1",
+            "x",
+            "2026-01-01T00:00:00Z",
+            {"organisation_id": "o"},
+            home_page=HOME,
+        )

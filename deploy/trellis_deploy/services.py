@@ -60,6 +60,13 @@ SERVICE_APPS = (
         migrations="trellis_goals.migrations:migrate",
         relay_name="trellis_goals.app:RELAY_NAME",
     ),
+    ServiceApp(
+        "integrations",
+        factory="trellis_integrations.app:create_app",
+        default_port=8004,
+        inline_projections="trellis_integrations.projections:PROJECTIONS",
+        migrations="trellis_integrations.migrations:migrate",
+    ),
 )
 
 

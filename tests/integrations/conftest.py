@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from fastapi import FastAPI
 
 from tests.integrations.events import Publisher, open_publisher
+from tests.integrations.lrs import Lrs, running_lrs
 from trellis_integrations.app import create_app
 from trellis_integrations.domain.retries import RetryPolicy
 from trellis_integrations.settings import IntegrationsSettings
@@ -113,6 +115,13 @@ async def world(
         )
     finally:
         await publisher.pool.close()
+
+
+@pytest.fixture(scope="session")
+def lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lrs]:
+    """One real LRS for the session; each test uses an organisation of its own."""
+    with running_lrs(Path(tmp_path_factory.mktemp("ralph"))) as started:
+        yield started
 
 
 @dataclass

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from tests.integrations.conftest import World, bearer, running
 from tests.integrations.events import (
     activity_completed,
@@ -16,18 +12,12 @@ from tests.integrations.events import (
     progress,
     stream_of,
 )
-from tests.integrations.lrs import Lrs, running_lrs
+from tests.integrations.lrs import Lrs
 from tests.kernel.relay.support import eventually
 from trellis_integrations.delivery.dispatcher import _pending
 from trellis_integrations.domain.xapi import statement_id
 
 HOME = "https://people.example.com"
-
-
-@pytest.fixture(scope="module")
-def lrs(tmp_path_factory: pytest.TempPathFactory) -> object:
-    with running_lrs(Path(tmp_path_factory.mktemp("ralph"))) as started:
-        yield started
 
 
 def xapi(lrs: Lrs, subscription_id: str = "lrs") -> dict[str, object]:

@@ -37,8 +37,17 @@ class ServiceProcess:
         with self.log.open("ab") as log:
             log.write(f"\n--- start {self.starts} ---\n".encode())
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "trellis_deploy.cli", "serve", "integrations", "--host", "127.0.0.1",
-                 "--port", str(self.port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "trellis_deploy.cli",
+                    "serve",
+                    "integrations",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
                 env={**os.environ, **self.environment},
                 stdout=log,
                 stderr=subprocess.STDOUT,

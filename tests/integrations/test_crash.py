@@ -32,7 +32,10 @@ async def test_a_killed_delivering_process_loses_nothing_and_each_receiver_gets_
     secrets = [new_secret(), new_secret()]
     settings = world.settings(lease_margin_seconds=1.0)
     service = ServiceProcess(world.environment(settings), tmp_path / "integrations.log")
-    with receiving(Receiver([secrets[0]], delay=0.005)) as first, receiving(Receiver([secrets[1]], delay=0.005)) as second:
+    with (
+        receiving(Receiver([secrets[0]], delay=0.005)) as first,
+        receiving(Receiver([secrets[1]], delay=0.005)) as second,
+    ):
         try:
             service.start()
             async with httpx.AsyncClient(base_url=service.url, headers=headers, timeout=10) as api:
@@ -54,8 +57,12 @@ async def test_a_killed_delivering_process_loses_nothing_and_each_receiver_gets_
                     for n in range(PER_GOAL):
                         for g in range(GOALS):
                             goal = f"goal_{g}"
-                            await world.publisher.publish(goal_stream(org, goal), milestone_reached(org, goal, f"ms_{n}"))
-                    await eventually(lambda: len(first.accepted()) >= 60, what="deliveries under way", within=60)
+                            await world.publisher.publish(
+                                goal_stream(org, goal), milestone_reached(org, goal, f"ms_{n}")
+                            )
+                    await eventually(
+                        lambda: len(first.accepted()) >= 60, what="deliveries under way", within=60
+                    )
                     service.kill()
                     at_kill = (len(first.first_arrivals()), len(second.first_arrivals()))
                     killed = time.monotonic()
@@ -63,7 +70,9 @@ async def test_a_killed_delivering_process_loses_nothing_and_each_receiver_gets_
                     service.start()
                     total = GOALS * PER_GOAL
                     await eventually(
-                        lambda: len(first.first_arrivals()) == total and len(second.first_arrivals()) == total,
+                        lambda: (
+                            len(first.first_arrivals()) == total and len(second.first_arrivals()) == total
+                        ),
                         what="every event at both receivers",
                         within=180,
                     )

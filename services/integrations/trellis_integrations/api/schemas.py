@@ -278,7 +278,7 @@ class BackfillOut(BaseModel):
     )
     partitions_done: int
     partitions: int | None
-    received: int = Field(description="Replayed events routed to the subscription (repeats included once).")
+    received: int = Field(description="Replayed events that became deliveries (not those it already had).")
     announced_events: int | None = Field(description="Events the service says it replayed (all of them).")
     deliveries: dict[str, int]
     replay_request: ReplayRequest

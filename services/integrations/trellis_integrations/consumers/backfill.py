@@ -79,14 +79,19 @@ def backfill_consumer(
         name, broker=broker, pool=pool, topics=[topic], decode=decode_replayed, settings=settings
     )
 
+    jobs: dict[str, tuple[str, str, list[str]]] = {}  # what a job delivers never changes
+
     async def job(connection: Connection, backfill_id: str) -> tuple[str, str, list[str]]:
+        if backfill_id in jobs:
+            return jobs[backfill_id]
         row = await connection.fetchrow(
             "SELECT organisation_id, subscription_id, event_types FROM backfill_jobs WHERE backfill_id = $1",
             uuid.UUID(backfill_id),
         )
         if row is None:
             raise UnknownBackfillJob(f"no subscription waits for backfill {backfill_id}")
-        return row["organisation_id"], row["subscription_id"], row["event_types"]
+        jobs[backfill_id] = (row["organisation_id"], row["subscription_id"], row["event_types"])
+        return jobs[backfill_id]
 
     async def deliver(event: IncomingEvent, connection: Connection) -> None:
         backfill_id = (event.decoded.attributes or {})[REPLAYED_BY]
@@ -100,9 +105,6 @@ def backfill_consumer(
         ):
             return
         await route(connection, routed, now=clock(), only=subscription_id, backfill_id=uuid.UUID(backfill_id))
-        await connection.execute(
-            "UPDATE backfill_jobs SET received = received + 1 WHERE backfill_id = $1", uuid.UUID(backfill_id)
-        )
 
     async def end(event: IncomingEvent, connection: Connection) -> None:
         backfill_id = uuid.UUID(event.data["backfill_id"])

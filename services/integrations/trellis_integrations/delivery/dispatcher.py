@@ -50,6 +50,7 @@ from trellis_kernel.store import ConcurrencyConflict, Connection, Pool, StaleTra
 logger = logging.getLogger(__name__)
 
 Key = tuple[str, str]  # (organisation_id, subscription_id)
+TARGET_TTL: Final = 1.0  # seconds a lane may act on a subscription's configuration as it read it
 Disabler = Callable[[Connection, Target, DisableReason, str, datetime], Awaitable[bool]]
 """Disables the subscription in the caller's transaction; False when it already was."""
 
@@ -100,12 +101,66 @@ WITH leased AS (
 SELECT leased.*, e.body FROM leased JOIN delivery_events e USING (event_id)
 """
 
-_NEXT_IN_LANE: Final = f"""
-SELECT d.delivery_id, d.next_attempt_at, d.backfill_id, d.leased_until FROM deliveries d
-WHERE d.organisation_id = $1 AND d.subscription_id = $2 AND d.aggregate = $3 AND d.status = 'pending'
-  AND {_NOT_HELD.format(d="d")}
-ORDER BY d.sequence, d.delivery_id
-LIMIT 1
+# Recording an attempt is one statement (a round trip, committed on its own): the delivery's new
+# state, the attempt in the log, the subscription's run of failures, and, when the delivery is
+# finished, the lease of its lane's next delivery (the same snapshot still sees this one pending,
+# hence "delivery_id <> $1").
+_SETTLE: Final = f"""
+WITH done AS (
+    UPDATE deliveries
+       SET status = $3, attempts = $4, first_attempt_at = $5, next_attempt_at = $6,
+           leased_until = NULL, leased_by = NULL, last_status_code = $7, last_error = $8,
+           finished_at = CASE WHEN $3 IN ('delivered', 'failed') THEN $9::timestamptz END
+     WHERE delivery_id = $1 AND leased_by = $2 AND status = 'pending'
+    RETURNING delivery_id, organisation_id, subscription_id, aggregate
+), attempt AS (
+    INSERT INTO delivery_attempts (delivery_id, attempt, started_at, latency_ms, status_code, outcome,
+                                   error, next_attempt_at)
+    SELECT delivery_id, $4, $10, $11, $7, $12, $8, $13 FROM done
+), health AS (
+    INSERT INTO subscription_health AS h (organisation_id, subscription_id, consecutive_failures,
+                                          failing_since, last_success_at, last_failure_at)
+    SELECT organisation_id, subscription_id,
+           CASE WHEN $14 = 'failure' THEN 1 ELSE 0 END,
+           CASE WHEN $14 = 'failure' THEN $9::timestamptz END,
+           CASE WHEN $14 = 'success' THEN $9::timestamptz END,
+           CASE WHEN $14 = 'failure' THEN $9::timestamptz END
+    FROM done
+    ON CONFLICT (organisation_id, subscription_id) DO UPDATE SET
+        consecutive_failures = CASE $14 WHEN 'success' THEN 0 WHEN 'failure' THEN h.consecutive_failures + 1
+                                        ELSE h.consecutive_failures END,
+        failing_since = CASE $14 WHEN 'success' THEN NULL WHEN 'failure' THEN coalesce(h.failing_since, $9)
+                                 ELSE h.failing_since END,
+        last_success_at = CASE WHEN $14 = 'success' THEN $9 ELSE h.last_success_at END,
+        last_failure_at = CASE WHEN $14 = 'failure' THEN $9 ELSE h.last_failure_at END
+    RETURNING consecutive_failures, failing_since
+), head AS (
+    SELECT d.delivery_id, d.next_attempt_at, d.leased_until FROM deliveries d, done
+    WHERE $3 IN ('delivered', 'failed')
+      AND d.organisation_id = done.organisation_id AND d.subscription_id = done.subscription_id
+      AND d.aggregate = done.aggregate AND d.status = 'pending' AND d.delivery_id <> $1
+      AND {_NOT_HELD.format(d="d")}
+    ORDER BY d.sequence, d.delivery_id
+    LIMIT 1
+), leased AS (
+    UPDATE deliveries d
+       SET leased_until = $9 + make_interval(secs => s.timeout_seconds + $15), leased_by = $2
+      FROM head, subscriptions s
+     WHERE d.delivery_id = head.delivery_id AND head.next_attempt_at <= $9
+       AND (head.leased_until IS NULL OR head.leased_until <= $9)
+       AND s.organisation_id = d.organisation_id AND s.subscription_id = d.subscription_id
+       AND s.status = 'active'
+    RETURNING d.*
+)
+SELECT (SELECT count(*) FROM done) AS settled,
+       (SELECT consecutive_failures FROM health) AS consecutive_failures,
+       (SELECT failing_since FROM health) AS failing_since,
+       leased.delivery_id AS next_id, leased.event_id AS next_event_id, leased.event_type AS next_event_type,
+       leased.attempts AS next_attempts, leased.first_attempt_at AS next_first_attempt_at,
+       leased.backfill_id AS next_backfill_id, leased.sequence AS next_sequence, e.body AS next_body
+FROM (SELECT 1) AS one
+LEFT JOIN leased ON true
+LEFT JOIN delivery_events e ON e.event_id = leased.event_id
 """
 
 _TARGET: Final = """
@@ -167,6 +222,7 @@ class Dispatcher:
         self.worker = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
         self._in_flight: Counter[Key] = Counter()
         self._caps: dict[Key, int] = {}
+        self._targets: dict[Key, tuple[Target | None, float]] = {}
         self._lanes: set[asyncio.Task[None]] = set()
         self._woken = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -268,13 +324,9 @@ class Dispatcher:
 
     async def _lane(self, key: Key, first: PendingDelivery) -> None:
         delivery: PendingDelivery | None = first
-        target: Target | None = None
-        fetched = 0.0
         try:
             while delivery is not None:
-                if target is None or time.monotonic() - fetched > 1.0:
-                    target = await self._target(key)
-                    fetched = time.monotonic()
+                target = await self._cached_target(key)
                 if target is None or self._stopping.is_set():
                     await self._release(delivery)
                     return
@@ -286,6 +338,15 @@ class Dispatcher:
         except Exception:
             # The lease runs out and the delivery is tried again: nothing is lost.
             logger.exception("dispatcher: a delivery of %s failed unexpectedly", key)
+
+    async def _cached_target(self, key: Key) -> Target | None:
+        """The subscription as it was at most a second ago (a change reaches lanes within it)."""
+        cached = self._targets.get(key)
+        if cached is not None and time.monotonic() - cached[1] < TARGET_TTL:
+            return cached[0]
+        target = await self._target(key)
+        self._targets[key] = (target, time.monotonic())
+        return target
 
     async def _target(self, key: Key) -> Target | None:
         row = await self._pool.fetchrow(_TARGET, *key, self._clock())
@@ -313,46 +374,25 @@ class Dispatcher:
     async def _settle(
         self, target: Target, delivery: PendingDelivery, attempt: Attempt
     ) -> PendingDelivery | None:
-        """Record the attempt and what follows from it; lease and return the lane's next delivery
-        when this one is finished and the next is due. Run again from the start when disabling the
-        subscription met a concurrent change of it."""
-        for _ in range(10):
-            try:
-                async with self._pool.acquire() as connection, connection.transaction():
-                    return await self._settle_in(connection, target, delivery, attempt)
-            except (ConcurrencyConflict, StaleTransaction):
-                continue
-        raise RuntimeError(f"could not record the outcome of delivery {delivery.delivery_id}")
-
-    async def _settle_in(
-        self, connection: Connection, target: Target, delivery: PendingDelivery, attempt: Attempt
-    ) -> PendingDelivery | None:
+        """Record the attempt and what follows from it in one statement; return the lane's next
+        delivery, leased, when this one is finished and the next is due; disable the subscription
+        after 410 Gone or a long enough run of failures."""
         now = self._clock()
         number = delivery.attempts + 1
         first = delivery.first_attempt_at or attempt.started_at
         status, next_at = "pending", now
-        disable: tuple[DisableReason, str] | None = None
         if attempt.outcome == "delivered":
             status = "delivered"
         elif attempt.outcome == "rejected":
             status = "failed"
-        elif attempt.outcome == "gone":
-            disable = ("gone", f"the receiver answered {attempt.status_code} Gone")
-        else:
+        elif attempt.outcome == "retry":
             retry_at = self._policy.next_attempt(first, now, number, self._spread())
             if retry_at is None:
                 status = "failed"
             else:
                 next_at = retry_at
-        updated = await connection.fetchval(
-            """
-            UPDATE deliveries
-               SET status = $3, attempts = $4, first_attempt_at = $5, next_attempt_at = $6,
-                   leased_until = NULL, leased_by = NULL, last_status_code = $7, last_error = $8,
-                   finished_at = CASE WHEN $3 IN ('delivered', 'failed') THEN $9::timestamptz END
-             WHERE delivery_id = $1 AND leased_by = $2 AND status = 'pending'
-            RETURNING delivery_id
-            """,
+        row = await self._pool.fetchrow(
+            _SETTLE,
             delivery.delivery_id,
             self.worker,
             status,
@@ -362,92 +402,63 @@ class Dispatcher:
             attempt.status_code,
             attempt.error,
             now,
-        )
-        if updated is None:
-            return None  # our lease ran out and another replica took the delivery over
-        await connection.execute(
-            """
-            INSERT INTO delivery_attempts (delivery_id, attempt, started_at, latency_ms, status_code, outcome,
-                                           error, next_attempt_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            """,
-            delivery.delivery_id,
-            number,
             attempt.started_at,
             attempt.latency_ms,
-            attempt.status_code,
             "given up" if status == "failed" else attempt.outcome,
-            attempt.error,
             next_at if status == "pending" and attempt.outcome == "retry" else None,
-        )
-        if attempt.outcome != "rejected":
-            disable = await self._health(connection, target, attempt, now) or disable
-        if disable is not None:
-            reason, detail = disable
-            if await self._disable(connection, target, reason, detail, now):
-                logger.warning(
-                    "subscription %s/%s disabled: %s", target.organisation_id, target.subscription_id, detail
-                )
-            return None
-        if status == "pending":
-            return None
-        return await self._lease_next(connection, target, delivery, now)
-
-    async def _health(
-        self, connection: Connection, target: Target, attempt: Attempt, now: datetime
-    ) -> tuple[DisableReason, str] | None:
-        key = (target.organisation_id, target.subscription_id)
-        if attempt.outcome == "delivered":
-            await connection.execute(
-                """
-                INSERT INTO subscription_health (organisation_id, subscription_id, last_success_at)
-                VALUES ($1, $2, $3)
-                ON CONFLICT (organisation_id, subscription_id) DO UPDATE
-                   SET consecutive_failures = 0, failing_since = NULL, last_success_at = $3
-                """,
-                *key,
-                now,
-            )
-            return None
-        row = await connection.fetchrow(
-            """
-            INSERT INTO subscription_health (organisation_id, subscription_id, consecutive_failures,
-                                             failing_since, last_failure_at)
-            VALUES ($1, $2, 1, $3, $3)
-            ON CONFLICT (organisation_id, subscription_id) DO UPDATE
-               SET consecutive_failures = subscription_health.consecutive_failures + 1,
-                   failing_since = coalesce(subscription_health.failing_since, $3), last_failure_at = $3
-            RETURNING consecutive_failures, failing_since
-            """,
-            *key,
-            now,
+            {"delivered": "success", "rejected": "neither"}.get(attempt.outcome, "failure"),
+            self.settings.lease_margin,
         )
         assert row is not None
-        if self._policy.should_disable(row["consecutive_failures"], row["failing_since"], now):
+        if not row["settled"]:
+            return None  # our lease ran out and another replica took the delivery over
+        disable: tuple[DisableReason, str] | None = None
+        if attempt.outcome == "gone":
+            disable = ("gone", f"the receiver answered {attempt.status_code} Gone")
+        elif attempt.outcome == "retry" and self._policy.should_disable(
+            row["consecutive_failures"], row["failing_since"], now
+        ):
             hours = (now - row["failing_since"]).total_seconds() / 3600
-            return (
+            disable = (
                 "failing",
                 f"{row['consecutive_failures']} attempts in a row failed over {hours:.1f} hours, "
                 f"the last: {attempt.error or attempt.status_code}",
             )
-        return None
-
-    async def _lease_next(
-        self, connection: Connection, target: Target, delivery: PendingDelivery, now: datetime
-    ) -> PendingDelivery | None:
-        head = await connection.fetchrow(
-            _NEXT_IN_LANE, target.organisation_id, target.subscription_id, delivery.aggregate
-        )
-        if (
-            head is None
-            or head["next_attempt_at"] > now
-            or (head["leased_until"] and head["leased_until"] > now)
-        ):
+        if disable is not None:
+            await self._disable_subscription(target, *disable, now)
             return None
-        rows = await connection.fetch(
-            _LEASE, [head["delivery_id"]], now, self.settings.lease_margin, self.worker
+        if row["next_id"] is None:
+            return None
+        return PendingDelivery(
+            delivery_id=row["next_id"],
+            event_id=row["next_event_id"],
+            event_type=row["next_event_type"],
+            body=row["next_body"],
+            attempts=row["next_attempts"],
+            first_attempt_at=row["next_first_attempt_at"],
+            backfill_id=row["next_backfill_id"],
+            aggregate=delivery.aggregate,
+            sequence=row["next_sequence"],
         )
-        return _pending(rows[0]) if rows else None
+
+    async def _disable_subscription(
+        self, target: Target, reason: DisableReason, detail: str, now: datetime
+    ) -> None:
+        """In a transaction of its own, after the attempt was recorded: should it fail, the
+        delivery is still pending, and its next attempt comes to the same verdict."""
+        for _ in range(10):
+            try:
+                async with self._pool.acquire() as connection, connection.transaction():
+                    if await self._disable(connection, target, reason, detail, now):
+                        logger.warning(
+                            "subscription %s/%s disabled: %s",
+                            target.organisation_id,
+                            target.subscription_id,
+                            detail,
+                        )
+                return
+            except (ConcurrencyConflict, StaleTransaction):
+                continue
 
     # --- housekeeping -----------------------------------------------------------------------------
 

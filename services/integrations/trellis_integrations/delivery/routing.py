@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from trellis_contracts.envelope import Envelope, structured_event
-from trellis_integrations.delivery.tables import NOTIFY
+from trellis_integrations.delivery.tables import NOTIFY_CHANNEL
 from trellis_kernel.consumers import IncomingEvent
 from trellis_kernel.store import Connection
 
@@ -58,10 +57,34 @@ def routed_event(event: IncomingEvent) -> RoutedEvent | None:
     )
 
 
-_MATCHING = """
-SELECT subscription_id FROM subscriptions
-WHERE organisation_id = $1 AND status <> 'removed' AND event_types @> ARRAY[$2::text]
+# One statement (one round trip): the subscriptions that want the event, its body kept once, a
+# delivery for each, the backfill's count moved on, and the dispatcher woken for live events.
+_ROUTE = (
+    """
+WITH targets AS (
+    SELECT subscription_id FROM subscriptions
+    WHERE organisation_id = $1 AND status <> 'removed' AND event_types @> ARRAY[$3::text]
+      AND ($10::text IS NULL OR subscription_id = $10)
+), body AS (
+    INSERT INTO delivery_events (event_id, event_type, organisation_id, source, time, body)
+    SELECT $2, $3, $1, $4, $5, $6 WHERE EXISTS (SELECT FROM targets)
+    ON CONFLICT (event_id) DO NOTHING
+), new AS (
+    INSERT INTO deliveries (organisation_id, subscription_id, event_id, event_type, aggregate, sequence,
+                            backfill_id, next_attempt_at, created_at)
+    SELECT $1, subscription_id, $2, $3, $7, $8, $9, $11, $11 FROM targets
+    ON CONFLICT (organisation_id, subscription_id, event_id) DO NOTHING
+    RETURNING 1
+), job AS (
+    UPDATE backfill_jobs SET received = received + (SELECT count(*) FROM new)
+    WHERE backfill_id = $9
+)
+SELECT count, CASE WHEN count > 0 AND $9::uuid IS NULL THEN pg_notify('"""
+    + NOTIFY_CHANNEL
+    + """', '') END
+FROM (SELECT count(*) AS count FROM new) AS routed
 """
+)
 
 
 async def route(
@@ -74,43 +97,22 @@ async def route(
 ) -> int:
     """Record a delivery for every subscription of the event's organisation and type (or only for
     subscription ``only``, for a backfill); returns how many are new. Disabled subscriptions
-    still get theirs: they wait, and go out when it is enabled again."""
-    rows = await connection.fetch(_MATCHING, event.organisation_id, event.event_type)
-    targets = [row["subscription_id"] for row in rows if only is None or row["subscription_id"] == only]
-    if not targets:
-        return 0
-    await connection.execute(
-        """
-        INSERT INTO delivery_events (event_id, event_type, organisation_id, source, time, body)
-        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING
-        """,
+    still get theirs: they wait, and go out when it is enabled again. Live deliveries wake the
+    dispatcher at commit; a backfill's many do not (it polls), so that a replay does not make
+    every commit in the cluster queue for the notification lock."""
+    row = await connection.fetchrow(
+        _ROUTE,
+        event.organisation_id,
         event.event_id,
         event.event_type,
-        event.organisation_id,
         event.source,
         event.time,
         event.body,
-    )
-    inserted: Any = await connection.fetchval(
-        """
-        WITH new AS (
-            INSERT INTO deliveries (organisation_id, subscription_id, event_id, event_type, aggregate,
-                                    sequence, backfill_id, next_attempt_at, created_at)
-            SELECT $1, target, $2, $3, $4, $5, $6, $7, $7 FROM unnest($8::text[]) AS target
-            ON CONFLICT (organisation_id, subscription_id, event_id) DO NOTHING
-            RETURNING 1
-        )
-        SELECT count(*) FROM new
-        """,
-        event.organisation_id,
-        event.event_id,
-        event.event_type,
         event.aggregate,
         event.sequence,
         backfill_id,
+        only,
         now,
-        targets,
     )
-    if inserted:
-        await connection.execute(NOTIFY)
-    return int(inserted)
+    assert row is not None
+    return int(row["count"])

@@ -25,6 +25,7 @@ from trellis_integrations.delivery.xapi import XapiTransport
 from trellis_integrations.domain.endpoints import EndpointRules
 from trellis_integrations.settings import IntegrationsSettings
 from trellis_integrations.topics import ensure_backfill_topic
+from trellis_kernel.consumers import ConsumerSettings
 from trellis_kernel.health import BrokerCheck, Readiness, database_check, health_router
 from trellis_kernel.http import service_api
 from trellis_kernel.identity import TokenVerifier, bearer_principal
@@ -101,6 +102,7 @@ def create_app(
                             pool=pool,
                             topic=settings.backfill_topic,
                             clock=clock,
+                            settings=ConsumerSettings(batch_size=500),  # a replay comes all at once
                         ),
                     ]
                     for consumer in consumers:

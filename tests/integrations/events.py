@@ -31,7 +31,7 @@ from trellis_contracts.recognition import (
 )
 from trellis_kernel.backfill import BackfillRunner, BackfillSettings
 from trellis_kernel.codec import ContractCodec
-from trellis_kernel.relay import OutboxRelay, RelaySettings
+from trellis_kernel.relay import OutboxRelay, RelayCheckpoints, RelaySettings
 from trellis_kernel.relay.cloudevents import encode_cloudevent
 from trellis_kernel.store import EventMetadata, EventStore, Pool, create_pool, organisation_stream_id
 
@@ -75,8 +75,8 @@ def progress(org: str, goal: str, percent: int, *, at: datetime = NOW) -> Milest
         owner_id="emp_1",
         due_date=date(2026, 3, 31),
         occurred_at=at,
-        previous_progress_percent=max(0, percent - 1),
-        progress_percent=percent,
+        previous_progress_percent=max(0, percent - 1) % 101,
+        progress_percent=percent % 101,
         updated_by="emp_1",
     )
 
@@ -241,3 +241,25 @@ def stream_of(kind: str, org: str, aggregate: str) -> str:
 
 def ids(records: Sequence[Any]) -> list[str]:
     return [r.webhook_id for r in records]
+
+
+async def seed_history(publisher: Publisher, org: str, goals: int, per_goal: int) -> int:
+    """``goals * per_goal`` progress events, stored long ago as far as Kafka knows: the relay's
+    checkpoint is moved past them, so they are only in the store (older than the topic's
+    retention), the case a late joiner's backfill is for. Returns how many."""
+    last = None
+    for g in range(goals):
+        goal = f"goal_{g}"
+        stored = await publisher.store.append_stored(
+            goal_stream(org, goal),
+            [CODEC.encode(progress(org, goal, n)) for n in range(1, per_goal + 1)],
+            expected=0,
+            metadata=EventMetadata(principal="publisher"),
+        )
+        last = stored[-1].position
+    assert last is not None
+    relay = publisher.relay()
+    await relay.setup()
+    async with publisher.pool.acquire() as connection:
+        await RelayCheckpoints(relay.settings.name).save(connection, last)
+    return goals * per_goal

@@ -15,7 +15,9 @@ processes of their own that verify every signature with the standardwebhooks lib
   than the topic's retention) replayed by the stand-in goals service and delivered to a new
   subscription in order per aggregate, from the request to the last arrival, beside plain.
 
-Ends with one JSON line holding every figure.
+The failing receiver answers 500 six times, then 410; the service runs with short back-off
+(0.25 s doubling to 2 s) so that the phase shows the schedule in seconds. Ends with one JSON line
+holding every figure, and the machine's load average (figures scale with the CPU left over).
 """
 
 from __future__ import annotations
@@ -206,7 +208,7 @@ async def feeding(publisher: Any, prefix: str, rate: float, sent: dict[str, floa
         await task
 
 
-async def run(history: int, live_rate: float, seconds: float) -> dict[str, Any]:
+async def run(history: int, live_rate: float, seconds: float, backfill_rate: float) -> dict[str, Any]:
     bootstrap, admin = kafka_bootstrap(), admin_dsn()
     names = await topics(bootstrap)
     publisher = await open_publisher(
@@ -226,12 +228,17 @@ async def run(history: int, live_rate: float, seconds: float) -> dict[str, Any]:
         "INTEGRATIONS_BACKFILL_TOPIC": names["backfill"],
         "INTEGRATIONS_CONSUMER_GROUP": f"bench-{uuid.uuid4().hex[:8]}",
         "INTEGRATIONS_ALLOW_LOOPBACK_HTTP": "true",
-        "INTEGRATIONS_RETRY_FIRST_DELAY_SECONDS": "0.5",
-        "INTEGRATIONS_RETRY_MAX_DELAY_SECONDS": "4",
+        "INTEGRATIONS_RETRY_FIRST_DELAY_SECONDS": "0.25",
+        "INTEGRATIONS_RETRY_MAX_DELAY_SECONDS": "2",
         "INTEGRATIONS_POLL_SECONDS": "0.5",
+        "INTEGRATIONS_BACKFILL_PER_SECOND": str(backfill_rate),
     }
     service = ServiceProcess(environment, workdir / "integrations.log")
-    figures: dict[str, Any] = {"history": seeded, "live_rate": live_rate}
+    figures: dict[str, Any] = {
+        "history": seeded,
+        "live_rate": live_rate,
+        "backfill_rate_setting": backfill_rate,
+    }
     with receivers(
         workdir, plain=(), live=(), late=(), failing=("--fail", "6", "--gone", "--delay", "0.2")
     ) as rx:
@@ -376,8 +383,11 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=10_000)
     parser.add_argument("--live-rate", type=float, default=20.0, help="live events a second")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the idle and failing phases")
+    parser.add_argument(
+        "--backfill-rate", type=float, default=100.0, help="INTEGRATIONS_BACKFILL_PER_SECOND of the service"
+    )
     args = parser.parse_args()
-    figures = asyncio.run(run(args.history, args.live_rate, args.seconds))
+    figures = asyncio.run(run(args.history, args.live_rate, args.seconds, args.backfill_rate))
     print(f"plain signed POSTs (ceiling):          {figures['plain_per_second']:>8.0f} /s")
     print(
         f"backfill of {figures['history']} events:        {figures['backfill_per_second']:>8.0f} /s"

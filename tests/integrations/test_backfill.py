@@ -31,7 +31,7 @@ async def test_a_backfill_of_ten_thousand_events_arrives_in_order_while_live_del
     live_sent: dict[str, float] = {}
     later: dict[str, int] = defaultdict(lambda: PER_GOAL)
     with receiving(Receiver([secret])) as live, receiving(Receiver([secret])) as late:
-        async with running(world.settings(poll_seconds=0.2)) as service, world.publisher.relaying():
+        async with running(world.settings(poll_seconds=0.2, backfill_per_second=400.0)) as service, world.publisher.relaying():
             api = service.client
             for name, receiver, types in (("live", live, [REACHED]), ("late", late, [PROGRESS])):
                 body = webhook(receiver.url, types, secret, name, max_in_flight=8)

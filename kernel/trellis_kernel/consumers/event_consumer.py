@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -74,6 +75,13 @@ class ConsumerSettings:
     # by one, with the retries and dead-lettering above.
     batch_size: int = 1
     batch_timeout_ms: int = 100  # how long a batch waits to fill up
+    # A batch's transaction commits once it has been open this long, and the rest of the batch goes
+    # on in a new one: a transaction open for long holds back every gap-safe reader (relays,
+    # projections) of the PostgreSQL cluster.
+    batch_transaction_seconds: float = 0.2
+    # At most this many records a second, for a consumer that must leave room to others in its
+    # process (a replay beside live traffic); None: as fast as it can.
+    max_records_per_second: float | None = None
 
 
 RETRIED_IN_A_FRESH_TRANSACTION: tuple[type[Exception], ...] = (StaleTransaction, ConcurrencyConflict)
@@ -191,14 +199,24 @@ class EventConsumer:
                 alone.append(record)
             else:
                 together.append((record, *found))
-        if together:
+        start = 0
+        while start < len(together):
+            began = time.monotonic()
             try:
-                applied = await self._apply_together([(event, handler) for _, event, handler in together])
+                done, applied = await self._apply_together(
+                    [(event, handler) for _, event, handler in together[start:]]
+                )
             except _HandlerFailed:
-                alone = list(records)
-            else:
-                self.stats.applied += applied
-                self.stats.duplicates += len(together) - applied
+                # Those before it are committed (their claims make them duplicates now).
+                alone = [record for record, _, _ in together[start:]] + alone
+                break
+            self.stats.applied += applied
+            self.stats.duplicates += done - applied
+            start += done
+            if self.settings.max_records_per_second:
+                pause = done / self.settings.max_records_per_second - (time.monotonic() - began)
+                if pause > 0:
+                    await asyncio.sleep(pause)  # outside the transaction
         for record in alone:
             await self.process(record)
 
@@ -215,10 +233,16 @@ class EventConsumer:
             return None
         return IncomingEvent(decoded, coordinates), handler
 
-    async def _apply_together(self, events: Sequence[tuple[IncomingEvent, EventHandler]]) -> int:
-        applied = 0
+    async def _apply_together(self, events: Sequence[tuple[IncomingEvent, EventHandler]]) -> tuple[int, int]:
+        """Apply events in one transaction until they are done or it has been open
+        ``batch_transaction_seconds``; returns (events handled, of which applied)."""
+        applied = handled = 0
+        began = time.monotonic()
         async with self._pool.acquire() as connection, connection.transaction():
             for event, handler in events:
+                if handled and time.monotonic() - began > self.settings.batch_transaction_seconds:
+                    break
+                handled += 1
                 if not await processed_events.claim(connection, self.name, event.event_id):
                     continue
                 try:
@@ -226,7 +250,7 @@ class EventConsumer:
                 except Exception as error:
                     raise _HandlerFailed() from error
                 applied += 1
-        return applied
+        return handled, applied
 
     async def process(self, record: object) -> None:
         """Handle one Kafka ConsumerRecord: apply once, skip, or dead-letter it."""

@@ -77,6 +77,7 @@ def create_app(
                     clock=clock,
                     settings=DispatcherSettings(
                         max_concurrent=settings.max_concurrent_deliveries,
+                        backfill_per_second=settings.backfill_per_second,
                         lease_margin=settings.lease_margin_seconds,
                         poll_interval=settings.poll_seconds,
                         retention=timedelta(days=settings.delivery_retention_days),
@@ -102,7 +103,10 @@ def create_app(
                             pool=pool,
                             topic=settings.backfill_topic,
                             clock=clock,
-                            settings=ConsumerSettings(batch_size=500),  # a replay comes all at once
+                            # a replay comes all at once: in batches, at the backfill's pace
+                            settings=ConsumerSettings(
+                                batch_size=500, max_records_per_second=settings.backfill_per_second * 2
+                            ),
                         ),
                     ]
                     for consumer in consumers:

@@ -29,6 +29,9 @@ class IntegrationsSettings(ServiceSettings):
     """Development only: allow plain http endpoints on 127.0.0.1 / localhost (tests, local receivers)."""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_concurrent_deliveries: int = 64
+    backfill_per_second: float = 100.0
+    """Replayed events routed, and delivered, a second at most (each): a backfill leaves room for
+    live deliveries in the same process."""
     lease_margin_seconds: float = 30.0
     """A delivery in flight is leased for its timeout plus this; a crashed replica's leases expire."""
     xapi_activity_base: str = DEFAULT_ACTIVITY_BASE
@@ -63,6 +66,7 @@ class IntegrationsSettings(ServiceSettings):
                 ),
             ),
             max_concurrent_deliveries=int(environ.get("INTEGRATIONS_MAX_CONCURRENT_DELIVERIES", "64")),
+            backfill_per_second=float(environ.get("INTEGRATIONS_BACKFILL_PER_SECOND", "100")),
             lease_margin_seconds=float(environ.get("INTEGRATIONS_LEASE_MARGIN_SECONDS", "30")),
             xapi_activity_base=environ.get("INTEGRATIONS_XAPI_ACTIVITY_BASE", DEFAULT_ACTIVITY_BASE),
             poll_seconds=float(environ.get("INTEGRATIONS_POLL_SECONDS", "1")),

@@ -295,7 +295,9 @@ class BackfillOut(BaseModel):
             state=row["state"],
             partitions_done=len(row["partitions_done"]),
             partitions=row["partitions"],
-            received=row["received"],
+            received=sum(json.loads(counts).values())
+            if isinstance(counts, str)
+            else sum(dict(counts).values()),
             announced_events=row["announced_events"],
             deliveries=json.loads(counts) if isinstance(counts, str) else dict(counts),
             replay_request=ReplayRequest(

@@ -69,6 +69,7 @@ WITH heads AS (
            d.backfill_id, d.leased_until
     FROM deliveries d
     WHERE d.status = 'pending'
+      AND NOT (d.organisation_id || '/' || d.subscription_id = ANY($3::text[]))  -- at their limit
     ORDER BY d.organisation_id, d.subscription_id, d.aggregate, d.sequence, d.delivery_id
 )
 SELECT h.delivery_id, h.organisation_id, h.subscription_id, s.max_in_flight
@@ -83,7 +84,6 @@ WHERE s.status = 'active'
         AND busy.aggregate = h.aggregate AND busy.status = 'pending' AND busy.leased_until > $1
   )
   AND {_NOT_HELD.format(d="h")}
-  AND NOT (h.organisation_id || '/' || h.subscription_id = ANY($3::text[]))
 ORDER BY h.next_attempt_at, h.delivery_id
 LIMIT $2
 """
@@ -174,9 +174,27 @@ FROM subscriptions s WHERE s.organisation_id = $1 AND s.subscription_id = $2
 """
 
 
+class Throttle:
+    """At most ``rate`` takes a second, shared by every task of the process that takes."""
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate
+        self._next = time.monotonic()
+
+    async def take(self) -> None:
+        now = time.monotonic()
+        wait = self._next - now
+        self._next = max(now, self._next) + self._interval
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+
 @dataclass(frozen=True)
 class DispatcherSettings:
     max_concurrent: int = 64
+    backfill_per_second: float = 100.0
+    """Deliveries of replayed events a second, at most: a backfill leaves the process room for
+    live deliveries."""
     lease_margin: float = 30.0
     poll_interval: float = 1.0
     maintenance_interval: float = 60.0
@@ -223,6 +241,7 @@ class Dispatcher:
         self._in_flight: Counter[Key] = Counter()
         self._caps: dict[Key, int] = {}
         self._targets: dict[Key, tuple[Target | None, float]] = {}
+        self._backfill_throttle = Throttle(settings.backfill_per_second)
         self._lanes: set[asyncio.Task[None]] = set()
         self._woken = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -330,6 +349,8 @@ class Dispatcher:
                 if target is None or self._stopping.is_set():
                     await self._release(delivery)
                     return
+                if delivery.backfill_id is not None:
+                    await self._backfill_throttle.take()
                 attempt = await self._transports[target.kind].deliver(target, delivery)
                 self.attempts += 1
                 delivery = await self._settle(target, delivery, attempt)

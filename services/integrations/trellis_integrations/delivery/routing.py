@@ -58,7 +58,7 @@ def routed_event(event: IncomingEvent) -> RoutedEvent | None:
 
 
 # One statement (one round trip): the subscriptions that want the event, its body kept once, a
-# delivery for each, the backfill's count moved on, and the dispatcher woken for live events.
+# delivery for each, and the dispatcher woken for live events.
 _ROUTE = (
     """
 WITH targets AS (
@@ -75,9 +75,6 @@ WITH targets AS (
     SELECT $1, subscription_id, $2, $3, $7, $8, $9, $11, $11 FROM targets
     ON CONFLICT (organisation_id, subscription_id, event_id) DO NOTHING
     RETURNING 1
-), job AS (
-    UPDATE backfill_jobs SET received = received + (SELECT count(*) FROM new)
-    WHERE backfill_id = $9
 )
 SELECT count, CASE WHEN count > 0 AND $9::uuid IS NULL THEN pg_notify('"""
     + NOTIFY_CHANNEL

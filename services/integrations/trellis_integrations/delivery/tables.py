@@ -110,7 +110,6 @@ SCHEMA: Final = (
         partitions       integer,
         partitions_done  integer[] NOT NULL DEFAULT '{}',
         announced_events bigint,
-        received         bigint NOT NULL DEFAULT 0,
         created_by       text NOT NULL,
         created_at       timestamptz NOT NULL DEFAULT now(),
         replayed_at      timestamptz

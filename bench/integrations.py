@@ -281,7 +281,11 @@ async def run(history: int, live_rate: float, seconds: float, backfill_rate: flo
                     lambda: len(latencies(rx["live"], failing)) >= len(failing), 60, "the live events"
                 )
                 beside_failing = latencies(rx["live"], failing)
-                shown = (await api.get("/subscriptions/failing")).json()
+                for _ in range(120):  # until the 410 has disabled it
+                    shown = (await api.get("/subscriptions/failing")).json()
+                    if shown["status"] == "disabled":
+                        break
+                    await asyncio.sleep(0.5)
                 attempts = (await api.get("/subscriptions/failing/deliveries")).json()[0]["attempt_log"]
 
                 during: dict[str, float] = {}

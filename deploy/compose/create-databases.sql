@@ -3,3 +3,4 @@
 CREATE DATABASE trellis_goals;
 CREATE DATABASE trellis_feedback;
 CREATE DATABASE trellis_recognition;
+CREATE DATABASE trellis_integrations;

@@ -1,5 +1,5 @@
 """The `trellis` command: `run`, `token`, `infra up|down|status|env`, `projections`,
-`relay quarantined|retry|lag`; for images and clusters `serve`, `migrate`, `health` and
+`relay quarantined|retry|lag`, `backfill start|status|cancel`; for images and clusters `serve`, `migrate`, `health` and
 `docker up|down|status|build`."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 import time
 from datetime import timedelta
 
-from trellis_deploy import infrastructure, projections, relay, serving, settings
+from trellis_deploy import backfill, infrastructure, projections, relay, serving, settings
 from trellis_deploy.container import image
 from trellis_deploy.container.base_image import ensure_base_image
 from trellis_deploy.container.engine import DockerError, LocalDockerEngine, docker_engine
@@ -20,6 +20,8 @@ from trellis_deploy.local.postgres import PostgresStartError
 from trellis_deploy.local.prerequisites import MissingPrerequisite
 from trellis_deploy.local.secrets import local_jwt_secret
 from trellis_deploy.supervisor import runner
+from trellis_kernel.decider import DomainError
+from trellis_kernel.http import Forbidden, NotFound
 from trellis_kernel.identity import mint_token
 
 
@@ -62,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     retry.add_argument("--wait", type=float, default=30.0, help="seconds to wait for the relay's answer")
     lag = relay_commands.add_parser("lag", help="events stored but not yet published, and how old")
     lag.add_argument("service")
+    _add_backfill_commands(commands)
     args = parser.parse_args(argv)
 
     try:
@@ -77,11 +80,18 @@ def main(argv: list[str] | None = None) -> int:
             return _projections(args)
         if args.command == "relay":
             return _relay(args)
+        if args.command == "backfill":
+            return _backfill(args)
         if args.command == "token":
             return _token(args.subject, args.role, args.org, args.hours)
         return INFRA_ACTIONS[args.action]()
     except (
-        MissingPrerequisite, KafkaStartError, PostgresStartError, DemoError, DockerError, ValueError
+        MissingPrerequisite,
+        KafkaStartError,
+        PostgresStartError,
+        DemoError,
+        DockerError,
+        ValueError,
     ) as error:
         print(f"trellis: {error}", file=sys.stderr)
         return 1
@@ -93,16 +103,21 @@ def _add_container_commands(commands: argparse._SubParsersAction[argparse.Argume
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, help=f"default: ${serving.PORT_VARIABLE}, else the service's own")
     migrate = commands.add_parser(
-        "migrate", help="create or upgrade a service's tables (and topics, with KAFKA_BOOTSTRAP_SERVERS), then exit"
+        "migrate",
+        help="create or upgrade a service's tables (and topics, with KAFKA_BOOTSTRAP_SERVERS), then exit",
     )
     migrate.add_argument("service")
-    health = commands.add_parser("health", help="probe the service on 127.0.0.1: exit 0 if it is live (or ready)")
+    health = commands.add_parser(
+        "health", help="probe the service on 127.0.0.1: exit 0 if it is live (or ready)"
+    )
     health.add_argument("--ready", action="store_true", help="ask for readiness instead of liveness")
     health.add_argument("--port", type=int, help=f"default: ${serving.PORT_VARIABLE}")
     health.add_argument("--path", help="probe this path instead (the web app answers /health)")
     docker = commands.add_parser("docker", help="a Docker engine on this machine and Trellis's image")
     docker_commands = docker.add_subparsers(dest="action", required=True)
-    docker_commands.add_parser("up", help="install and start the engine if needed, import the local base image")
+    docker_commands.add_parser(
+        "up", help="install and start the engine if needed, import the local base image"
+    )
     docker_commands.add_parser("down", help="stop the engine `up` started")
     docker_commands.add_parser("status", help="say whether the engine runs")
     build = docker_commands.add_parser("build", help="build the image from deploy/Dockerfile")
@@ -136,6 +151,69 @@ def _docker(args: argparse.Namespace) -> int:
     else:
         built = image.build_on_local_engine(home, tag=args.tag, base_image=args.base_image)
         print(f"Built {built.tag} on {built.base_image} in {built.seconds:.0f}s")
+    return 0
+
+
+def _add_backfill_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "backfill", help="replay a service's stored history to a topic or a subscription"
+    )
+    actions = parser.add_subparsers(dest="action", required=True)
+    start = actions.add_parser("start", help="ask the service (its running replicas) to replay its history")
+    start.add_argument("service")
+    target = start.add_mutually_exclusive_group(required=True)
+    target.add_argument("--topic", help="a Kafka topic of your choosing")
+    target.add_argument(
+        "--subscription", metavar="ORG/ID", help="a webhook or xAPI subscription of the integrations service"
+    )
+    start.add_argument("--since", help="only events that happened at or after this date or ISO 8601 moment")
+    start.add_argument(
+        "--type", action="append", dest="types", help="only this CloudEvents type (repeatable)"
+    )
+    start.add_argument("--organisation", help="only this organisation's events (with --topic)")
+    start.add_argument("--rate", type=int, default=2000, help="events per second at most (default 2000)")
+    start.add_argument("--id", dest="backfill_id", help="the backfill's id (makes the command retryable)")
+    start.add_argument("--follow", action="store_true", help="show its progress until it has finished")
+    status = actions.add_parser("status", help="the service's backfills and their progress")
+    status.add_argument("service")
+    status.add_argument("backfill_id", nargs="?")
+    status.add_argument("--follow", action="store_true", help="show its progress until it has finished")
+    cancel = actions.add_parser("cancel", help="stop a backfill after its current batch")
+    cancel.add_argument("service")
+    cancel.add_argument("backfill_id")
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    try:
+        return _backfill_action(args)
+    except (NotFound, Forbidden, DomainError, LookupError) as error:
+        print(f"trellis: {getattr(error, 'message', None) or error}", file=sys.stderr)
+        return 1
+
+
+def _backfill_action(args: argparse.Namespace) -> int:
+    if args.action == "start":
+        started = backfill.start(
+            args.service,
+            topic=args.topic,
+            subscription=args.subscription,
+            since=args.since,
+            types=args.types,
+            organisation=args.organisation,
+            rate=args.rate,
+            backfill_id=args.backfill_id,
+        )
+        print(started.describe())
+        if args.follow:
+            return 0 if backfill.follow(args.service, str(started.backfill_id)).state == "completed" else 1
+        print(f"progress: trellis backfill status {args.service} {started.backfill_id} --follow")
+        return 0
+    if args.action == "status":
+        if args.follow and args.backfill_id:
+            return 0 if backfill.follow(args.service, args.backfill_id).state == "completed" else 1
+        print("\n".join(backfill.status(args.service, args.backfill_id)))
+        return 0
+    print(backfill.cancel(args.service, args.backfill_id))
     return 0
 
 

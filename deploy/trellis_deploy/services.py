@@ -80,6 +80,14 @@ SERVICE_APPS = (
         relay_name="trellis_recognition.app:RELAY_NAME",
         consumes=("goals", "feedback"),
     ),
+    ServiceApp(
+        "integrations",
+        factory="trellis_integrations.app:create_app",
+        default_port=8004,
+        inline_projections="trellis_integrations.projections:PROJECTIONS",
+        migrations="trellis_integrations.migrations:migrate",
+        consumes=("goals", "feedback", "recognition"),
+    ),
 )
 
 

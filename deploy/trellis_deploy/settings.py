@@ -1,7 +1,7 @@
 """Where Trellis finds its infrastructure: addresses from the environment, else the local stack.
 
 KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL (or GOALS_DATABASE_URL, FEEDBACK_DATABASE_URL,
-RECOGNITION_DATABASE_URL) point Trellis at existing infrastructure; then nothing is started
+RECOGNITION_DATABASE_URL, INTEGRATIONS_DATABASE_URL) point Trellis at existing infrastructure; then nothing is started
 locally. TRELLIS_HOME moves the local stack's state (jars, data, logs, pid files).
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from trellis_kernel.settings import database_url_for
 
-SERVICES = ("goals", "feedback", "recognition")
+SERVICES = ("goals", "feedback", "recognition", "integrations")
 
 DEPLOY_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = DEPLOY_DIR.parent

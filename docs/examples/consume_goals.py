@@ -100,6 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092"))
     parser.add_argument("--group", default="trellis-example-consumer")
+    parser.add_argument("--topic", default=GOALS_TOPIC.name, help="e.g. a topic a backfill replayed to")
     options = parser.parse_args()
     feed = MilestoneFeed()
 
@@ -108,7 +109,7 @@ def main() -> None:
             print(current.actions.pop(0))
         return False
 
-    asyncio.run(consume(options.bootstrap, options.group, feed, stop=report_and_continue))
+    asyncio.run(consume(options.bootstrap, options.group, feed, options.topic, stop=report_and_continue))
 
 
 if __name__ == "__main__":

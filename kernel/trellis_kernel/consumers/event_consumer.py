@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -70,7 +71,21 @@ class ConsumerSettings:
     fresh_transaction_retries: int = 20
     # Members of the group this process runs per topic, each with partitions of its own: records
     # of different partitions are handled at once, those of one partition still one at a time.
+    # (With batches, one member takes every partition.)
     workers: int = 1
+    # Records applied in one transaction (1: a transaction per record). A larger batch saves a
+    # commit per record, for consumers that meet many records at once (a replay, say); if any
+    # record of it fails, the batch's transaction is rolled back and its records are applied one
+    # by one, with the retries and dead-lettering above.
+    batch_size: int = 1
+    batch_timeout_ms: int = 100  # how long a batch waits to fill up
+    # A batch's transaction commits once it has been open this long, and the rest of the batch goes
+    # on in a new one: a transaction open for long holds back every gap-safe reader (relays,
+    # projections) of the PostgreSQL cluster.
+    batch_transaction_seconds: float = 0.2
+    # At most this many records a second, for a consumer that must leave room to others in its
+    # process (a replay beside live traffic); None: as fast as it can.
+    max_records_per_second: float | None = None
 
 
 RETRIED_IN_A_FRESH_TRANSACTION: tuple[type[Exception], ...] = (StaleTransaction, ConcurrencyConflict)
@@ -84,6 +99,15 @@ class ConsumerStats:
     fresh_transactions: int = 0  # transactions run again after StaleTransaction or a conflict
     dead_lettered: int = 0
     skipped_unknown: Counter[str] = field(default_factory=Counter)  # per event type
+
+
+def _coordinates(record: object) -> RecordCoordinates:
+    return RecordCoordinates(
+        topic=getattr(record, "topic"),  # noqa: B009 - aiokafka's record is untyped
+        partition=getattr(record, "partition"),  # noqa: B009
+        offset=getattr(record, "offset"),  # noqa: B009
+        key=getattr(record, "key"),  # noqa: B009
+    )
 
 
 class _HandlerFailed(Exception):
@@ -107,6 +131,8 @@ class EventConsumer:
             raise ValueError("max_attempts must be at least 1")
         if settings.workers < 1:
             raise ValueError("workers must be at least 1")
+        if settings.batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
         self.name = name
         self._broker = broker
         self._pool = pool
@@ -142,7 +168,11 @@ class EventConsumer:
         async def receive(message: KafkaMessage) -> None:
             await self.process(message.raw_message)
 
-        if self.settings.workers == 1:
+        async def receive_batch(message: KafkaMessage) -> None:
+            raw = message.raw_message
+            await self.process_batch(raw if isinstance(raw, tuple) else (raw,))
+
+        if self.settings.batch_size == 1 and self.settings.workers == 1:
             self._broker.subscriber(
                 *self._topics,
                 group_id=self.name,
@@ -150,29 +180,101 @@ class EventConsumer:
                 auto_offset_reset=self.settings.auto_offset_reset,
                 title=f"{self.name}",
             )(receive)
-            return
-        for topic in self._topics:  # FastStream runs members of a group for one topic at a time
+        elif self.settings.batch_size == 1:
+            for topic in self._topics:  # FastStream runs members of a group for one topic at a time
 
-            async def receive_from(message: KafkaMessage) -> None:
-                await self.process(message.raw_message)
+                async def receive_from(message: KafkaMessage) -> None:
+                    await self.process(message.raw_message)
 
+                self._broker.subscriber(
+                    topic,
+                    group_id=self.name,
+                    ack_policy=AckPolicy.NACK_ON_ERROR,
+                    auto_offset_reset=self.settings.auto_offset_reset,
+                    max_workers=self.settings.workers,
+                    title=f"{self.name}:{topic}",
+                )(receive_from)
+        else:
             self._broker.subscriber(
-                topic,
+                *self._topics,
                 group_id=self.name,
                 ack_policy=AckPolicy.NACK_ON_ERROR,
                 auto_offset_reset=self.settings.auto_offset_reset,
-                max_workers=self.settings.workers,
-                title=f"{self.name}:{topic}",
-            )(receive_from)
+                batch=True,
+                max_records=self.settings.batch_size,
+                batch_timeout_ms=self.settings.batch_timeout_ms,
+                title=f"{self.name}",
+            )(receive_batch)
+
+    async def process_batch(self, records: Sequence[object]) -> None:
+        """Handle Kafka ConsumerRecords (each partition's in order) with one transaction for all
+        the events it has handlers for; if one of them cannot be applied there, roll back and
+        handle each record on its own (``process``: retries, dead letters). Records it cannot
+        decode or has no handler for are handled on their own too (they have no effect)."""
+        together: list[tuple[object, IncomingEvent, EventHandler]] = []
+        alone: list[object] = []
+        for record in records:
+            found = self._decoded(record)
+            if found is None:
+                alone.append(record)
+            else:
+                together.append((record, *found))
+        start = 0
+        while start < len(together):
+            began = time.monotonic()
+            try:
+                done, applied = await self._apply_together(
+                    [(event, handler) for _, event, handler in together[start:]]
+                )
+            except _HandlerFailed:
+                # Those before it are committed (their claims make them duplicates now).
+                alone = [record for record, _, _ in together[start:]] + alone
+                break
+            self.stats.applied += applied
+            self.stats.duplicates += done - applied
+            start += done
+            if self.settings.max_records_per_second:
+                pause = done / self.settings.max_records_per_second - (time.monotonic() - began)
+                if pause > 0:
+                    await asyncio.sleep(pause)  # outside the transaction
+        for record in alone:
+            await self.process(record)
+
+    def _decoded(self, record: object) -> tuple[IncomingEvent, EventHandler] | None:
+        coordinates = _coordinates(record)
+        try:
+            decoded = self._decode(
+                list(getattr(record, "headers", None) or ()), getattr(record, "value", None) or b""
+            )
+        except Exception:
+            return None
+        handler = self._handlers.get(decoded.event_type)
+        if handler is None:
+            return None
+        return IncomingEvent(decoded, coordinates), handler
+
+    async def _apply_together(self, events: Sequence[tuple[IncomingEvent, EventHandler]]) -> tuple[int, int]:
+        """Apply events in one transaction until they are done or it has been open
+        ``batch_transaction_seconds``; returns (events handled, of which applied)."""
+        applied = handled = 0
+        began = time.monotonic()
+        async with self._pool.acquire() as connection, connection.transaction():
+            for event, handler in events:
+                if handled and time.monotonic() - began > self.settings.batch_transaction_seconds:
+                    break
+                handled += 1
+                if not await processed_events.claim(connection, self.name, event.event_id):
+                    continue
+                try:
+                    await handler(event, connection)
+                except Exception as error:
+                    raise _HandlerFailed() from error
+                applied += 1
+        return handled, applied
 
     async def process(self, record: object) -> None:
         """Handle one Kafka ConsumerRecord: apply once, skip, or dead-letter it."""
-        coordinates = RecordCoordinates(
-            topic=getattr(record, "topic"),  # noqa: B009 - aiokafka's record is untyped
-            partition=getattr(record, "partition"),  # noqa: B009
-            offset=getattr(record, "offset"),  # noqa: B009
-            key=getattr(record, "key"),  # noqa: B009
-        )
+        coordinates = _coordinates(record)
         headers: Headers = list(getattr(record, "headers", None) or ())
         value: bytes = getattr(record, "value", None) or b""
         try:

@@ -15,7 +15,7 @@ from trellis_kernel.store.errors import (
     InvalidValue,
     StaleTransaction,
 )
-from trellis_kernel.store.event_store import EventStore
+from trellis_kernel.store.event_store import EventStore, HistoryFilter
 from trellis_kernel.store.memory import InMemoryEventStore, MemoryConnection
 from trellis_kernel.store.protocol import EventStoreProtocol
 from trellis_kernel.store.records import (
@@ -42,6 +42,7 @@ __all__ = [
     "EventStoreProtocol",
     "Expected",
     "ExpectedVersion",
+    "HistoryFilter",
     "InMemoryEventStore",
     "InvalidValue",
     "MemoryConnection",

@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -42,6 +43,7 @@ __all__ = [
     "EventStore",
     "Expected",
     "ExpectedVersion",
+    "HistoryFilter",
     "StaleTransaction",
 ]
 
@@ -151,6 +153,32 @@ WHERE (transaction_id, global_position) > ($1::bigint::text::xid8, $2::bigint)
 ORDER BY events.transaction_id, events.global_position  -- the columns, not the aliases
 LIMIT $3
 """
+
+# A replay of history (backfill): events between two positions, optionally filtered. The upper
+# bound is a position below the read horizon taken when the replay started, so every event
+# below it has committed (or never will): the range is final and gap-free.
+_READ_HISTORY: Final = f"""
+SELECT {_COLUMNS} FROM events
+WHERE (transaction_id, global_position) > ($1::bigint::text::xid8, $2::bigint)
+  AND (transaction_id, global_position) < ($3::bigint::text::xid8, $4::bigint)
+  AND ($5::timestamptz IS NULL OR occurred_at >= $5::timestamptz)
+  AND ($6::text[] IS NULL OR event_type = ANY($6::text[]))
+  AND ($7::text IS NULL OR payload->>'organisation_id' = $7::text)
+ORDER BY events.transaction_id, events.global_position  -- the columns, not the aliases
+LIMIT $8
+"""
+
+_COUNT_HISTORY: Final = """
+SELECT count(*) FROM events
+WHERE (transaction_id, global_position) > ($1::bigint::text::xid8, $2::bigint)
+  AND (transaction_id, global_position) < ($3::bigint::text::xid8, $4::bigint)
+  AND ($5::timestamptz IS NULL OR occurred_at >= $5::timestamptz)
+  AND ($6::text[] IS NULL OR event_type = ANY($6::text[]))
+  AND ($7::text IS NULL OR payload->>'organisation_id' = $7::text)
+"""
+
+_HORIZON: Final = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+_FRONTIER: Final = "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
 
 _SETUP_LOCK: Final = "SELECT pg_advisory_xact_lock(hashtext('trellis_kernel.store.setup'))"
 
@@ -457,6 +485,63 @@ class EventStore:
         """
         return await self._read(_READ_ALL, after, limit, connection)
 
+    async def horizon(self, *, connection: Connection | None = None) -> Position:
+        """A position every committed event below which is final: no transaction still running can
+        add an event under it (the oldest running transaction's id, position 0)."""
+        xmin: int
+        if connection is None:
+            xmin = await self._pool.fetchval(_HORIZON)
+        else:
+            xmin = await connection.fetchval(_HORIZON)
+        return Position(xmin, 0)
+
+    async def frontier(self, *, connection: Connection | None = None) -> Position:
+        """A position above every event stored or being stored now (the next transaction id,
+        position 0): the end of "the history up to now". Events below it are final only once
+        horizon() has passed it."""
+        xmax: int
+        if connection is None:
+            xmax = await self._pool.fetchval(_FRONTIER)
+        else:
+            xmax = await connection.fetchval(_FRONTIER)
+        return Position(xmax, 0)
+
+    async def read_history(
+        self,
+        after: Position,
+        before: Position,
+        limit: int,
+        *,
+        history: HistoryFilter | None = None,
+        connection: Connection | None = None,
+    ) -> list[StoredEvent]:
+        """Up to ``limit`` events strictly between two positions in global order, the ones
+        ``history`` selects (a replay of a service's past). Gap-safe only while ``before`` is at
+        most horizon()."""
+        arguments = (*_range(after, before, history), limit)
+        if connection is None:
+            rows = await self._pool.fetch(_READ_HISTORY, *arguments)
+        else:
+            rows = await connection.fetch(_READ_HISTORY, *arguments)
+        return [self._decode(row) for row in rows]
+
+    async def count_history(
+        self,
+        after: Position,
+        before: Position,
+        *,
+        history: HistoryFilter | None = None,
+        connection: Connection | None = None,
+    ) -> int:
+        """How many events read_history would return between the two positions, all batches."""
+        arguments = _range(after, before, history)
+        count: int
+        if connection is None:
+            count = await self._pool.fetchval(_COUNT_HISTORY, *arguments)
+        else:
+            count = await connection.fetchval(_COUNT_HISTORY, *arguments)
+        return count
+
     async def read_all_visible(
         self,
         after: Position,
@@ -530,6 +615,30 @@ class EventStore:
             principal,
             traceparent,
         )
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    """Which stored events a replay takes: occurred at or after ``since``, of one of
+    ``event_types``, of one organisation (the ``organisation_id`` every Trellis event payload
+    names); None means no restriction."""
+
+    since: datetime | None = None
+    event_types: frozenset[str] | None = None
+    organisation_id: str | None = None
+
+
+def _range(after: Position, before: Position, history: HistoryFilter | None) -> tuple[Any, ...]:
+    selected = history or HistoryFilter()
+    return (
+        after.transaction_id,
+        after.global_position,
+        before.transaction_id,
+        before.global_position,
+        selected.since,
+        None if selected.event_types is None else sorted(selected.event_types),
+        selected.organisation_id,
+    )
 
 
 class _LostRace(Exception):

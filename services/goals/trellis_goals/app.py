@@ -13,7 +13,10 @@ from fastapi import FastAPI
 
 from trellis_goals.api import career_tracks, goal_commands, goal_queries, people
 from trellis_goals.application import GoalsApplication, utc_now
+from trellis_goals.event_codec import GOALS_CODEC
 from trellis_goals.settings import GoalsSettings
+from trellis_kernel.backfill import BackfillRunner, Backfills, BackfillSettings
+from trellis_kernel.backfill.api import backfill_router
 from trellis_kernel.health import BrokerCheck, Readiness, database_check, health_router, relay_check
 from trellis_kernel.http import IdempotencyKeys, service_api
 from trellis_kernel.identity import TokenVerifier, bearer_principal
@@ -45,6 +48,8 @@ def create_app(
             keys = IdempotencyKeys(pool)
             await keys.setup()
             app.state.idempotency_keys = keys
+            app.state.backfills = Backfills(pool)
+            await app.state.backfills.setup()
             readiness = Readiness()
             readiness.add("database", database_check(pool))
             async with contextlib.AsyncExitStack() as stack:
@@ -63,6 +68,15 @@ def create_app(
                     broker = await stack.enter_async_context(BrokerCheck(settings.kafka_bootstrap_servers))
                     readiness.add("broker", broker)
                     readiness.add("relay", relay_check(relay, task))
+                    backfill = BackfillRunner(
+                        dsn=settings.database_url,
+                        store=goals.store,
+                        bootstrap_servers=settings.kafka_bootstrap_servers,
+                        encode=encode_cloudevent,
+                        settings=BackfillSettings(service="goals"),
+                    )
+                    backfills = asyncio.create_task(backfill.run(), name="goals-backfills")
+                    stack.push_async_callback(_cancel, backfills)
                 if settings.overdue_sweep_seconds > 0:
                     sweeper = asyncio.create_task(
                         _sweep_forever(goals, settings.overdue_sweep_seconds),
@@ -86,6 +100,7 @@ def create_app(
     app.include_router(health_router())
     for module in (goal_commands, goal_queries, people, career_tracks):
         app.include_router(module.router)
+    app.include_router(backfill_router(GOALS_CODEC.event_types))
     return app
 
 

@@ -331,3 +331,47 @@ async def test_workers_handle_records_of_different_partitions_at_once_each_parti
     assert most >= 2, "records of different partitions were handled at once"
     for partition in range(3):
         assert [n for p, n in order if p == partition] == [0, 1, 2], "each partition in order"
+async def test_in_batches_each_event_is_applied_once_in_one_transaction_per_batch(
+    world: ConsumerWorld,
+) -> None:
+    ids = [uuid.uuid4() for _ in range(50)]
+    broker = KafkaBroker(world.bootstrap)
+    consumer = world.consumer(broker, batch_size=20)
+    record_effect(consumer)
+    await world.produce([cloudevent(PROGRESS, {"n": n}, event_id=ids[n]) for n in range(50)])
+    await world.produce([cloudevent(PROGRESS, {"n": 7}, event_id=ids[7])])  # published again
+    async with started(broker, consumer):
+        await eventually(lambda: consumer.stats.applied == 50, what="fifty applied")
+        await eventually(lambda: consumer.stats.duplicates == 1, what="the repeat seen")
+
+    assert await world.effects() == [(ids[n], n) for n in range(50)]
+
+
+async def test_a_batch_with_a_failing_event_is_applied_one_by_one_and_only_that_one_dead_lettered(
+    world: ConsumerWorld,
+) -> None:
+    good = [uuid.uuid4() for _ in range(5)]
+    failing = uuid.uuid4()
+    broker = KafkaBroker(world.bootstrap)
+    consumer = world.consumer(broker, batch_size=20, max_attempts=2)
+    record_effect(consumer)
+
+    @consumer.handles(COMPLETED)
+    async def complete(event: Any, connection: Any) -> None:
+        raise ValueError("goal g-1 has no owner")
+
+    records = [cloudevent(PROGRESS, {"n": n}, event_id=good[n]) for n in range(3)]
+    records += [KafkaRecord(key=b"g-1", headers=[("ce_id", b"1")], value=b"\xff not json")]
+    records += [cloudevent(COMPLETED, {}, event_id=failing)]
+    records += [cloudevent(PROGRESS, {"n": n}, event_id=good[n]) for n in range(3, 5)]
+    await world.produce(records)
+    async with started(broker, consumer):
+        await eventually(lambda: consumer.stats.dead_lettered == 2, what="two dead letters")
+        await eventually(lambda: consumer.stats.applied == 5, what="the five good ones")
+
+    assert await world.effects() == [(good[n], n) for n in range(5)]
+    letters = await read_topic(world.bootstrap, dead_letter_topic(world.topic), 2, settle=0.3)
+    assert sorted(header(letter, "dlt-reason") or "" for letter in letters) == [
+        "handler-failed",
+        "undecodable",
+    ]

@@ -1,0 +1,1 @@
+"""The integrations service's HTTP API: subscriptions, their secrets, the delivery log, backfills."""

@@ -1,0 +1,1 @@
+"""Delivery: the outbox of deliveries, the dispatcher, and the webhook and xAPI transports."""

@@ -1,0 +1,1 @@
+"""Pure rules of the integrations service: subscriptions, retries, xAPI statements."""

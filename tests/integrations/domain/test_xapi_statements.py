@@ -1,0 +1,62 @@
+"""The statements made of learning events: actor, verb, activities, and a stable id."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.integrations.events import activity_completed, assignment, goal_completed, milestone_reached
+from trellis_integrations.domain.xapi import NotAStatement, statement, statement_id
+
+HOME = "https://people.example.com"
+
+
+def made(event: object, event_id: str = "0b7c9a64-5a43-4a8e-9f07-4f7f3c0d2f11") -> dict[str, object]:
+    data = event.model_dump(mode="json")  # type: ignore[attr-defined]
+    return statement(type(event).event_type(), event_id, "2026-03-02T09:00:00Z", data, home_page=HOME)  # type: ignore[attr-defined]
+
+
+def test_a_milestone_reached_is_the_employee_completing_the_milestone_of_their_goal() -> None:
+    s = made(milestone_reached("org_1", "goal_7", "ms_2", "emp_9"))
+    assert s["actor"] == {"objectType": "Agent", "account": {"homePage": HOME, "name": "emp_9"}}
+    assert s["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed"  # type: ignore[index]
+    assert s["object"]["id"] == "https://trellis.dev/xapi/organisations/org_1/goals/goal_7/milestones/ms_2"  # type: ignore[index]
+    assert s["object"]["definition"]["name"] == {"und": "Step ms_2"}  # type: ignore[index]
+    parent = s["context"]["contextActivities"]["parent"][0]  # type: ignore[index]
+    assert parent["id"].endswith("/goals/goal_7") and parent["definition"]["name"] == {
+        "und": "Master Photoshop"
+    }
+    assert s["timestamp"] == "2026-03-02T09:00:00Z"
+
+
+def test_goals_activities_and_assignments_have_their_own_activities_and_verbs() -> None:
+    assert made(goal_completed("org_1", "goal_7"))["object"]["definition"]["name"] == {
+        "und": "Master Photoshop"
+    }  # type: ignore[index]
+    done = made(activity_completed("org_1", "goal_7", "act_3"))
+    assert done["object"]["id"].endswith("/goals/goal_7/activities/act_3")  # type: ignore[index]
+    assigned = made(assignment("org_1", "asg_1"))
+    assert assigned["verb"]["id"] == "http://adlnet.gov/expapi/verbs/registered"  # type: ignore[index]
+    assert assigned["object"]["id"] == "https://lms.example.com/xapi/activities/photoshop-101"  # type: ignore[index]
+
+
+def test_the_statement_id_is_a_name_based_uuid_of_the_event_id() -> None:
+    event_id = "0b7c9a64-5a43-4a8e-9f07-4f7f3c0d2f11"
+    first = made(milestone_reached("org_1", "g", "m"), event_id)
+    again = made(milestone_reached("org_1", "g", "m"), event_id)
+    assert first == again
+    assert first["id"] == str(statement_id(event_id))
+    assert uuid.UUID(str(first["id"])).version == 5
+    assert made(milestone_reached("org_1", "g", "m"), str(uuid.uuid4()))["id"] != first["id"]
+
+
+def test_other_events_make_no_statement() -> None:
+    with pytest.raises(NotAStatement):
+        statement(
+            "dev.trellis.goals.GoalProposed.v1",
+            "x",
+            "2026-01-01T00:00:00Z",
+            {"organisation_id": "o"},
+            home_page=HOME,
+        )

@@ -1,0 +1,3 @@
+from tests.kernel.relay.conftest import world
+
+__all__ = ["world"]

@@ -25,6 +25,7 @@ from trellis_deploy.services import SERVICE_APPS, ServiceApp
 from trellis_deploy.settings import DEPLOY_DIR, PROJECT_DIR
 from trellis_deploy.supervisor.runner import WEB_FACTORY
 from trellis_kernel.health import LIVENESS_PATH, READINESS_PATH
+from trellis_web.settings import SERVICES as SERVICES_THE_WEB_APP_CALLS
 
 IMAGE = "trellis"
 """The image deploy/Dockerfile builds; the overlay names its registry and tag."""
@@ -96,7 +97,7 @@ def compose() -> dict[str, Any]:
         "entrypoint": ["uvicorn"],
         "command": ["--factory", WEB_FACTORY, "--host", "0.0.0.0", "--port", str(CONTAINER_PORT)],
         "environment": {
-            **{f"TRELLIS_{app.name.upper()}_URL": f"http://{app.name}:{CONTAINER_PORT}" for app in SERVICE_APPS},
+            **{f"TRELLIS_{name.upper()}_URL": f"http://{name}:{CONTAINER_PORT}" for name in SERVICES_THE_WEB_APP_CALLS},
             "TRELLIS_JWT_SECRET": _compose_environment(SERVICE_APPS[0])["TRELLIS_JWT_SECRET"],
         },
         "ports": [f"8080:{CONTAINER_PORT}"],

@@ -17,6 +17,7 @@ from trellis_deploy.services import SERVICE_APPS
 from trellis_deploy.settings import DEPLOY_DIR
 from trellis_deploy.supervisor.runner import WEB_FACTORY
 from trellis_web.app import create_app as create_web_app
+from trellis_web.settings import SERVICES as SERVICES_THE_WEB_APP_CALLS
 from trellis_web.settings import WebSettings
 
 
@@ -93,8 +94,8 @@ async def test_the_web_app_runs_from_the_same_image_and_reaches_every_service(co
     unknown = set(web["environment"]) - web_variables()
     assert not unknown, f"the web app gets {sorted(unknown)}, which its settings never read"
     port = dockerfile_port()
-    for app in SERVICE_APPS:
-        assert web["environment"][f"TRELLIS_{app.name.upper()}_URL"] == f"http://{app.name}:{port}"
+    for name in SERVICES_THE_WEB_APP_CALLS:
+        assert web["environment"][f"TRELLIS_{name.upper()}_URL"] == f"http://{name}:{port}"
     assert set(web["depends_on"]) == {app.name for app in SERVICE_APPS}
     health_path = web["healthcheck"]["test"][-1]
     built = create_web_app(WebSettings(jwt_secret="x" * 32))

@@ -66,8 +66,8 @@ async def test_a_backfill_to_a_topic_is_run_by_the_service_and_followed_to_its_e
         assert "completed  2/2 (100.0%)" in started.stdout
     records = await read_topic(kafka_bootstrap, topic, 4, settle=0.3)
     assert sorted(r.key for r in records if end_marker(r.headers) is None) == [
-        b"reportingline-emp_1",
-        b"reportingline-emp_2",
+        b"reportingline-org_1/emp_1",
+        b"reportingline-org_1/emp_2",
     ]
     assert len([r for r in records if end_marker(r.headers) is not None]) == 2  # one per partition
 

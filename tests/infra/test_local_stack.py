@@ -22,6 +22,7 @@ import pytest
 
 from trellis_deploy.local import kafka, prerequisites, processes
 from trellis_deploy.local.postgres import SERVER_USER, LocalPostgres
+from trellis_deploy.services import SERVICE_APPS
 
 
 def _trellis(home: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -94,7 +95,7 @@ def test_up_twice_status_then_down_leaves_nothing_running(isolated_home: tuple[P
     status = _trellis(home, env, "infra", "status")
     assert f"127.0.0.1:{env['TRELLIS_KAFKA_PORT']}" in status.stdout
     assert f"127.0.0.1:{env['TRELLIS_POSTGRES_PORT']}/trellis_goals" in status.stdout
-    assert status.stdout.count("running, pid") == 4  # kafka and the three service databases
+    assert status.stdout.count("running, pid") == 1 + len(SERVICE_APPS)  # kafka and a database per service
     assert str(home / "kafka" / "logs" / "server.log") in status.stdout
     assert str(LocalPostgres(home).log_file) in status.stdout
 

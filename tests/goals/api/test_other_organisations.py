@@ -36,6 +36,7 @@ IDS = {
     "manager_id": "mgr_1",
     "track_id": "ic",
     "version": 2,
+    "backfill_id": "5f0c4a52-2d1e-4a43-9a43-3f6f0b1d2c11",
 }
 """The ids organisation A uses, which B's people send too."""
 OTHER_ORG = "org_2"

@@ -38,9 +38,11 @@ async def test_a_transaction_open_in_another_database_shows_as_lag_and_a_warning
             assert lag.oldest_waiting_seconds >= 2.5
             assert lag.horizon_stalled_seconds >= 1.0
             assert lag.set_aside == 0
-            [warning] = [r.getMessage() for r in caplog.records if "stalled" in r.getMessage()][:1]
-            assert "5 events wait" in warning
-            assert other_database.rpartition("/")[2] in warning  # names the database holding it
+            warnings = [r.getMessage() for r in caplog.records if "stalled" in r.getMessage()]
+            assert warnings and all("5 events wait" in warning for warning in warnings)
+            # It names the database holding it (another test's transaction on a shared cluster
+            # may be named in some of the warnings, never in all of them for 3 s).
+            assert any(other_database.rpartition("/")[2] in warning for warning in warnings)
 
             await held_open.commit()
             await eventually(lambda: relay.published == 5, within=10.0, what="the events published")

@@ -1,6 +1,11 @@
 """Identity: the acting principal from a verified JWT bearer token."""
 
-from trellis_kernel.identity.fastapi import bearer_principal, require_role
+from trellis_kernel.identity.fastapi import (
+    CurrentPrincipal,
+    bearer_principal,
+    request_principal,
+    require_role,
+)
 from trellis_kernel.identity.metadata import event_metadata
 from trellis_kernel.identity.principal import Principal
 from trellis_kernel.identity.tokens import (
@@ -15,6 +20,7 @@ from trellis_kernel.identity.tokens import (
 
 __all__ = [
     "ClaimRules",
+    "CurrentPrincipal",
     "InvalidToken",
     "JwksVerifier",
     "Principal",
@@ -24,5 +30,6 @@ __all__ = [
     "event_metadata",
     "mint_token",
     "principal_from_claims",
+    "request_principal",
     "require_role",
 ]

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
-from fastapi import HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from trellis_kernel.identity.principal import Principal
 from trellis_kernel.identity.tokens import InvalidToken, TokenVerifier
 
 PrincipalDependency = Callable[[Request], Awaitable[Principal]]
+
+# Declared for the OpenAPI document; the app's verifier does the actual checking.
+_bearer_scheme = HTTPBearer(auto_error=False, description="A JWT with sub, org_id and roles claims.")
 
 
 def _unauthorized(realm: str, error: str | None, description: str) -> HTTPException:
@@ -54,3 +59,16 @@ def require_role(dependency: PrincipalDependency, role: str) -> PrincipalDepende
         return principal
 
     return principal_with_role
+
+
+async def request_principal(
+    request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer_scheme)]
+) -> Principal:
+    """The caller of a service's API, verified by the dependency its app keeps in
+    ``app.state.authenticate`` (a ``bearer_principal``), documented as HTTP bearer."""
+    authenticate: PrincipalDependency = request.app.state.authenticate
+    return await authenticate(request)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(request_principal)]
+"""A route's (or a service's own dependency's) parameter for the verified caller."""

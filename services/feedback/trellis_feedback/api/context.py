@@ -7,18 +7,16 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Path, Request, Security, status
+from fastapi import Depends, FastAPI, Path, Request, status
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from trellis_contracts.fields import OPAQUE_ID_PATTERN
 from trellis_feedback.application import FeedbackApplication, actor_of
 from trellis_feedback.domain.authorization import Actor
 from trellis_feedback.receipts import IdTaken, Receipt
 from trellis_kernel.http import COMMAND_RESPONSES, Accepted, Conflict, Refusal
+from trellis_kernel.identity import CurrentPrincipal
 from trellis_kernel.metadata import trace_context
-
-_bearer = HTTPBearer(auto_error=False, description="A JWT with sub, org_id and roles claims.")
 
 
 def application(request: Request) -> FeedbackApplication:
@@ -26,11 +24,7 @@ def application(request: Request) -> FeedbackApplication:
     return app
 
 
-async def current_actor(
-    request: Request,
-    _: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
-) -> Actor:
-    principal = await request.app.state.authenticate(request)
+async def current_actor(principal: CurrentPrincipal) -> Actor:
     return actor_of(principal)
 
 

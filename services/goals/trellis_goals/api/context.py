@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Path, Request
 
 from trellis_contracts.fields import OPAQUE_ID_PATTERN
 from trellis_goals.application import GoalsApplication, actor_of
 from trellis_goals.domain.authorization import Actor
-
-# Declared for the OpenAPI document; the kernel's verifier does the actual checking.
-_bearer = HTTPBearer(auto_error=False, description="A JWT with sub, org_id and roles claims.")
+from trellis_kernel.identity import CurrentPrincipal
 
 
 def application(request: Request) -> GoalsApplication:
@@ -20,11 +17,7 @@ def application(request: Request) -> GoalsApplication:
     return app
 
 
-async def current_actor(
-    request: Request,
-    _: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
-) -> Actor:
-    principal = await request.app.state.authenticate(request)
+async def current_actor(principal: CurrentPrincipal) -> Actor:
     return actor_of(principal)
 
 

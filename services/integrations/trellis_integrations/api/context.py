@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Path, Request
 
 from trellis_contracts.fields import OPAQUE_ID_PATTERN
 from trellis_integrations.application import Admin, IntegrationsApplication, admin_of
-
-_bearer = HTTPBearer(auto_error=False, description="A JWT with sub, org_id and roles claims.")
+from trellis_kernel.identity import CurrentPrincipal
 
 
 def application(request: Request) -> IntegrationsApplication:
@@ -18,10 +16,8 @@ def application(request: Request) -> IntegrationsApplication:
     return app
 
 
-async def current_admin(
-    request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
-) -> Admin:
-    return admin_of(await request.app.state.authenticate(request))
+async def current_admin(principal: CurrentPrincipal) -> Admin:
+    return admin_of(principal)
 
 
 App = Annotated[IntegrationsApplication, Depends(application)]

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Path, Query, Request
 
 from trellis_contracts.fields import OPAQUE_ID_PATTERN
 from trellis_kernel.http import Accepted
+from trellis_kernel.identity import CurrentPrincipal
 from trellis_recognition.application import RecognitionApplication, Recorded, actor_of
 from trellis_recognition.domain.authorization import Actor
-
-# Declared for the OpenAPI document; the kernel's verifier does the actual checking.
-_bearer = HTTPBearer(auto_error=False, description="A JWT with sub, org_id and roles claims.")
 
 
 def application(request: Request) -> RecognitionApplication:
@@ -21,11 +18,7 @@ def application(request: Request) -> RecognitionApplication:
     return app
 
 
-async def current_actor(
-    request: Request,
-    _: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
-) -> Actor:
-    principal = await request.app.state.authenticate(request)
+async def current_actor(principal: CurrentPrincipal) -> Actor:
     return actor_of(principal)
 
 

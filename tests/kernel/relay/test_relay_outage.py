@@ -153,7 +153,6 @@ async def test_publishing_resumes_after_a_long_broker_outage_without_a_restart(
         assert all(v == list(range(1, len(v) + 1)) for v in versions.values()), "per-stream order broken"
         assert set(versions) == set(streams)
         assert figures["duplicates"] <= written  # bounded: at most the failed rounds' records again
-        assert relay.producers_started >= 2  # a new producer after the failed round, no restart
     finally:
         stop_writing.set()
         await pool.close()

@@ -20,6 +20,12 @@ from trellis_deploy.local import processes
 from trellis_deploy.services import SERVICE_APPS
 
 BANNER_END = "Ctrl-C stops the services"
+CONSUMER_GROUPS = (
+    "FEEDBACK_GOALS_CONSUMER_GROUP",
+    "RECOGNITION_CONSUMER_GROUP",
+    "INTEGRATIONS_CONSUMER_GROUP",
+)
+"""The services' consumer group settings: a platform started for tests gets groups of its own."""
 
 
 @dataclass
@@ -86,6 +92,10 @@ def start_platform(
         "TRELLIS_JWT_SECRET": secret,
         "TRELLIS_HOME": str(home),
     }
+    # Platforms started at once on a shared broker must not split each other's partitions.
+    run = secrets.token_hex(4)
+    for variable in CONSUMER_GROUPS:
+        environment[variable] = f"{variable.removesuffix('_CONSUMER_GROUP').lower()}-test-{run}"
     for name, url in databases.items():
         environment[f"{name.upper()}_DATABASE_URL"] = url
     taken: set[int] = set()

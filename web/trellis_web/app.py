@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from trellis_web import signin
 from trellis_web.api import ApiError, ServiceUnavailable
 from trellis_web.charts import PLOTLY_JS
-from trellis_web.pages import employee, goal, manager, organisation
+from trellis_web.pages import employee, feedback, goal, manager, organisation, rewards
 from trellis_web.rendering import render
 from trellis_web.session import BadFormToken, NotSignedIn
 from trellis_web.settings import WebSettings
@@ -49,7 +49,7 @@ def create_app(
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     signin.install(app)
-    for module in (employee, goal, manager, organisation):
+    for module in (employee, feedback, goal, manager, organisation, rewards):
         app.include_router(module.router)
     _install_error_pages(app)
 

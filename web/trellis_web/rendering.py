@@ -23,6 +23,7 @@ def navigation(me: SignedIn | None) -> list[dict[str, str]]:
     ]
     if me.hr_admin:
         items.append({"href": "/organisation", "label": "Organisation"})
+        items.append({"href": "/organisation/rewards", "label": "Rewards"})
     return items
 
 

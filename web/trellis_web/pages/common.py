@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 
-from trellis_web.api import ApiError, ServiceClient
+from trellis_web.api import ApiError, ServiceClient, ServiceUnavailable
 from trellis_web.session import SignedIn, check_form_token, flash, signed_in
 from trellis_web.settings import WebSettings
 
@@ -23,6 +25,49 @@ def client(request: Request, me: SignedIn, service: str) -> ServiceClient:
 
 def goals(request: Request, me: SignedIn) -> ServiceClient:
     return client(request, me, "goals")
+
+
+def feedback(request: Request, me: SignedIn) -> ServiceClient:
+    return client(request, me, "feedback")
+
+
+def recognition(request: Request, me: SignedIn) -> ServiceClient:
+    return client(request, me, "recognition")
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Part(Generic[T]):
+    """One part of a page that another service answers: what it said, or why it says nothing
+    (not configured, not answering, or not for this person's eyes). The rest of the page is
+    shown either way."""
+
+    value: T | None = None
+    missing: str | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.missing is None
+
+
+async def part(call: Awaitable[T]) -> Part[T]:
+    try:
+        return Part(await call)
+    except ServiceUnavailable as error:
+        return Part(missing=f"Not available right now: {error}.")
+    except ApiError as error:
+        if error.status == 401:
+            raise
+        if error.status in (403, 404):
+            return Part(missing="Not shared with you.")
+        return Part(missing=f"Not available right now: {error}.")
+
+
+async def unconfigured() -> Part[Any]:
+    """A part whose service is not configured: the page shows its slot instead."""
+    return Part(missing="not configured")
 
 
 def today() -> date:

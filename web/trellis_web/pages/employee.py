@@ -12,7 +12,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from trellis_web import charts, slots
-from trellis_web.pages.common import FORM_CHECKED, Me, command, goals, number, parse_datetime, today
+from trellis_web.pages import feedback, rewards
+from trellis_web.pages.common import (
+    FORM_CHECKED,
+    Me,
+    command,
+    goals,
+    number,
+    parse_datetime,
+    today,
+    unconfigured,
+)
 from trellis_web.rendering import render
 from trellis_web.settings import WebSettings
 
@@ -88,12 +98,19 @@ async def employee_page(request: Request, employee_id: str, me: Me) -> HTMLRespo
         and records[g["goal_id"]]["goal"]["proposal"]["proposed_by"] != me.person_id
     ]
     settings: WebSettings = request.app.state.settings
+    is_me = me.person_id == employee_id
+    received, to_answer, recognised = await asyncio.gather(
+        feedback.received(request, me, employee_id) if settings.service_url("feedback") else unconfigured(),
+        feedback.to_answer(request, me) if is_me and settings.service_url("feedback") else unconfigured(),
+        rewards.feed(request, me, employee_id) if settings.service_url("recognition") else unconfigured(),
+    )
+    rendered = {"feedback-received", "recognition"} | ({"feedback-requests"} if is_me else set())
     return render(
         request,
         "employee.html",
         me,
         employee_id=employee_id,
-        is_me=me.person_id == employee_id,
+        is_me=is_me,
         progress=progress,
         records=records,
         vision=vision,
@@ -102,8 +119,21 @@ async def employee_page(request: Request, employee_id: str, me: Me) -> HTMLRespo
         due=due_items(progress, day),
         chart=charts.progress_over_time("progress-over-time", series) if series else None,
         milestone_rows=range(1, MILESTONE_ROWS + 1),
-        slots=slots.pending(slots.EMPLOYEE_SLOTS, settings),
+        slots=[
+            slot
+            for slot in slots.pending(slots.EMPLOYEE_SLOTS, settings, frozenset(rendered))
+            if is_me or slot.slot_id != "feedback-requests"  # answered on one's own page only
+        ],
+        has_feedback=settings.service_url("feedback") is not None,
+        has_recognition=settings.service_url("recognition") is not None,
         today=day,
+        received=received,
+        to_answer=to_answer,
+        recognised=recognised,
+        kind_labels=feedback.KIND_LABELS,
+        relationship_labels=feedback.RELATIONSHIP_LABELS,
+        visibility_labels=feedback.VISIBILITY_LABELS,
+        outcome_labels=rewards.OUTCOME_LABELS,
     )
 
 

@@ -17,6 +17,8 @@ from trellis_web.settings import WebSettings
 router = APIRouter()
 STATUS_ORDER = ("proposed", "changes_requested", "active", "completed", "abandoned", "withdrawn")
 PAGE_SIZE = 100
+REWARDS_PAGE_SLOTS = frozenset({"reward-policies", "compensation-approvals"})
+"""Shown on the rewards page (/organisation/rewards) once the recognition service is there."""
 
 
 @router.get("/organisation", response_class=HTMLResponse)
@@ -65,7 +67,8 @@ async def organisation_page(
         )
         if counts["total"]
         else None,
-        slots=slots.pending(slots.HR_SLOTS, settings),
+        slots=slots.pending(slots.HR_SLOTS, settings, REWARDS_PAGE_SLOTS),
+        has_recognition=settings.service_url("recognition") is not None,
     )
 
 

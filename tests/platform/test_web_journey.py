@@ -1,8 +1,9 @@
 """The web app in a real browser (Debian's headless chromium, driven by Playwright) on a running
 platform: HR sets reporting lines, an employee proposes a goal and sees it pending, the manager
-agrees it and records a check-in, the employee sees the progress bar move, and an employee
-cannot see another employee's page, by URL or through the API. A screenshot of each page is
-kept in test-artefacts/screenshots."""
+agrees it and records a check-in, the employee sees the progress bar move and reaches a
+milestone, an employee cannot see another employee's page, by URL or through the API, and an HR
+admin approves the pay change a published reward policy proposed for that milestone. A
+screenshot of each page is kept in test-artefacts/screenshots."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
 from tests.platform.running import RunningPlatform
+from tests.platform.seeding import PAY_CHANGE, Organisation, growth_policy
 from trellis_kernel.identity import mint_token
 
 pytestmark = pytest.mark.infra
@@ -80,6 +82,9 @@ def test_people_grow_goals_together_in_the_web_app(
     hosts: set[str] = set()
     browser.on("request", lambda request: hosts.add(urlsplit(request.url).hostname or request.url))
     person = Person(browser.new_page(), platform.web_url, screenshots)
+    with httpx.Client(timeout=30) as http:
+        api = Organisation(platform, organisation, frozenset({hr}), http)
+        api.publish_policy(hr, growth_policy("pay-for-growth", today.isoformat()))
 
     # HR sets the reporting lines from the organisation page.
     person.sign_in(hr, organisation, hr_admin=True)
@@ -159,6 +164,9 @@ def test_people_grow_goals_together_in_the_web_app(
     expect(page.get_by_role("heading", name="Step 3 of")).to_contain_text("goal active")
     expect(page.locator(".step").get_by_text("Active", exact=True)).to_be_visible()
     person.shot("07-employee-goal-timeline")
+    page.get_by_role("link", name="Back to now").click()
+    page.get_by_role("button", name=f"Mark “{COURSE}” reached").click()
+    expect(page.get_by_role("status")).to_contain_text("Milestone reached")
 
     # On a phone-sized screen nothing runs off the side, and the page is usable by keyboard.
     phone = browser.new_page()
@@ -190,3 +198,41 @@ def test_people_grow_goals_together_in_the_web_app(
         ).status_code
         == 200
     )
+
+    # The policy proposed a pay change for the milestone reached; an HR admin approves it.
+    with httpx.Client(timeout=30) as http:
+        api = Organisation(platform, organisation, frozenset({hr}), http)
+        proposed = api.pay_change_awaiting_hr(hr, employee)
+    person.sign_in(hr, organisation, hr_admin=True)
+    page.get_by_role("link", name="Rewards").click()
+    expect(
+        page.get_by_role("heading", name="Compensation proposals and held rewards to approve")
+    ).to_be_visible()
+    proposal = page.locator(".approval", has_text=f"Pay change for {employee}")
+    expect(proposal.get_by_role("heading")).to_contain_text(f"{PAY_CHANGE} EUR")
+    expect(page.get_by_role("heading", name="Pay for growth (pay-for-growth, version 1)")).to_be_visible()
+    person.shot("10-hr-rewards-awaiting-approval")
+    page.get_by_role("button", name="Backtest “Pay for growth”").click()
+    expect(page.get_by_role("heading", name="Backtest of “Pay for growth” (version 1)")).to_be_visible()
+    expect(page.locator("#backtest")).to_contain_text("1 outcome it would have granted")
+    expect(page.locator("#backtest-outcomes .main-svg").first).to_be_attached()
+    person.shot("11-hr-policy-backtest")
+    phone = browser.new_page()
+    phone.set_viewport_size({"width": 390, "height": 844})
+    phone.goto(f"{platform.web_url}/organisation/rewards")
+    expect(phone.get_by_role("button", name=f"Approve the pay change for {employee}")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.screenshot(path=screenshots / "12-hr-rewards-on-a-phone.png", full_page=True)
+    phone.close()
+    page.get_by_role("button", name=f"Approve the pay change for {employee}").click()
+    expect(page.get_by_role("status")).to_contain_text(f"The pay change for {employee} was approved")
+    expect(page.get_by_text("Nothing waits for a decision.")).to_be_visible()
+    person.shot("13-hr-pay-change-approved")
+    token = mint_token(platform.secret, hr, roles=["hr_admin"], organisation_id=organisation)
+    triggers = httpx.get(
+        f"{platform.api_urls['recognition']}/reward-triggers",
+        params={"employee_id": employee},
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    decided = {t["outcome_id"]: (t["approval_state"], t["decided_by"]) for t in triggers}
+    assert decided[proposed["subject_id"]] == ("approved", hr)

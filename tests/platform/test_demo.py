@@ -4,6 +4,7 @@ the demo's people."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import subprocess
@@ -65,6 +66,21 @@ def test_demo_seeds_a_fresh_organisation_that_consumers_and_the_web_app_see(
         ):
             assert re.search(rf"{event}\s+[│|]?\s*\d+", demo.stdout), f"{event} missing:\n{demo.stdout}"
         assert "reached “Complete the online course”" in demo.stdout
+        for topic, events in (
+            ("feedback", ("FeedbackRequested", "FeedbackGiven", "AnonymousFeedbackSubmitted",
+                          "FeedbackRequestClosed", "ConversationHeld")),
+            ("recognition", ("PolicyPublished", "RewardGranted", "RecognitionAwarded", "PeerRecognitionGiven",
+                             "CompensationAdjustmentProposed", "CompensationAdjustmentApproved")),
+        ):  # fmt: skip
+            seen = re.search(rf"saw on trellis\.{topic}\.events\.v1 \((\d+) of (\d+) events\):", demo.stdout)
+            assert seen and seen.group(1) == seen.group(2), demo.stdout
+            for event in events:
+                assert re.search(rf"{event}\s+[│|]?\s*\d+", demo.stdout), f"{event} missing:\n{demo.stdout}"
+        assert re.search(
+            r"anonymous upward request for omar-\w+ closed: 3 answered, results released", demo.stdout
+        )
+        assert re.search(r"pay change for ana-\w+ of 1200\.00 EUR \(annual\) approved by hana-", demo.stdout)
+        assert "marks it missed once that day has passed" in demo.stdout
         assert platform.web_url in demo.stdout
     assert organisations[0] != organisations[1], "each run seeds its own organisation"
 
@@ -96,6 +112,33 @@ def test_demo_seeds_a_fresh_organisation_that_consumers_and_the_web_app_see(
         )
         assert signed_in.status_code == 200
         assert "Master Photoshop" in signed_in.text and "Become the design lead" in signed_in.text
+
+    def signed_in_as(web: httpx.Client, person: str, *, hr_admin: bool = False) -> httpx.Response:
+        form_token = re.search(r'name="form_token" value="([^"]+)"', web.get("/signin").text)
+        assert form_token
+        form = {
+            "form_token": form_token.group(1),
+            "person_id": f"{person}-{suffix}",
+            "organisation_id": organisation,
+        }
+        return web.post(
+            "/signin/local", data=form | ({"hr_admin": "true"} if hr_admin else {}), follow_redirects=True
+        )
+
+    with httpx.Client(base_url=platform.web_url) as web:
+        cara = html.unescape(signed_in_as(web, "cara").text)
+        assert "Cara's discovery calls are a model for the whole team." in cara
+        assert "Three praises from colleagues this quarter." in cara
+    with httpx.Client(base_url=platform.web_url) as web:
+        signed_in_as(web, "omar")
+        team = html.unescape(web.get(f"/managers/omar-{suffix}/team").text)
+        assert "The pipeline review that slipped, and the playbook" not in team, "held: no longer due"
+        assert "The quarter: productivity goal and the 360" in team
+        assert "Tell us sooner when priorities change." in team, "anonymous upward feedback, released"
+    with httpx.Client(base_url=platform.web_url) as web:
+        signed_in_as(web, "hana", hr_admin=True)
+        rewards = web.get("/organisation/rewards").text
+        assert "Growth rewards" in rewards and "Nothing waits for a decision." in rewards
 
     with httpx.Client(base_url=platform.web_url) as web:
         form_token = re.search(r'name="form_token" value="([^"]+)"', web.get("/signin").text)

@@ -3,15 +3,19 @@ made as one of them (with a development token, as any client of the APIs would).
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from trellis_kernel.identity import mint_token
+
+T = TypeVar("T")
 
 
 class DemoError(RuntimeError):
@@ -60,10 +64,20 @@ class DemoContext:
         return {"Authorization": f"Bearer {token}"}
 
     def post(self, service: str, as_person: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = self.http.post(self.urls[service] + path, json=body, headers=self._headers(as_person))
+        return self._command("POST", service, as_person, path, body)
+
+    def put(self, service: str, as_person: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._command("PUT", service, as_person, path, body)
+
+    def _command(
+        self, method: str, service: str, as_person: str, path: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        response = self.http.request(
+            method, self.urls[service] + path, json=body, headers=self._headers(as_person)
+        )
         if response.status_code >= 400:
             raise DemoError(
-                f"{service} refused POST {path} as {as_person}: {response.status_code} {response.text}"
+                f"{service} refused {method} {path} as {as_person}: {response.status_code} {response.text}"
             )
         answer: dict[str, Any] = response.json()
         self.events_caused[service] += len(answer.get("events", []))
@@ -76,3 +90,27 @@ class DemoContext:
                 f"{service} refused GET {path} as {as_person}: {response.status_code} {response.text}"
             )
         return response.json()
+
+    def get_or_none(self, service: str, as_person: str, path: str) -> Any:
+        """Like get, but None while the service does not know the thing yet (404), or does not
+        yet know the person may see it (403): what a service learns from another one's topic
+        arrives a moment after the API that caused it answered."""
+        response = self.http.get(self.urls[service] + path, headers=self._headers(as_person))
+        if response.status_code in (403, 404):
+            return None
+        if response.status_code >= 400:
+            raise DemoError(
+                f"{service} refused GET {path} as {as_person}: {response.status_code} {response.text}"
+            )
+        return response.json()
+
+    def wait_for(self, what: str, probe: Callable[[], T | None], timeout: float = 90) -> T:
+        """``probe()`` once it answers something, polling while the services catch up."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = probe()
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                raise DemoError(f"gave up after {timeout:.0f}s waiting until {what}")
+            time.sleep(0.3)

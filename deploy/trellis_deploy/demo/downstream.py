@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from trellis_contracts import feedback, recognition
 from trellis_contracts.envelope import decode_record
 from trellis_contracts.goals import GoalAgreed, MilestoneReached
 
@@ -104,10 +106,49 @@ def _take(view: TopicView, headers: object, value: bytes, organisation_id: str) 
     if getattr(event, "organisation_id", None) != organisation_id or decoded.envelope.id in view.seen_ids:
         return
     view.seen_ids.add(decoded.envelope.id)
-    view.counts[type(event).__name__] += 1
-    if isinstance(event, MilestoneReached):
-        view.highlights.append(
-            f"payroll/LMS: {event.employee_id} reached “{event.title}” on {event.reached_on}"
-        )
-    elif isinstance(event, GoalAgreed):
-        view.highlights.append(f"goal {event.goal_id} agreed by {event.agreed_by}")
+    view.counts[re.sub(r"V\d+$", "", type(event).__name__)] += 1
+    highlight = _highlight(event)
+    if highlight:
+        view.highlights.append(highlight)
+
+
+def _highlight(event: object) -> str | None:
+    """What an integrator would act on, in a line (never a personal free text)."""
+    match event:
+        case MilestoneReached():
+            return f"payroll/LMS: {event.employee_id} reached “{event.title}” on {event.reached_on}"
+        case GoalAgreed():
+            return f"goal {event.goal_id} agreed by {event.agreed_by}"
+        case feedback.FeedbackGivenV2():
+            return (
+                f"{event.kind} feedback for {event.recipient_id} from {event.giver_id} ({event.relationship})"
+            )
+        case feedback.FeedbackRequestClosed() if event.anonymous:
+            return (
+                f"anonymous {event.kind} request for {event.recipient_id} closed: {event.answered_count} "
+                f"answered, results {event.results} (no author, no text on the topic)"
+            )
+        case feedback.ConversationHeldV2():
+            return (
+                f"conversation held: {event.employee_id} with {event.manager_id}, "
+                f"{len(event.agreed_actions)} action(s) agreed"
+            )
+        case recognition.RewardGrantedV2():
+            money = (
+                f"{event.amount.amount} {event.amount.currency}" if event.amount else f"{event.points} points"
+            )
+            return f"payroll: {event.kind} of {money} for {event.recipient_id} (policy {event.policy_id})"
+        case recognition.CompensationAdjustmentProposedV2():
+            return f"payroll: pay change proposed for {event.employee_id}, waiting for HR"
+        case recognition.CompensationAdjustmentApprovedV2():
+            return (
+                f"payroll: pay change for {event.employee_id} of {event.change.amount} {event.change.currency} "
+                f"({event.pay_period}) approved by {event.approved_by_id}, effective {event.effective_on}"
+            )
+        case recognition.RecognitionAwardedV2():
+            return f"recognition ({event.visibility}) for {event.recipient_id} by rule {event.rule_id}"
+        case recognition.InitiativeLeadProposed():
+            return f"{event.employee_id} is proposed to lead: {event.initiative}"
+        case recognition.PeerRecognitionGiven():
+            return f"{event.giver_id} recognised {event.recipient_id} ({event.visibility})"
+    return None

@@ -153,7 +153,8 @@ class GoalsJourney:
             f"Open {web_url} and sign in (organisation {org}) as:",
             f"  {context.id_of('ana')}  an employee: vision, goals with milestone bars, due items, progress over time",
             f"  {context.id_of('maya')}  a manager: the design team at a glance, team progress",
-            f"  {context.id_of('omar')}  a manager: Eli's goal needs changes; Cara's review is behind",
+            f"  {context.id_of('omar')}  a manager: Eli's goal needs changes; Cara's pipeline review is behind,"
+            f" due {context.day(1)}: the goals service marks it missed once that day has passed",
             f"  {context.id_of('dev')}  an employee with a proposal from his manager to agree to",
             f"  {context.id_of('hana')}  tick “I am an HR admin”: career tracks and the organisation's goals",
         ]

@@ -15,14 +15,25 @@ from trellis_contracts.topics import TOPICS
 from trellis_deploy import infrastructure, services, settings
 from trellis_deploy.demo import downstream
 from trellis_deploy.demo.context import DemoContext, DemoError
+from trellis_deploy.demo.feedback_journey import FeedbackJourney
 from trellis_deploy.demo.goals_journey import GoalsJourney
 from trellis_deploy.demo.journeys import Journey
 from trellis_deploy.demo.organisation import PEOPLE
+from trellis_deploy.demo.recognition_journey import RecognitionJourney, RewardPolicyJourney
 from trellis_deploy.local.secrets import local_jwt_secret
 from trellis_deploy.supervisor.runner import recorded_addresses
 
-JOURNEYS: tuple[Journey, ...] = (GoalsJourney(),)
-"""Feedback and recognition journeys join here as their services land."""
+JOURNEYS: tuple[Journey, ...] = (
+    RewardPolicyJourney(),
+    GoalsJourney(),
+    FeedbackJourney(),
+    RecognitionJourney(),
+)
+"""In the order they are played: the reward policy first, so that it decides on what follows."""
+
+
+HIGHLIGHTS = 10
+"""Lines per topic that say what an integrator would act on."""
 
 
 def platform_addresses() -> dict[str, str]:
@@ -48,12 +59,12 @@ def run(console: Console | None = None) -> int:
     if endpoints is None:
         raise DemoError("Kafka and PostgreSQL are not running: start the platform with `make run`")
     journeys = [j for j in JOURNEYS if j.service in addresses]
-    for journey in JOURNEYS:
-        if journey not in journeys:
-            console.print(
-                f"[yellow]The {journey.name} journey is left out: the {journey.service} service is not running."
-            )
-    topics = [TOPICS[j.service].name for j in journeys if j.service in TOPICS]
+    for journey in {j.name: j for j in JOURNEYS if j not in journeys}.values():
+        console.print(
+            f"[yellow]The {journey.name} journey is left out: the {journey.service} service is not running."
+        )
+    playing = {j.service for j in journeys}
+    topics = [TOPICS[a.name].name for a in services.SERVICE_APPS if a.name in playing and a.name in TOPICS]
     start = asyncio.run(downstream.end_offsets(endpoints.kafka_bootstrap_servers, topics))
 
     with httpx.Client(timeout=30) as http:
@@ -78,6 +89,7 @@ def run(console: Console | None = None) -> int:
         views = asyncio.run(
             downstream.read_since(endpoints.kafka_bootstrap_servers, start, context.organisation_id, expected)
         )
+    views = {topic: views[topic] for topic in topics if topic in views}
     _report(console, views, expected)
     web = addresses.get("web", "the web app")
     console.print()
@@ -101,5 +113,5 @@ def _report(console: Console, views: dict[str, downstream.TopicView], expected: 
         for name, count in sorted(view.counts.items()):
             table.add_row(name, str(count))
         console.print(table)
-        for line in view.highlights[:6]:
+        for line in view.highlights[:HIGHLIGHTS]:
             console.print(f"  {line}")

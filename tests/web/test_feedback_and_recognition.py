@@ -63,7 +63,6 @@ def test_people_see_the_feedback_meant_for_them_and_answer_requests_from_their_p
             "content": "Our one-to-ones help me most when you ask before you advise.",
         },
     )  # fmt: skip
-    organisation.post("feedback", MANAGER, f"/employees/{ANA}/cadence", {"every_days": 14})
     organisation.post(
         "feedback", MANAGER, "/conversations",
         {
@@ -111,6 +110,12 @@ def test_people_see_the_feedback_meant_for_them_and_answer_requests_from_their_p
     assert "Keep asking the quiet people first." not in shared, "given for Ana only"
     assert "Feedback requests to answer" not in shared, "requests are answered on one's own page"
     team = text_of(browser.page(f"/managers/{MANAGER}/team"))
+    assert "No conversation is due" not in team, "the scheduled review is due"
+    assert "every 14 days" not in team
+    too_often = text_of(browser.send(f"/managers/{MANAGER}/cadences", employee_id=ANA, every_days="3"))
+    assert "Problem:" in too_often and "every 3 days" not in too_often
+    team = text_of(browser.send(f"/managers/{MANAGER}/cadences", employee_id=ANA, every_days="14"))
+    assert f"Done: You and {ANA} now talk every 14 days." in team
     assert f"A quarterly review with {ANA}, scheduled for {organisation.day(2)}" in team
     assert "The photoshop goal and the next quarter" in team
     assert f"The next conversation every 14 days with {ANA}, due {organisation.day(14)}" in team

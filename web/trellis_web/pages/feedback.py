@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from trellis_web.pages.common import FORM_CHECKED, Me, Part, back_to, command, feedback, part
+from trellis_web.pages.common import FORM_CHECKED, Me, Part, back_to, command, feedback, number, part
 from trellis_web.session import SignedIn
 
 router = APIRouter()
@@ -121,4 +121,20 @@ async def decline(
         feedback(request, me).post(f"/feedback-requests/{request_id}/declines", {}),
         "Request declined.",
         back_to(next, f"/people/{me.person_id}#feedback-requests"),
+    )
+
+
+@router.post("/managers/{manager_id}/cadences", dependencies=FORM_CHECKED)
+async def set_cadence(
+    request: Request,
+    manager_id: str,
+    me: Me,
+    employee_id: Annotated[str, Form()],
+    every_days: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    return await command(
+        request,
+        feedback(request, me).post(f"/employees/{employee_id}/cadence", {"every_days": number(every_days)}),
+        f"You and {employee_id} now talk every {every_days} days.",
+        f"/managers/{manager_id}/team#conversations-due",
     )

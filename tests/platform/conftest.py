@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,20 +17,29 @@ SCREENSHOTS = PROJECT_DIR / "test-artefacts" / "screenshots"
 _screenshots_taken: list[Path] = []
 
 
+_started: dict[str, Any] = {}
+"""The one platform of a test session, whichever folder's tests (platform, web) ask first."""
+
+
 @pytest.fixture(scope="session")
 async def platform_databases(postgres: PostgresServer) -> dict[str, str]:
-    return await fresh_service_databases(postgres)
+    if "databases" not in _started:
+        _started["databases"] = await fresh_service_databases(postgres)
+    databases: dict[str, str] = _started["databases"]
+    return databases
 
 
 @pytest.fixture(scope="session")
 def platform(
     platform_databases: dict[str, str], kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningPlatform]:
-    running = start_platform(
-        platform_databases, kafka_bootstrap, tmp_path_factory.mktemp("platform") / ".trellis"
-    )
+    if "platform" not in _started:
+        _started["platform"] = start_platform(
+            platform_databases, kafka_bootstrap, tmp_path_factory.mktemp("platform") / ".trellis"
+        )
+    running: RunningPlatform = _started["platform"]
     yield running
-    stop_platform(running)
+    stop_platform(running)  # the first of the session's ends stops it; the next finds it stopped
 
 
 @pytest.fixture(scope="session")

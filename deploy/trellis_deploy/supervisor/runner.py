@@ -87,6 +87,7 @@ def run(host: str = "127.0.0.1") -> int:
 
     say("starting Kafka and PostgreSQL unless their addresses are configured ...")
     environment = {**os.environ, **services.service_environment()}
+    os.environ.update(environment)  # migrations read their settings (a broker for topics, say) as the services do
     for app in services.SERVICE_APPS:
         url = environment.get(f"{app.name.upper()}_DATABASE_URL")
         if not url:

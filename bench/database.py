@@ -1,7 +1,8 @@
 """A scratch PostgreSQL database for one benchmark run, on the server Trellis uses.
 
-The server comes from BENCH_DATABASE_URL or DATABASE_URL when set (it must be allowed to create
-databases), else from the local stack (`trellis infra up`, which is idempotent).
+The server comes from BENCH_DATABASE_URL, POSTGRES_DATABASE_URL (what `trellis infra env` sets)
+or DATABASE_URL when set (it must be allowed to create databases), else from the local stack
+(`trellis infra up`, which is idempotent).
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ import asyncpg
 
 def admin_dsn() -> str:
     """Call it outside a running event loop: starting the local stack runs one of its own."""
-    configured = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    configured = (
+        os.environ.get("BENCH_DATABASE_URL")
+        or os.environ.get("POSTGRES_DATABASE_URL")
+        or os.environ.get("DATABASE_URL")
+    )
     if configured:
         return configured
     from trellis_deploy import infrastructure

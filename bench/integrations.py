@@ -41,6 +41,7 @@ import asyncpg
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from bench.database import admin_dsn
 from bench.relay import kafka_bootstrap
 from tests.integrations.conftest import SECRET, bearer
 from tests.integrations.events import (
@@ -61,18 +62,6 @@ PROGRESS = "dev.trellis.goals.MilestoneProgressUpdated.v1"
 COMPLETED = "dev.trellis.goals.GoalCompleted.v1"
 PER_GOAL = 10
 HEADERS = bearer("ops_1", org=ORG, roles=("platform_admin",))
-
-
-def admin_dsn() -> str:
-    configured = os.environ.get("POSTGRES_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if configured:
-        return configured
-    from trellis_deploy import infrastructure
-
-    endpoints = infrastructure.running_endpoints()
-    if endpoints is None or endpoints.postgres_admin_dsn is None:
-        raise SystemExit("PostgreSQL is not running: `trellis infra up` or set POSTGRES_DATABASE_URL")
-    return endpoints.postgres_admin_dsn
 
 
 class Receiver:
@@ -209,7 +198,7 @@ async def feeding(publisher: Any, prefix: str, rate: float, sent: dict[str, floa
 
 
 async def run(history: int, live_rate: float, seconds: float, backfill_rate: float) -> dict[str, Any]:
-    bootstrap, admin = kafka_bootstrap(), admin_dsn()
+    bootstrap, admin = kafka_bootstrap(), await asyncio.to_thread(admin_dsn)
     names = await topics(bootstrap)
     publisher = await open_publisher(
         await database(admin, "bench_goals"),

@@ -153,7 +153,9 @@ async def create_topics(bootstrap: str, names: list[str]) -> None:
         await admin.close()
 
 
-async def prepare(goals: httpx.AsyncClient, recognition: httpx.AsyncClient, employees: int, milestones: int) -> None:
+async def prepare(
+    goals: httpx.AsyncClient, recognition: httpx.AsyncClient, employees: int, milestones: int
+) -> None:
     today = datetime.now(UTC).date()
     published = await recognition.post(
         "/policies",
@@ -258,7 +260,9 @@ async def drive(goals: httpx.AsyncClient, goals_db: asyncpg.Pool, run: Run, pend
         offset = body["events"].index(MILESTONE_REACHED)
         version = body["version"] - len(body["events"]) + 1 + offset
         event_id = await goals_db.fetchval(
-            "SELECT event_id::text FROM events WHERE stream_id = $1 AND version = $2", body["stream_id"], version
+            "SELECT event_id::text FROM events WHERE stream_id = $1 AND version = $2",
+            body["stream_id"],
+            version,
         )
         command.event_id = event_id
         pending.add(event_id)
@@ -311,7 +315,7 @@ async def services(admin: str, bootstrap: str, logs: Path) -> Any:
 
 
 async def main_async(rate: float, seconds: float, employees: int) -> dict[str, Any]:
-    admin = admin_dsn()
+    admin = await asyncio.to_thread(admin_dsn)  # it may start the local stack, with a loop of its own
     bootstrap = kafka_bootstrap()
     logs = Path(os.environ.get("BENCH_LOG_DIR", "/tmp")) / f"reward-latency-{uuid.uuid4().hex[:6]}"
     logs.mkdir(parents=True)
@@ -322,7 +326,9 @@ async def main_async(rate: float, seconds: float, employees: int) -> dict[str, A
             httpx.AsyncClient(base_url=goals.url, timeout=30, limits=limits) as goals_http,
             httpx.AsyncClient(base_url=recognition.url, timeout=30) as recognition_http,
         ):
-            print(f"setup: {employees} agreed goals of {milestones} milestones, a points policy ...", flush=True)
+            print(
+                f"setup: {employees} agreed goals of {milestones} milestones, a points policy ...", flush=True
+            )
             await prepare(goals_http, recognition_http, employees, milestones)
             await asyncio.sleep(2)  # the setup's events consumed before the clock starts
             run, pending, stop = Run(), set[str](), asyncio.Event()
@@ -343,8 +349,14 @@ async def main_async(rate: float, seconds: float, employees: int) -> dict[str, A
             await goals_db.close()
 
     answered = [c for c in run.commands if c.answered is not None and c.event_id is not None]
-    reward = [(c.in_view - c.answered) * 1000 for c in answered if c.in_view is not None and c.answered is not None]
-    relay = [(c.on_topic - c.answered) * 1000 for c in answered if c.on_topic is not None and c.answered is not None]
+    reward = [
+        (c.in_view - c.answered) * 1000 for c in answered if c.in_view is not None and c.answered is not None
+    ]
+    relay = [
+        (c.on_topic - c.answered) * 1000
+        for c in answered
+        if c.on_topic is not None and c.answered is not None
+    ]
     response = [(c.answered - c.sent) * 1000 for c in answered if c.answered is not None]
     achieved = len(answered) / elapsed if elapsed else 0.0
     reward_p, relay_p = percentiles(reward), percentiles(relay)

@@ -648,6 +648,49 @@ class DevelopmentActivityCancelled(EventContract, _DevelopmentActivityEvent):
     cancelled_by: OpaqueId = _actor_id("cancelled it")
 
 
+# --- personal data ---------------------------------------------------------------------------
+
+
+class PersonErased(EventContract):
+    """An HR admin erased a person's personal data from Trellis (right to erasure).
+
+    The goals service deleted the data keys it held for them in the same transaction; on this
+    event the feedback and recognition services delete theirs, and every service drops the
+    plain text it derived from the person's protected fields. Every protected field about the
+    person then reads as erased wherever it was copied (stores, backups, topics); ids, counts
+    and dates remain. Integrators delete the person's keys they cached and the personal data
+    they derived. Said once per person and organisation; the reason stays with the goals
+    service's record of the erasure (free text is never published here).
+    """
+
+    service: ClassVar[str] = SERVICE
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "employee_id": "emp_2c91",
+                    "organisation_id": "org_7f3a",
+                    "erasure_id": "era_51c0",
+                    "erased_by": "hr_0042",
+                    "occurred_at": "2026-06-01T08:00:00Z",
+                }
+            ]
+        }
+    )
+
+    employee_id: OpaqueId = Field(
+        description="The person erased (whatever their role: employee, manager, HR admin).",
+        examples=["emp_2c91"],
+    )
+    organisation_id: OpaqueId = _organisation_id()
+    erasure_id: OpaqueId = Field(
+        description="The erasure, chosen by the HR admin's client: a retried request is one erasure.",
+        examples=["era_51c0"],
+    )
+    erased_by: OpaqueId = Field(description="The HR admin who erased the person.", examples=["hr_0042"])
+    occurred_at: AwareDatetime = _occurred_at()
+
+
 GOALS_EVENTS: tuple[type[EventContract], ...] = (
     VisionDefined,
     VisionRevised,
@@ -676,6 +719,7 @@ GOALS_EVENTS: tuple[type[EventContract], ...] = (
     DevelopmentActivityCompleted,
     DevelopmentActivityCancelled,
     GoalManagerChanged,
+    PersonErased,
 )
 """Every event the goals service publishes, for catalogues and schema generation."""
 
@@ -707,4 +751,5 @@ GoalsEvent = (
     | DevelopmentActivityStarted
     | DevelopmentActivityCompleted
     | DevelopmentActivityCancelled
+    | PersonErased
 )

@@ -7,12 +7,17 @@ shape here alone (fields encrypted, say) without the domain noticing.
 ContractCodec does it for the pydantic models of ``trellis_contracts`` (the events a service
 stores are its published contracts): the payload is ``model_dump(mode="json")``, the type is
 the CloudEvents type, ``occurred_at`` is taken from the event when it has one.
+
+Two sides: ``EventCodec`` (``encode``/``decode``, one event, no I/O) and ``AsyncEventCodec``
+(``encode_all``/``decode_all``, a batch, in a connection's transaction), which is what the
+command handler uses. A codec that needs I/O, such as ``trellis_kernel.privacy.ProtectingCodec``
+(personal fields encrypted with per-person keys kept in the database), has only the second.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol, TypeVar, cast
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, TypeVar, cast
 from uuid import UUID, uuid4
 
 from trellis_contracts import EventContract
@@ -35,6 +40,18 @@ class EventCodec(Protocol[E]):
         ...
 
 
+class AsyncEventCodec(Protocol[E]):
+    async def encode_all(
+        self, events: Sequence[E], *, connection: Any = None, event_ids: Sequence[UUID] | None = None
+    ) -> list[NewEvent]:
+        """The records to append for ``events``, in ``connection``'s transaction if given."""
+        ...
+
+    async def decode_all(self, stored: Sequence[StoredEvent], *, connection: Any = None) -> list[E]:
+        """The domain events the stored records hold."""
+        ...
+
+
 class ContractCodec(EventCodec[C]):
     """Event contracts (pydantic models) <-> store records, for the contracts it is given.
 
@@ -52,6 +69,14 @@ class ContractCodec(EventCodec[C]):
     def event_types(self) -> frozenset[str]:
         return frozenset(self._by_type)
 
+    @property
+    def contracts(self) -> tuple[type[EventContract], ...]:
+        return tuple(self._by_type.values())
+
+    def contract(self, event_type: str) -> type[EventContract] | None:
+        """The contract class of a stored type, if this codec has it."""
+        return self._by_type.get(event_type)
+
     def encode(self, event: C, *, event_id: UUID | None = None) -> NewEvent:
         event_type = type(event).event_type()
         if self._by_type.get(event_type) is not type(event):
@@ -68,3 +93,37 @@ class ContractCodec(EventCodec[C]):
         if contract is None:
             raise UnknownEventType(f"this codec has no contract of the type {stored.event_type!r}")
         return cast(C, contract.model_validate(stored.payload))
+
+    async def encode_all(
+        self, events: Sequence[C], *, connection: Any = None, event_ids: Sequence[UUID] | None = None
+    ) -> list[NewEvent]:
+        ids: Sequence[UUID | None] = event_ids if event_ids is not None else [None] * len(events)
+        return [self.encode(event, event_id=event_id) for event, event_id in zip(events, ids, strict=True)]
+
+    async def decode_all(self, stored: Sequence[StoredEvent], *, connection: Any = None) -> list[C]:
+        return [self.decode(record) for record in stored]
+
+
+class SyncCodecAdapter(AsyncEventCodec[E]):
+    """The asynchronous side of a codec that has only the synchronous one."""
+
+    def __init__(self, codec: EventCodec[E]) -> None:
+        self.codec = codec
+
+    async def encode_all(
+        self, events: Sequence[E], *, connection: Any = None, event_ids: Sequence[UUID] | None = None
+    ) -> list[NewEvent]:
+        ids: Sequence[UUID | None] = event_ids if event_ids is not None else [None] * len(events)
+        return [
+            self.codec.encode(event, event_id=event_id) for event, event_id in zip(events, ids, strict=True)
+        ]
+
+    async def decode_all(self, stored: Sequence[StoredEvent], *, connection: Any = None) -> list[E]:
+        return [self.codec.decode(record) for record in stored]
+
+
+def asynchronous(codec: EventCodec[E] | AsyncEventCodec[E]) -> AsyncEventCodec[E]:
+    """The batch side of ``codec``: itself when it has one, else an adapter."""
+    if callable(getattr(codec, "encode_all", None)) and callable(getattr(codec, "decode_all", None)):
+        return cast(AsyncEventCodec[E], codec)
+    return SyncCodecAdapter(cast(EventCodec[E], codec))

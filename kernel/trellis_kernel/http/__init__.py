@@ -2,10 +2,12 @@
 
 Use cases raise NotFound, Forbidden or StaleVersion (or a DomainError for a broken rule);
 ``service_api`` builds a FastAPI app that answers them the same way in every service and
-serves its API documentation without a CDN.
+serves its API documentation without a CDN; ``privacy_router`` gives the data key endpoint (and
+erasure) every service mounts.
 """
 
 from trellis_kernel.http.errors import Forbidden, NotFound, StaleVersion, install_error_handlers
+from trellis_kernel.http.privacy import INTEGRATOR_ROLE, privacy_router
 from trellis_kernel.http.problems import (
     COMMAND_RESPONSES,
     QUERY_RESPONSES,
@@ -19,6 +21,7 @@ from trellis_kernel.http.service_api import service_api
 
 __all__ = [
     "COMMAND_RESPONSES",
+    "INTEGRATOR_ROLE",
     "QUERY_RESPONSES",
     "Accepted",
     "Conflict",
@@ -29,5 +32,6 @@ __all__ = [
     "Refusal",
     "StaleVersion",
     "install_error_handlers",
+    "privacy_router",
     "service_api",
 ]

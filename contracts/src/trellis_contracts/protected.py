@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
+import functools
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -143,11 +143,20 @@ def is_protected_value(value: Any) -> bool:
 
 
 def header_of(value: Mapping[str, Any]) -> ProtectedHeader:
-    """The key id, organisation and person of a protected value; refuses another shape."""
+    """The key id of a protected value; refuses another shape."""
     if not is_protected_value(value):
         raise ProtectedValueError(f"a protected value has exactly the members {sorted(_MEMBERS)}")
+    protected = value["protected"]
+    if not isinstance(protected, str):
+        raise ProtectedValueError("the protected value's protected header is not a string")
+    return _parse_header(protected)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_header(protected: str) -> ProtectedHeader:
+    # Cached: every value sealed with one key has the same header.
     try:
-        header = json.loads(_b64decode(value["protected"], "protected header"))
+        header = json.loads(_b64decode(protected, "protected header"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ProtectedValueError("the protected header is not JSON") from None
     if not isinstance(header, dict):
@@ -155,9 +164,7 @@ def header_of(value: Mapping[str, Any]) -> ProtectedHeader:
     expected = {"alg": ALGORITHM, "enc": ENCRYPTION, "typ": PROTECTED_TYPE}
     for name, wanted in expected.items():
         if header.get(name) != wanted:
-            raise ProtectedValueError(
-                f"the protected header's {name} is {header.get(name)!r}, not {wanted!r}"
-            )
+            raise ProtectedValueError(f"the protected header's {name} is {header.get(name)!r}, not {wanted!r}")
     if "crit" in header:
         raise ProtectedValueError("the protected header lists critical extensions this version does not know")
     key_id = header.get("kid")
@@ -201,6 +208,10 @@ def open_value(value: Mapping[str, Any], key: bytes) -> Any:
     key, or a value altered in transit).
     """
     header_of(value)
+    return _open_checked(value, key)
+
+
+def _open_checked(value: Mapping[str, Any], key: bytes) -> Any:
     nonce = _b64decode(value["iv"], "iv")
     ciphertext = _b64decode(value["ciphertext"], "ciphertext")
     tag = _b64decode(value["tag"], "tag")
@@ -217,6 +228,15 @@ def open_value(value: Mapping[str, Any], key: bytes) -> Any:
             "the key does not open this protected value (wrong key, or altered)"
         ) from None
     return json.loads(plaintext.decode("utf-8"))
+
+
+def _copy_json(value: Any) -> Any:
+    """A copy of a JSON value (dicts and lists copied, the rest shared: it is immutable)."""
+    if isinstance(value, dict):
+        return {name: _copy_json(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(item) for item in value]
+    return value
 
 
 def _key_for(keys: KeySource | None, header: ProtectedHeader) -> bytes | None:
@@ -252,7 +272,7 @@ def reveal(
 
     For a contract that does not protect personal data, the copy is unchanged.
     """
-    revealed = copy.deepcopy(dict(data))
+    revealed: dict[str, Any] = _copy_json(dict(data))
     if not contract.protects_personal_data:
         return revealed
     for personal in personal_values(contract, revealed):
@@ -261,13 +281,13 @@ def reveal(
                 f"{contract.event_type()} field {personal.field.dotted} is not a protected value"
             )
         key = _key_for(keys, header_of(personal.value))
-        personal.replace(personal.field.erased() if key is None else open_value(personal.value, key))
+        personal.replace(personal.field.erased() if key is None else _open_checked(personal.value, key))
     return revealed
 
 
 def erased_data(contract: type[EventContract], data: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``data`` with every personal value read as erased (whatever its form)."""
-    erased = copy.deepcopy(dict(data))
+    erased: dict[str, Any] = _copy_json(dict(data))
     for personal in personal_values(contract, erased):
         personal.replace(personal.field.erased())
     return erased

@@ -19,7 +19,6 @@ that connection's transaction (keys made for an append commit with it).
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any, Final, Generic, TypeVar
@@ -84,11 +83,11 @@ class ProtectingCodec(Generic[C]):
         records = [
             self._codec.encode(event, event_id=event_id) for event, event_id in zip(events, ids, strict=True)
         ]
-        plans: list[tuple[NewEvent, dict[str, Any], list[tuple[Any, KeyOwner]]]] = []
+        plans: list[tuple[NewEvent, list[tuple[Any, KeyOwner]]]] = []
         for event, record in zip(events, records, strict=True):
             contract = type(event)
             if not personal_fields(contract):
-                plans.append((record, record.payload, []))
+                plans.append((record, []))
                 continue
             if not contract.protects_personal_data:
                 raise InvalidValue(
@@ -96,7 +95,7 @@ class ProtectingCodec(Generic[C]):
                     f"{contract.event_type()} carries personal data in plain text; "
                     "publish a major version that protects it (protects_personal_data)",
                 )
-            payload = copy.deepcopy(record.payload)
+            payload = record.payload  # fresh from model_dump, nobody else holds it: sealed in place
             organisation_id = payload[ORGANISATION_FIELD]
             scope = self._key_scope(event)
             fields = []
@@ -107,15 +106,15 @@ class ProtectingCodec(Generic[C]):
                         f"holds personal data about nobody: its {personal.field.about} is empty",
                     )
                 fields.append((personal, KeyOwner(organisation_id, personal.owner_id, scope)))
-            plans.append((record, payload, fields))
-        owners = {owner for _, _, fields in plans for _, owner in fields}
+            plans.append((record, fields))
+        owners = {owner for _, fields in plans for _, owner in fields}
         keys = await self._keys.keys_for_writing(owners, connection=connection) if owners else {}
         sealed: list[NewEvent] = []
-        for record, payload, fields in plans:
+        for record, fields in plans:
             for personal, owner in fields:
                 key = keys[owner]
                 personal.replace(seal(personal.value, key=key.key, key_id=key.key_id))
-            sealed.append(dataclasses.replace(record, payload=payload) if fields else record)
+            sealed.append(record)
         return sealed
 
     async def decode_all(

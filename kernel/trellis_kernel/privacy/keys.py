@@ -9,11 +9,12 @@ Tables (created by ``setup()``, idempotently):
 - ``privacy_erasures``: who erased whom, when and why (one row per person erased).
 - ``privacy_key_reads``: every request for a key through the key endpoint, and its outcome.
 
-A write for a person and their erasure cannot interleave: writers hold a shared advisory lock on
-the person until their transaction ends, erasure an exclusive one. So a key handed to a writer is
-either deleted by a later erasure with everything written under it, or was never live after the
-erasure committed; a writer after the erasure gets a throw-away key (recorded as shredded at once),
-so nothing it writes about the erased person can ever be read.
+Making a key and erasing its person cannot interleave: the maker holds a shared advisory lock on
+the person until its transaction ends and checks for an erasure once it has it, erasure takes an
+exclusive one. So a key is either made before the erasure and deleted by it, with everything
+sealed under it, or not made at all: a writer after the erasure gets a throw-away key (recorded as
+shredded at once), so nothing it writes about the erased person can ever be read. Using a live key
+needs no lock: an erasure that deletes it meanwhile shreds what was sealed with it too.
 """
 
 from __future__ import annotations
@@ -203,32 +204,42 @@ class DataKeyStore:
         self, owners: Iterable[KeyOwner], *, connection: Connection | None = None
     ) -> dict[KeyOwner, DataKey]:
         """A key for each owner: their live key, a new one, or (for an erased person) a key that
-        is shredded as it is made. Joins ``connection``'s transaction when one is open, so that the
-        people stay locked against erasure until the values written with the keys are stored."""
+        is shredded as it is made.
+
+        A live key needs one read and no lock: if an erasure deletes it meanwhile, what is sealed
+        with it is shredded with it. Making a key takes the person's shared lock and checks for an
+        erasure after getting it, in ``connection``'s transaction when one is open (else in one of
+        its own), so that no key is made for someone erased, and an erasure waits for the key's
+        transaction and then deletes it.
+        """
         wanted = sorted(set(owners))
         if not wanted:
             return {}
-        async with self._transaction(connection) as current:
-            people = sorted(
-                {(o.organisation_id, o.person_id) for o in wanted}, key=lambda p: _person_lock(*p)
-            )
-            for organisation_id, person_id in people:
-                await current.execute(
-                    "SELECT pg_advisory_xact_lock_shared($1)", _person_lock(organisation_id, person_id)
-                )
-            erased = await self._erased_people(current, people)
-            found = await self._live_keys(
-                current, [o for o in wanted if (o.organisation_id, o.person_id) not in erased]
-            )
-            keys: dict[KeyOwner, DataKey] = {}
-            for owner in wanted:
-                if (owner.organisation_id, owner.person_id) in erased:
-                    keys[owner] = await self._throw_away_key(current, owner)
-                elif owner in found:
-                    keys[owner] = await self._unwrapped(owner, *found[owner])
-                else:
-                    keys[owner] = await self._create(current, owner)
-            return keys
+        if connection is None:
+            async with self.pool.acquire() as own:
+                return await self._keys_for_writing(own, wanted)
+        return await self._keys_for_writing(connection, wanted)
+
+    async def _keys_for_writing(
+        self, connection: Connection, wanted: list[KeyOwner]
+    ) -> dict[KeyOwner, DataKey]:
+        found = await self._live_keys(connection, wanted)
+        keys = {owner: await self._unwrapped(owner, *found[owner]) for owner in wanted if owner in found}
+        missing = [owner for owner in wanted if owner not in found]
+        if missing:
+            async with self._transaction(connection) as current:
+                people = {(o.organisation_id, o.person_id) for o in missing}
+                for organisation_id, person_id in sorted(people):
+                    await current.execute(
+                        "SELECT pg_advisory_xact_lock_shared($1)", _person_lock(organisation_id, person_id)
+                    )
+                erased = await self._erased_people(current, sorted(people))
+                for owner in missing:
+                    if (owner.organisation_id, owner.person_id) in erased:
+                        keys[owner] = await self._throw_away_key(current, owner)
+                    else:
+                        keys[owner] = await self._create(current, owner)
+        return keys
 
     async def _erased_people(
         self, connection: Connection, people: list[tuple[str, str]]

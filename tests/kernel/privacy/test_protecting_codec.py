@@ -258,6 +258,13 @@ class TestProtectingCodec(PrivacyFixtures):
         assert erasure.keys_shredded == 1
         assert await pool.fetchval("SELECT count(*) FROM privacy_data_keys WHERE person_id = 'emp_cy'") == 0
 
+    async def test_a_key_taken_just_before_an_erasure_seals_only_what_the_erasure_shreds(
+        self, keys: DataKeyStore, history: None
+    ) -> None:
+        [taken] = (await keys.keys_for_writing([KeyOwner(ORG, ADA)])).values()
+        await keys.erase(ORG, ADA, erased_by="hr_1", reason="Asked")
+        assert await keys.keys_for_reading([taken.key_id]) == {taken.key_id: None}
+
     async def test_an_erasure_needs_a_reason(self, keys: DataKeyStore) -> None:
         with pytest.raises(InvalidValue, match="needs a reason"):
             await keys.erase(ORG, ADA, erased_by="hr_1", reason="   ")

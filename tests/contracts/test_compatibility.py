@@ -316,8 +316,28 @@ def test_a_protected_field_going_plain_or_changing_its_person_breaks_but_a_plain
     giver_keyed = copy.deepcopy(protected)
     giver_keyed["properties"]["message"]["x-personal-data-about"] = "giver_id"
     [new_owner] = compare_event_schemas(PraiseGiven.event_type(), protected, giver_keyed)
-    assert "encrypted with the key of 'giver_id' instead of 'recipient_id'" in new_owner.message()
+    assert "field 'message' is now encrypted with the key of 'giver_id' instead of 'recipient_id'" in (
+        new_owner.message()
+    )
 
     reworded = published(GIVEN)
     reworded["properties"]["content"]["x-personal-data-about"] = "giver_id"
     assert problems(GIVEN, reworded) == []
+
+
+def test_a_protected_field_left_alone_passes_and_a_new_protected_shape_breaks() -> None:
+    from tests.contracts.protected_contracts import PraiseGiven
+
+    protected = event_schema(PraiseGiven)
+    assert compare_event_schemas(PraiseGiven.event_type(), protected, copy.deepcopy(protected)) == []
+
+    reshaped = copy.deepcopy(protected)
+    shape = reshaped["$defs"]["ProtectedValue"]
+    shape["x-trellis-protected"] = "trellis.protected.v2"
+    shape["properties"]["encrypted_key"] = {"type": "string"}
+    shape["required"].append("encrypted_key")  # said once, as the new shape, not member by member
+    [breakage] = compare_event_schemas(PraiseGiven.event_type(), protected, reshaped)
+    assert (
+        "field 'message' changed its protected shape from trellis.protected.v1 to trellis.protected.v2"
+        in (breakage.message())
+    )

@@ -10,12 +10,17 @@ the CloudEvents type, and ``occurred_at`` is the moment the contract names
 (``EventContract.moment_field``: ``occurred_at`` for goals, ``given_at`` or ``held_at`` for
 feedback, ...), so that the CloudEvents ``time`` is when the event happened, not when it was
 stored.
+
+Two sides: ``EventCodec`` (``encode``/``decode``, one event, no I/O) and ``AsyncEventCodec``
+(``encode_all``/``decode_all``, a batch, in a connection's transaction), which is what the
+command handler uses. A codec that needs I/O, such as ``trellis_kernel.privacy.ProtectingCodec``
+(personal fields encrypted with per-person keys kept in the database), has only the second.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol, TypeVar, cast
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, TypeVar, cast
 from uuid import UUID, uuid4
 
 from trellis_contracts import EventContract
@@ -38,6 +43,18 @@ class EventCodec(Protocol[E]):
         ...
 
 
+class AsyncEventCodec(Protocol[E]):
+    async def encode_all(
+        self, events: Sequence[E], *, connection: Any = None, event_ids: Sequence[UUID] | None = None
+    ) -> list[NewEvent]:
+        """The records to append for ``events``, in ``connection``'s transaction if given."""
+        ...
+
+    async def decode_all(self, stored: Sequence[StoredEvent], *, connection: Any = None) -> list[E]:
+        """The domain events the stored records hold."""
+        ...
+
+
 class ContractCodec(EventCodec[C]):
     """Event contracts (pydantic models) <-> store records, for the contracts it is given.
 
@@ -55,6 +72,14 @@ class ContractCodec(EventCodec[C]):
     def event_types(self) -> frozenset[str]:
         return frozenset(self._by_type)
 
+    @property
+    def contracts(self) -> tuple[type[EventContract], ...]:
+        return tuple(self._by_type.values())
+
+    def contract(self, event_type: str) -> type[EventContract] | None:
+        """The contract class of a stored type, if this codec has it."""
+        return self._by_type.get(event_type)
+
     def encode(self, event: C, *, event_id: UUID | None = None) -> NewEvent:
         event_type = type(event).event_type()
         if self._by_type.get(event_type) is not type(event):
@@ -71,3 +96,37 @@ class ContractCodec(EventCodec[C]):
         if contract is None:
             raise UnknownEventType(f"this codec has no contract of the type {stored.event_type!r}")
         return cast(C, contract.model_validate(stored.payload))
+
+    async def encode_all(
+        self, events: Sequence[C], *, connection: Any = None, event_ids: Sequence[UUID] | None = None
+    ) -> list[NewEvent]:
+        ids: Sequence[UUID | None] = event_ids if event_ids is not None else [None] * len(events)
+        return [self.encode(event, event_id=event_id) for event, event_id in zip(events, ids, strict=True)]
+
+    async def decode_all(self, stored: Sequence[StoredEvent], *, connection: Any = None) -> list[C]:
+        return [self.decode(record) for record in stored]
+
+
+class SyncCodecAdapter(AsyncEventCodec[E]):
+    """The asynchronous side of a codec that has only the synchronous one."""
+
+    def __init__(self, codec: EventCodec[E]) -> None:
+        self.codec = codec
+
+    async def encode_all(
+        self, events: Sequence[E], *, connection: Any = None, event_ids: Sequence[UUID] | None = None
+    ) -> list[NewEvent]:
+        ids: Sequence[UUID | None] = event_ids if event_ids is not None else [None] * len(events)
+        return [
+            self.codec.encode(event, event_id=event_id) for event, event_id in zip(events, ids, strict=True)
+        ]
+
+    async def decode_all(self, stored: Sequence[StoredEvent], *, connection: Any = None) -> list[E]:
+        return [self.codec.decode(record) for record in stored]
+
+
+def asynchronous(codec: EventCodec[E] | AsyncEventCodec[E]) -> AsyncEventCodec[E]:
+    """The batch side of ``codec``: itself when it has one, else an adapter."""
+    if callable(getattr(codec, "encode_all", None)) and callable(getattr(codec, "decode_all", None)):
+        return cast(AsyncEventCodec[E], codec)
+    return SyncCodecAdapter(cast(EventCodec[E], codec))

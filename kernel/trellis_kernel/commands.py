@@ -1,7 +1,7 @@
 """Command handling shared by every service: load a stream, decide, append, retry on conflict.
 
 One CommandHandler per aggregate type, built from the event store, the aggregate's Decider and
-the service's EventCodec (after Emmett's ``handleCommandWithDecider``)::
+the service's codec (after Emmett's ``handleCommandWithDecider``)::
 
     goals = CommandHandler(store, goal_decider, GOALS_CODEC, projections=read_models.PROJECTIONS,
                            retry=Retry(on_version_conflict=True))
@@ -36,7 +36,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from trellis_kernel.codec import EventCodec
+from trellis_kernel.codec import AsyncEventCodec, EventCodec, asynchronous
 from trellis_kernel.decider import Decider
 from trellis_kernel.metadata import EventMetadata
 from trellis_kernel.projections.inline import InlineProjector
@@ -122,7 +122,7 @@ class CommandHandler(Generic[C, S, E]):
         self,
         store: EventStoreProtocol,
         decider: Decider[C, S, E],
-        codec: EventCodec[E],
+        codec: EventCodec[E] | AsyncEventCodec[E],
         *,
         projections: Sequence[Projection] = (),
         schema: str = "public",
@@ -133,13 +133,14 @@ class CommandHandler(Generic[C, S, E]):
         self.store = store
         self.decider = decider
         self.codec = codec
+        self._codec = asynchronous(codec)
         self.retry = retry
         self._projector = InlineProjector(store, projections, schema=schema) if projections else None
 
     async def load(self, stream_id: str, *, connection: Any = None) -> Loaded[S, E]:
         """The stream's events, decoded, and the state the decider folds them into."""
         stored = await self.store.read_stream(stream_id, connection=connection)
-        events = tuple(self.codec.decode(record) for record in stored)
+        events = tuple(await self._codec.decode_all(stored, connection=connection))
         version = stored[-1].version if stored else 0
         return Loaded(stream_id, self.decider.fold(events), version, events, tuple(stored))
 
@@ -255,7 +256,7 @@ class CommandHandler(Generic[C, S, E]):
     async def _append_events(
         self, loaded: Loaded[S, E], events: tuple[E, ...], metadata: EventMetadata, connection: Any
     ) -> Outcome[S, E]:
-        records = [self.codec.encode(event) for event in events]
+        records = await self._codec.encode_all(events, connection=connection)
         if self._projector is not None:
             stored = await self._projector.append(
                 loaded.stream_id, records, expected=loaded.version, metadata=metadata, connection=connection

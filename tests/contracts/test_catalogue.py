@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, ClassVar, get_args
+from typing import Annotated, Any, ClassVar, get_args
 
 import pytest
-from pydantic import AwareDatetime, ValidationError
+from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from trellis_contracts.base import EventContract
 from trellis_contracts.catalogue import (
@@ -19,12 +19,14 @@ from trellis_contracts.catalogue import (
 from trellis_contracts.envelope import encode_binary, envelope_for
 from trellis_contracts.feedback import FEEDBACK_EVENTS, FeedbackGivenV2
 from trellis_contracts.goals import GOALS_EVENTS, GoalsEvent, MilestoneReached
+from trellis_contracts.personal import declaration_problems, personal_fields
 from trellis_contracts.recognition import (
     RECOGNITION_EVENTS,
     CompensationAdjustmentApprovedV2,
     RecognitionEvent,
     RewardGrantedV2,
 )
+from trellis_contracts.schemas import event_schema
 from trellis_contracts.topics import TOPICS, topic_for
 
 from .examples import examples_of
@@ -259,3 +261,75 @@ def test_a_contract_naming_a_moment_it_does_not_have_is_refused_when_defined() -
             service: ClassVar[str] = "feedback"
             moment_field: ClassVar[str | None] = "given_at"
             feedback_id: str
+
+
+@pytest.mark.parametrize("contract", list(CATALOGUE.values()), ids=lambda c: c.event_type())
+def test_every_personal_field_of_every_published_event_names_its_person(contract: Any) -> None:
+    assert declaration_problems(contract) == []
+    schema = event_schema(contract)
+    for field in personal_fields(contract):
+        # Erased text must still be a valid value of the field, so that erased history decodes.
+        node = contract
+        for step in field.path[:-1]:
+            annotation = node.model_fields[step.name].annotation
+            node = _model_in(annotation)
+        info = node.model_fields[field.path[-1].name]
+        TypeAdapter(Annotated[info.annotation, info]).validate_python(field.erased())
+    assert all(field.about in _all_property_names(schema) for field in personal_fields(contract))
+
+
+def test_an_undeclared_owner_is_a_problem_the_catalogue_test_reports() -> None:
+    from trellis_contracts import personal_data
+
+    class Careless(EventContract):
+        service: ClassVar[str] = "privacytests"
+        moment_field: ClassVar[str | None] = None
+        note: str = personal_data("A note.")
+        other: str = personal_data("Another.", about="nobody_id")
+        owner_id: str
+        count: int = personal_data("Not text.", about="owner_id")
+
+    problems = declaration_problems(Careless)
+    assert any("Careless.note names nobody it is about" in p for p in problems)
+    assert any("'nobody_id', which no model on its path has" in p for p in problems)
+    assert any("Careless.count is personal data but neither text" in p for p in problems)
+    assert any("no organisation_id" in p for p in problems)
+
+
+def _model_in(annotation: Any) -> Any:
+    from pydantic import BaseModel
+
+    candidates = [annotation, *get_args(annotation)]
+    for candidate in candidates:
+        for inner in [candidate, *get_args(candidate)]:
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    raise AssertionError(f"no model in {annotation}")
+
+
+def _all_property_names(schema: dict[str, Any]) -> set[str]:
+    names = set(schema.get("properties", {}))
+    for definition in schema.get("$defs", {}).values():
+        names |= set(definition.get("properties", {}))
+    return names
+
+
+def test_the_person_each_kind_of_text_belongs_to() -> None:
+    """Erasing this person makes the text unreadable everywhere (see the personal data design):
+    a goal's texts are its employee's; feedback and recognition are about their recipient (the
+    giver stays an id); a decline's reason speaks of the giver."""
+    owners = {
+        (contract.__name__, field.dotted): field.about
+        for contract in CATALOGUE.values()
+        for field in personal_fields(contract)
+    }
+    assert owners[("GoalCreated", "terms.title")] == "employee_id"
+    assert owners[("GoalCreated", "milestones[].title")] == "employee_id"
+    assert owners[("CheckInRecorded", "agreed_actions[].action")] == "employee_id"
+    assert owners[("FeedbackGivenV2", "content")] == "recipient_id"
+    assert owners[("FeedbackRequestClosed", "released_answers[].content")] == "recipient_id"
+    assert owners[("FeedbackDeclinedV2", "reason")] == "giver_id"
+    assert owners[("ConversationHeldV2", "notes")] == "employee_id"
+    assert owners[("PeerRecognitionGiven", "message")] == "recipient_id"
+    assert owners[("RecognitionAwardedV2", "message")] == "recipient_id"
+    assert owners[("CompensationAdjustmentProposedV2", "justification")] == "employee_id"

@@ -262,3 +262,90 @@ def test_a_release_baseline_catches_a_schema_deleted_and_regenerated(
     assert main(["--root", str(contracts_copy), "--check"]) == 0
     assert main(["--root", str(contracts_copy), "--check", "--baseline", str(release)]) == 2
     assert "field 'mood' was removed" in capsys.readouterr().err
+
+
+# --- protected personal fields ------------------------------------------------------------------
+
+
+def _protected_copy(contract: type[EventContract], **changes: Any) -> type[EventContract]:
+    """The same model with its personal data protected (and ``changes`` to its fields)."""
+    fields: dict[str, Any] = {name: (info.annotation, info) for name, info in contract.model_fields.items()}
+    fields.update(changes)
+    fields["moment_field"] = (ClassVar[str | None], contract.moment_field)
+    model = create_model(contract.__name__, __base__=EventContract, __doc__=contract.__doc__, **fields)
+    model.service = contract.service
+    model.major = contract.major
+    model.protects_personal_data = True
+    return model
+
+
+def test_protecting_a_published_field_is_a_new_major_and_the_gate_says_so() -> None:
+    from tests.contracts.protected_contracts import GoalPlanned, GoalPlannedV2
+
+    published_v1 = event_schema(GoalPlanned)
+    protected_in_place = event_schema(_protected_copy(GoalPlanned))
+
+    messages = [
+        b.message() for b in compare_event_schemas(GoalPlanned.event_type(), published_v1, protected_in_place)
+    ]
+
+    assert len(messages) == 2, messages  # the goal's title and each step's title
+    assert any("field 'title' is now a protected value (trellis.protected.v1" in m for m in messages)
+    assert any("field 'steps[].title' is now a protected value" in m for m in messages)
+    assert all("where it was 'string'; every consumer reading it breaks" in m for m in messages)
+    assert all("add a new class GoalPlannedV2 with `major = 2`" in m for m in messages)
+
+    # Published as its own major beside v1, it passes.
+    before = {GoalPlanned.event_type(): published_v1}
+    after = {GoalPlanned.event_type(): published_v1, GoalPlannedV2.event_type(): event_schema(GoalPlannedV2)}
+    assert compare_catalogues(before, after) == []
+
+
+def test_a_published_event_of_the_catalogue_cannot_switch_to_protected_in_place() -> None:
+    switched = event_schema(_protected_copy(feedback.FeedbackGivenV2))
+
+    [message] = problems(GIVEN, switched)
+
+    assert "field 'content' is now a protected value" in message
+    assert "FeedbackGivenV3 with `major = 3`" in message
+
+
+def test_a_protected_field_going_plain_or_changing_its_person_breaks_but_a_plain_owner_is_wording() -> None:
+    from tests.contracts.protected_contracts import PraiseGiven
+
+    protected = event_schema(PraiseGiven)
+    plain = copy.deepcopy(protected)
+    plain["properties"]["message"] = {"type": "string", "x-personal-data": True, "description": "The praise."}
+    [went_plain] = compare_event_schemas(PraiseGiven.event_type(), protected, plain)
+    assert (
+        "'message' is no longer a protected value (trellis.protected.v1) but 'string'" in went_plain.message()
+    )
+
+    giver_keyed = copy.deepcopy(protected)
+    giver_keyed["properties"]["message"]["x-personal-data-about"] = "giver_id"
+    [new_owner] = compare_event_schemas(PraiseGiven.event_type(), protected, giver_keyed)
+    assert "field 'message' is now encrypted with the key of 'giver_id' instead of 'recipient_id'" in (
+        new_owner.message()
+    )
+
+    reworded = published(GIVEN)
+    reworded["properties"]["content"]["x-personal-data-about"] = "giver_id"
+    assert problems(GIVEN, reworded) == []
+
+
+def test_a_protected_field_left_alone_passes_and_a_new_protected_shape_breaks() -> None:
+    from tests.contracts.protected_contracts import PraiseGiven
+
+    protected = event_schema(PraiseGiven)
+    assert compare_event_schemas(PraiseGiven.event_type(), protected, copy.deepcopy(protected)) == []
+
+    reshaped = copy.deepcopy(protected)
+    shape = reshaped["$defs"]["ProtectedValue"]
+    shape["x-trellis-protected"] = "trellis.protected.v2"
+    shape["properties"]["encrypted_key"] = {"type": "string"}
+    shape["required"].append("encrypted_key")  # said once, as the new shape, not member by member
+    [breakage] = compare_event_schemas(PraiseGiven.event_type(), protected, reshaped)
+    assert (
+        "field 'message' changed its protected shape from trellis.protected.v1 to trellis.protected.v2"
+        in (breakage.message())
+    )

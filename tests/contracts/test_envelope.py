@@ -316,3 +316,31 @@ def test_event_type_names_map_to_source_and_schema_file() -> None:
     assert schema_path_for_uri(SCHEMA_BASE_URI + parsed.schema_path) == ("recognition/RewardGranted.v2.json")
     with pytest.raises(EnvelopeError):
         EventTypeName.parse("com.example.RewardGranted")
+
+
+def test_a_record_of_a_protecting_contract_opens_with_the_keys_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    import trellis_contracts.envelope as envelope_module
+    from trellis_contracts.personal import ERASED, personal_values
+    from trellis_contracts.protected import seal
+
+    from .protected_contracts import PraiseGiven
+
+    key = bytes(range(32))
+    praise = PraiseGiven(
+        praise_id="p_1",
+        organisation_id="org_1",
+        giver_id="emp_1",
+        recipient_id="emp_2",
+        message="Your launch notes were superb",
+        occurred_at=datetime(2026, 3, 4, tzinfo=UTC),
+    )
+    data = praise.model_dump(mode="json")
+    for personal in personal_values(PraiseGiven, data):
+        personal.replace(seal(personal.value, key=key, key_id="dk_2"))
+    record = encode_binary(envelope_for(praise, id="e-1", subject="org_1/p_1", time=praise.occurred_at), data)
+    monkeypatch.setattr(envelope_module, "contract_for", {PraiseGiven.event_type(): PraiseGiven}.__getitem__)
+
+    assert decode_record(record.headers, record.value, keys={"dk_2": key}).data == praise
+    assert decode_as(PraiseGiven, record.headers, record.value, keys={"dk_2": key}).data == praise
+    assert decode_record(record.headers, record.value).data.message == ERASED
+    assert decode_as(PraiseGiven, record.headers, record.value, keys={}).data.message == ERASED

@@ -25,3 +25,25 @@ def test_topic_table_matches_the_topic_constants() -> None:
 
 def test_schema_uri_base_is_documented() -> None:
     assert SCHEMA_BASE_URI in DOC
+
+
+def _block_after(marker: str, language: str) -> str:
+    start = DOC.index(f"```{language}\n", DOC.index(marker)) + len(language) + 4
+    return DOC[start : DOC.index("```", start)]
+
+
+def test_the_protected_field_example_runs_and_the_shown_value_opens_with_the_example_key() -> None:
+    import contextlib
+    import io
+    import json
+
+    from trellis_contracts.protected import open_value
+    from trellis_contracts.schemas import EXAMPLE_KEY
+
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(_block_after("**Reading in Python.**", "python"), "integrators.md", "exec"), {})
+    assert printed.getvalue() == "Master Photoshop\n"
+
+    shown = json.loads("{" + _block_after("**The shape**", "json") + "}")["title"]
+    assert open_value(shown, EXAMPLE_KEY) == "Master Photoshop"

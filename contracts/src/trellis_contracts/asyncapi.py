@@ -23,7 +23,7 @@ from trellis_contracts.envelope import (
     source_for,
 )
 from trellis_contracts.fields import OPAQUE_ID_PATTERN
-from trellis_contracts.schemas import event_schema
+from trellis_contracts.schemas import event_schema, wire_examples
 from trellis_contracts.topics import TOPICS, Topic
 
 ASYNCAPI_VERSION = "3.0.0"
@@ -165,21 +165,24 @@ def _message(contract: type[EventContract], payload_key: str, topic: Topic) -> d
     examples = contract.model_json_schema().get("examples", [])
     if examples:
         message["examples"] = [
-            _example(contract, number, payload) for number, payload in enumerate(examples, 1)
+            _example(contract, number, payload, on_the_wire)
+            for number, (payload, on_the_wire) in enumerate(
+                zip(examples, wire_examples(contract), strict=True), 1
+            )
         ]
     return message
 
 
-def _example(contract: type[EventContract], number: int, payload: Any) -> dict[str, Any]:
+def _example(contract: type[EventContract], number: int, payload: Any, on_the_wire: Any) -> dict[str, Any]:
     event = contract.model_validate(payload)
     # Contracts declare their aggregate id first.
     subject = str(getattr(event, next(iter(contract.model_fields))))
     envelope = envelope_for(event, id=EXAMPLE_EVENT_ID, subject=subject, time=EXAMPLE_TIME, sequence=1)
-    record = encode_binary(envelope, event)
+    record = encode_binary(envelope, on_the_wire)
     return {
         "name": f"{contract.event_name()}Example{number}",
         "headers": {name: value.decode() for name, value in record.headers},
-        "payload": payload,
+        "payload": on_the_wire,
     }
 
 

@@ -14,6 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 TYPE_PREFIX = "dev.trellis"
 
+PERSONAL_DATA = "x-personal-data"
+"""JSON Schema keyword: ``true`` on a field holding free text that may contain personal data."""
+PERSONAL_DATA_ABOUT = "x-personal-data-about"
+"""JSON Schema keyword: the name of the field holding the id of the person the text is about."""
+
 
 class EventContract(BaseModel):
     """A domain event as integrators see it: the ``data`` of a CloudEvent."""
@@ -29,6 +34,10 @@ class EventContract(BaseModel):
     ...): the store's ``occurred_at`` and the CloudEvents ``time`` are taken from it. None only
     for an event that carries no moment (then the time it is stored is its moment); every
     published contract names one."""
+    protects_personal_data: ClassVar[bool] = False
+    """True when every personal field of the event travels encrypted with the data key of the
+    person it is about (``trellis_contracts.protected``); the JSON Schema then shows those
+    fields as protected values. Switching it on is a new major version."""
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -54,11 +63,21 @@ class EventContract(BaseModel):
         return f"{TYPE_PREFIX}.{cls.service}.{cls.event_name()}.v{cls.major}"
 
 
-def personal_data(description: str, **kwargs: Any) -> Any:
+def personal_data(description: str, *, about: str | None = None, **kwargs: Any) -> Any:
     """A field holding free text that may contain personal data.
 
-    Marked in the JSON Schema with ``x-personal-data: true`` so integrators can route,
-    mask or erase it; such a field never goes into a CloudEvents attribute.
+    ``about`` names the field that holds the id of the person the text is about: a field of
+    the same model, or of a model enclosing it (the innermost one that has it), e.g.
+    ``about="employee_id"``. Erasing that person makes the text unreadable, and encryption
+    uses that person's key. Every personal field of a published event names its owner (the
+    contract tests check it).
+
+    Marked in the JSON Schema with ``x-personal-data: true`` (and ``x-personal-data-about``)
+    so integrators can route, mask or erase it; such a field never goes into a CloudEvents
+    attribute.
     """
-    extra = kwargs.pop("json_schema_extra", {}) or {}
-    return Field(description=description, json_schema_extra={**extra, "x-personal-data": True}, **kwargs)
+    extra = dict(kwargs.pop("json_schema_extra", {}) or {})
+    extra[PERSONAL_DATA] = True
+    if about is not None:
+        extra[PERSONAL_DATA_ABOUT] = about
+    return Field(description=description, json_schema_extra=extra, **kwargs)

@@ -14,7 +14,13 @@ stored (old) payload, so anything else breaks someone:
 
 Every change is reported, not only the first one found.
 
-Descriptions, titles, examples and defaults are documentation and may change freely.
+- a personal field becomes protected (encrypted with the data key of the person it is about,
+  see ``trellis_contracts.protected``) or plain again, its protected shape changes, or a
+  protected field is encrypted with another person's key (whose erasure removes it changed).
+
+Descriptions, titles, examples and defaults are documentation and may change freely; so does
+the person an unprotected personal field is about (``x-personal-data-about``), which changes no
+payload.
 One tightening is allowed: a text field without a pattern may gain the pattern that refuses the
 NUL character (``NO_NUL_PATTERN``). No payload with a NUL was ever stored or published:
 PostgreSQL's jsonb, where every service keeps its events, cannot hold one.
@@ -28,8 +34,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from trellis_contracts.base import PERSONAL_DATA_ABOUT
 from trellis_contracts.envelope import EventTypeName
 from trellis_contracts.fields import NO_NUL_PATTERN
+from trellis_contracts.schemas import PROTECTED_MARK
 
 # Keywords that do not change which payloads are valid.
 _DOCUMENTATION = frozenset(
@@ -120,6 +128,8 @@ class _Comparison:
     def compare(self, old: Mapping[str, Any], new: Mapping[str, Any], location: str) -> None:
         old_shape = self._shape(old, self.old_root)
         new_shape = self._shape(new, self.new_root)
+        if self._protection_changed(old_shape.schema, new_shape.schema, location):
+            return
         if old_shape.nullable != new_shape.nullable:
             change = "no longer accepts null" if old_shape.nullable else "now may be null"
             self.report(location, change)
@@ -139,6 +149,31 @@ class _Comparison:
             self._compare_object(old_schema, new_schema, location)
         if "additionalProperties" in old_schema or "additionalProperties" in new_schema:
             self._compare_unknown_fields(old_schema, new_schema, location)
+
+    def _protection_changed(self, old: Mapping[str, Any], new: Mapping[str, Any], location: str) -> bool:
+        """Report a field that became protected or plain, or changed its protected shape or
+        owner; True when the rest of the comparison would only repeat it."""
+        before, after = old.get(PROTECTED_MARK), new.get(PROTECTED_MARK)
+        if before is None and after is not None:
+            self.report(
+                location,
+                f"is now a protected value ({after}: encrypted with the data key of the person it "
+                f"is about) where it was {_describe(old)}; every consumer reading it breaks",
+            )
+            return True
+        if before is not None and after is None:
+            self.report(location, f"is no longer a protected value ({before}) but {_describe(new)}")
+            return True
+        if before != after:
+            self.report(location, f"changed its protected shape from {before} to {after}")
+            return True
+        if before is not None and old.get(PERSONAL_DATA_ABOUT) != new.get(PERSONAL_DATA_ABOUT):
+            self.report(
+                location,
+                f"is now encrypted with the key of {new.get(PERSONAL_DATA_ABOUT)!r} instead of "
+                f"{old.get(PERSONAL_DATA_ABOUT)!r}: whose erasure removes it changed",
+            )
+        return False
 
     def _compare_constraints(self, old: Mapping[str, Any], new: Mapping[str, Any], location: str) -> None:
         for keyword in sorted((set(old) | set(new)) - _DOCUMENTATION - _STRUCTURE):

@@ -27,6 +27,7 @@ from typing import Any, Generic, TypeVar
 from trellis_contracts.base import TYPE_PREFIX, EventContract
 from trellis_contracts.catalogue import contract_for
 from trellis_contracts.fields import OPAQUE_ID_PATTERN, OPAQUE_PATH_PATTERN
+from trellis_contracts.protected import KeySource, reveal
 
 SPECVERSION = "1.0"
 JSON_CONTENT_TYPE = "application/json"
@@ -364,27 +365,39 @@ def decode_envelope(
     return envelope, data
 
 
-def decode_record(headers: Iterable[tuple[str, bytes | None]], value: bytes) -> DecodedEvent[Any]:
+def decode_record(
+    headers: Iterable[tuple[str, bytes | None]], value: bytes, *, keys: KeySource | None = None
+) -> DecodedEvent[Any]:
     """Read a Kafka record into its envelope and the typed contract model.
+
+    When the event's contract protects its personal data, ``keys`` (data keys by key id, or a
+    function from a protected value's header to its key) opens the protected fields; a field
+    whose key is not given reads as ``trellis_contracts.personal.ERASED``, every other fact as
+    sent (see ``trellis_contracts.protected``).
 
     Raises :class:`trellis_contracts.catalogue.UnknownEventType` for a type this version of
     the contracts does not know (a consumer may skip it), :class:`EnvelopeError` for a
     record that is not a Trellis CloudEvent, and pydantic's ``ValidationError`` for data
-    that does not match its contract.
+    that does not match its contract (``ProtectedValueError``, a ValueError, for a protected
+    field that is malformed or does not open with its key).
     """
     envelope, data = decode_envelope(headers, value)
     contract = contract_for(envelope.type)
-    return DecodedEvent(envelope=envelope, data=contract.model_validate(data))
+    return DecodedEvent(envelope=envelope, data=contract.model_validate(reveal(contract, data, keys)))
 
 
 def decode_as(
-    contract: type[E], headers: Iterable[tuple[str, bytes | None]], value: bytes
+    contract: type[E],
+    headers: Iterable[tuple[str, bytes | None]],
+    value: bytes,
+    *,
+    keys: KeySource | None = None,
 ) -> DecodedEvent[E]:
     """Like :func:`decode_record`, for a consumer that expects exactly one contract."""
     envelope, data = decode_envelope(headers, value)
     if envelope.type != contract.event_type():
         raise EnvelopeError(f"record has type {envelope.type}, not {contract.event_type()}")
-    return DecodedEvent(envelope=envelope, data=contract.model_validate(data))
+    return DecodedEvent(envelope=envelope, data=contract.model_validate(reveal(contract, data, keys)))
 
 
 def envelope_for(

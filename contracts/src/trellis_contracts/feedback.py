@@ -253,7 +253,10 @@ class FeedbackRequestedV2(EventContract):
         default=None, description="The milestone of that goal it is about, if any."
     )
     prompts: tuple[Prompt, ...] = personal_data(
-        "Questions put to the givers, in the requester's words.", default=(), max_length=MAX_PROMPTS
+        "Questions put to the givers, in the requester's words.",
+        default=(),
+        max_length=MAX_PROMPTS,
+        about="recipient_id",
     )
     due_on: date = Field(description="Last day to answer; the request expires the day after.")
     remind_on: date | None = Field(
@@ -337,7 +340,7 @@ class FeedbackGivenV2(EventContract):
     milestone_id: OpaqueId | None = Field(
         default=None, description="The milestone of that goal it is about, if any."
     )
-    content: Text = personal_data("The feedback text.", min_length=1, max_length=10000)
+    content: Text = personal_data("The feedback text.", min_length=1, max_length=10000, about="recipient_id")
     visibility: FeedbackVisibility = Field(description=_VISIBILITY)
     given_at: AwareDatetime = _when("given")
 
@@ -404,7 +407,10 @@ class FeedbackDeclinedV2(EventContract):
         default=None, description="Pseudonym of who declined an anonymous request; null otherwise."
     )
     reason: Text | None = personal_data(
-        "Why, in the giver's words; only for a named request.", default=None, max_length=2000
+        "Why, in the giver's words; only for a named request.",
+        default=None,
+        max_length=2000,
+        about="giver_id",
     )
     declined_at: AwareDatetime = _when("declined")
 
@@ -458,7 +464,7 @@ class ReleasedAnswer(_Part):
 
     kind: FeedbackKind = Field(description=_KIND)
     visibility: FeedbackVisibility = Field(description=_VISIBILITY)
-    content: Text = personal_data("The feedback text.", min_length=1, max_length=10000)
+    content: Text = personal_data("The feedback text.", min_length=1, max_length=10000, about="recipient_id")
 
 
 class FeedbackRequestClosed(EventContract):
@@ -652,7 +658,9 @@ class ConversationScheduledV2(EventContract):
     )
     scheduled_for: AwareDatetime = Field(description="When it is to take place.")
     goal_ids: tuple[OpaqueId, ...] = Field(default=(), description="The employee's goals on the agenda.")
-    agenda: Text | None = personal_data("Agenda in the participants' words.", default=None, max_length=4000)
+    agenda: Text | None = personal_data(
+        "Agenda in the participants' words.", default=None, max_length=4000, about="employee_id"
+    )
     scheduled_by: OpaqueId = Field(description="The participant who scheduled it.")
     scheduled_at: AwareDatetime = _when("scheduled")
 
@@ -663,7 +671,7 @@ class AgreedAction(_Part):
     action_id: OpaqueId = Field(description="Id of the action, unique within its conversation.")
     owner_id: OpaqueId = Field(description="Participant responsible for it.")
     due_on: date = Field(description="Date the action is due.")
-    description: Text = personal_data("What was agreed.", min_length=1, max_length=2000)
+    description: Text = personal_data("What was agreed.", min_length=1, max_length=2000, about="employee_id")
     milestone_id: OpaqueId | None = Field(default=None, description="Milestone it moves forward, if any.")
 
 
@@ -722,8 +730,9 @@ class ConversationHeldV2(EventContract):
         "The answer to: what progress have you made toward your milestones since we last spoke?",
         min_length=1,
         max_length=10000,
+        about="employee_id",
     )
-    notes: Text | None = personal_data("Other notes.", default=None, max_length=10000)
+    notes: Text | None = personal_data("Other notes.", default=None, max_length=10000, about="employee_id")
     agreed_actions: tuple[AgreedAction, ...] = Field(
         default=(), description="Actions agreed, each with an owner and a due date."
     )
@@ -787,7 +796,7 @@ class ConversationCancelled(EventContract):
     employee_id: OpaqueId = _employee_id()
     manager_id: OpaqueId = _manager_id()
     cancelled_by: OpaqueId = Field(description="The participant who cancelled it.")
-    reason: Text | None = personal_data("Why, if said.", default=None, max_length=2000)
+    reason: Text | None = personal_data("Why, if said.", default=None, max_length=2000, about="employee_id")
     cancelled_at: AwareDatetime = _when("cancelled")
 
 
@@ -822,7 +831,7 @@ class ActionItemCompletedV2(EventContract):
     action_id: OpaqueId = Field(description="The completed action.")
     owner_id: OpaqueId = Field(description="Who owned it.")
     completed_by: OpaqueId = Field(description="The participant who marked it done.")
-    note: Text | None = personal_data("Closing note.", default=None, max_length=2000)
+    note: Text | None = personal_data("Closing note.", default=None, max_length=2000, about="employee_id")
     completed_at: AwareDatetime = _when("completed")
 
 

@@ -77,7 +77,9 @@ class _Part(BaseModel):
 class GoalMetric(_Part):
     """What makes a goal measurable: a quantity, where it starts and where it should end."""
 
-    name: ShortText = personal_data("What is measured.", examples=["Tickets closed per week"])
+    name: ShortText = personal_data(
+        "What is measured.", examples=["Tickets closed per week"], about="employee_id"
+    )
     unit: Annotated[str, StringConstraints(max_length=40, pattern=NO_NUL_PATTERN)] = Field(
         default="", description="Unit of the quantity, empty when unitless.", examples=["%"]
     )
@@ -90,7 +92,7 @@ class MilestonePlan(_Part):
 
     milestone_id: OpaqueId = _milestone_id()
     title: ShortText = personal_data(
-        "The step in a few words.", examples=["Complete the online Photoshop course"]
+        "The step in a few words.", examples=["Complete the online Photoshop course"], about="employee_id"
     )
     owner_id: OpaqueId = Field(description="Who is accountable for the step.", examples=["emp_2c91"])
     due_date: date = Field(description="When the step is due.", examples=["2026-02-14"])
@@ -109,15 +111,21 @@ class Alignment(_Part):
 class GoalTerms(_Part):
     """The adjustable terms of an active goal."""
 
-    title: ShortText = personal_data("The goal in a few words.", examples=["Master Photoshop"])
+    title: ShortText = personal_data(
+        "The goal in a few words.", examples=["Master Photoshop"], about="employee_id"
+    )
     description: LongText = personal_data(
         "The outcome that makes the goal specific.",
         examples=["Produce campaign visuals without design-team help by the end of February."],
+        about="employee_id",
     )
     metric: GoalMetric | None = Field(default=None, description="How progress is measured, if by a metric.")
     due_date: date = Field(description="When the goal is due.", examples=["2026-02-28"])
     resources_needed: tuple[ShortText, ...] = personal_data(
-        "Resources the goal needs to be achievable.", default=(), examples=[["Photoshop licence"]]
+        "Resources the goal needs to be achievable.",
+        default=(),
+        examples=[["Photoshop licence"]],
+        about="employee_id",
     )
 
 
@@ -131,7 +139,9 @@ class MilestoneProgress(_Part):
 class AgreedAction(_Part):
     """An action agreed in a conversation, with an owner and a date."""
 
-    action: ShortText = personal_data("What will be done.", examples=["Book a shadowing day with sales"])
+    action: ShortText = personal_data(
+        "What will be done.", examples=["Book a shadowing day with sales"], about="employee_id"
+    )
     owner_id: OpaqueId = Field(description="Who will do it.", examples=["emp_2c91"])
     due_date: date = Field(description="By when.", examples=["2026-03-01"])
 
@@ -190,23 +200,24 @@ class _VisionStatement(_Part):
     employee_id: OpaqueId = _employee_id()
     revision: int = Field(ge=1, description="1 for the first statement, then one more per revision.")
     passions: tuple[ShortText, ...] = personal_data(
-        "Aspects of work the employee is passionate about.", default=()
+        "Aspects of work the employee is passionate about.", default=(), about="employee_id"
     )
     strengths: tuple[ShortText, ...] = personal_data(
-        "Strengths that shape the employee's journey.", default=()
+        "Strengths that shape the employee's journey.", default=(), about="employee_id"
     )
     areas_to_grow: tuple[ShortText, ...] = personal_data(
-        "Weaknesses or areas the employee wants to grow.", default=()
+        "Weaknesses or areas the employee wants to grow.", default=(), about="employee_id"
     )
     interests: tuple[ShortText, ...] = personal_data(
-        "Interests and hobbies that add to job satisfaction.", default=()
+        "Interests and hobbies that add to job satisfaction.", default=(), about="employee_id"
     )
     values: tuple[ShortText, ...] = personal_data(
-        "Core values and beliefs guiding decisions at work.", default=()
+        "Core values and beliefs guiding decisions at work.", default=(), about="employee_id"
     )
     long_term_aspirations: LongText = personal_data(
         "Where the employee wants to be within the organisation in the long term.",
         examples=["Lead the data platform team within three years."],
+        about="employee_id",
     )
     occurred_at: AwareDatetime = _occurred_at()
 
@@ -260,7 +271,7 @@ class GoalChangesRequested(EventContract):
     manager_id: OpaqueId = _manager_id()
     requested_by: OpaqueId = _actor_id("asked for changes")
     proposal_revision: int = Field(ge=1, description="The proposal the request answers.")
-    comment: LongText = personal_data("What should change and why.")
+    comment: LongText = personal_data("What should change and why.", about="employee_id")
     occurred_at: AwareDatetime = _occurred_at()
 
 
@@ -290,7 +301,7 @@ class GoalProposalWithdrawn(EventContract):
     manager_id: OpaqueId = _manager_id()
     withdrawn_by: OpaqueId = _actor_id("withdrew it")
     proposal_revision: int = Field(ge=1, description="The proposal withdrawn.")
-    reason: Text = personal_data("Why, if said.", default="", max_length=4000)
+    reason: Text = personal_data("Why, if said.", default="", max_length=4000, about="employee_id")
     occurred_at: AwareDatetime = _occurred_at()
 
 
@@ -342,7 +353,7 @@ class GoalAdjusted(EventContract):
     manager_id: OpaqueId = _manager_id()
     adjusted_by: OpaqueId = _actor_id("adjusted it")
     reason: LongText = personal_data(
-        "Why the goal changed.", examples=["Scope moved to the new product line."]
+        "Why the goal changed.", examples=["Scope moved to the new product line."], about="employee_id"
     )
     changed: tuple[GoalTermName, ...] = Field(min_length=1, description="Which terms changed.")
     previous: GoalTerms = Field(description="The terms before the change.")
@@ -378,7 +389,7 @@ class GoalUnaligned(EventContract):
     manager_id: OpaqueId = _manager_id()
     unaligned_by: OpaqueId = _actor_id("removed the alignment")
     previous_alignment: Alignment = Field(description="What the goal contributed to.")
-    reason: Text = personal_data("Why, if said.", default="", max_length=4000)
+    reason: Text = personal_data("Why, if said.", default="", max_length=4000, about="employee_id")
     occurred_at: AwareDatetime = _occurred_at()
 
 
@@ -403,7 +414,7 @@ class MilestoneAdded(EventContract, _MilestoneEvent):
 
     service: ClassVar[str] = SERVICE
 
-    title: ShortText = personal_data("The step in a few words.")
+    title: ShortText = personal_data("The step in a few words.", about="employee_id")
     added_by: OpaqueId = _actor_id("added it")
 
 
@@ -413,7 +424,7 @@ class MilestoneRescheduled(EventContract, _MilestoneEvent):
     service: ClassVar[str] = SERVICE
 
     previous_due_date: date = Field(description="The due date before.")
-    reason: LongText = personal_data("Why the date moved.")
+    reason: LongText = personal_data("Why the date moved.", about="employee_id")
     rescheduled_by: OpaqueId = _actor_id("rescheduled it")
 
 
@@ -433,8 +444,8 @@ class MilestoneReached(EventContract, _MilestoneEvent):
 
     service: ClassVar[str] = SERVICE
 
-    title: ShortText = personal_data("The step in a few words.")
-    goal_title: ShortText = personal_data("The goal the step belongs to.")
+    title: ShortText = personal_data("The step in a few words.", about="employee_id")
+    goal_title: ShortText = personal_data("The goal the step belongs to.", about="employee_id")
     reached_on: date = Field(description="The day it was reached.", examples=["2026-02-10"])
     on_time: bool = Field(description="True when reached on or before the due date.")
     career_track_id: OpaqueId | None = Field(default=None, description="Career track of the goal, if any.")
@@ -464,13 +475,16 @@ class CheckInRecorded(EventContract):
     manager_id: OpaqueId = _manager_id()
     recorded_by: OpaqueId = _actor_id("recorded it")
     progress_summary: LongText = personal_data(
-        "The answer to: what progress have you made toward your milestones since we last spoke?"
+        "The answer to: what progress have you made toward your milestones since we last spoke?",
+        about="employee_id",
     )
     milestone_progress: tuple[MilestoneProgress, ...] = Field(
         default=(), description="Progress per milestone."
     )
-    blockers: tuple[ShortText, ...] = personal_data("Obstacles in the way.", default=())
-    resources_needed: tuple[ShortText, ...] = personal_data("Resources asked for.", default=())
+    blockers: tuple[ShortText, ...] = personal_data("Obstacles in the way.", default=(), about="employee_id")
+    resources_needed: tuple[ShortText, ...] = personal_data(
+        "Resources asked for.", default=(), about="employee_id"
+    )
     agreed_actions: tuple[AgreedAction, ...] = Field(
         default=(), description="Actions agreed, with owners and dates."
     )
@@ -489,7 +503,7 @@ class GoalReviewed(EventContract):
     manager_id: OpaqueId = _manager_id()
     reviewed_by: OpaqueId = _actor_id("held the review")
     outcome: ReviewOutcome = Field(description="What the review decided.")
-    summary: LongText = personal_data("What was discussed and decided.")
+    summary: LongText = personal_data("What was discussed and decided.", about="employee_id")
     occurred_at: AwareDatetime = _occurred_at()
 
 
@@ -503,7 +517,7 @@ class GoalCompleted(EventContract):
     employee_id: OpaqueId = _employee_id()
     manager_id: OpaqueId = _manager_id()
     completed_by: OpaqueId = _actor_id("closed it")
-    title: ShortText = personal_data("The goal in a few words.")
+    title: ShortText = personal_data("The goal in a few words.", about="employee_id")
     due_date: date = Field(description="When the goal was due.")
     completed_on: date = Field(description="The day it was completed.")
     on_time: bool = Field(description="True when completed on or before the due date.")
@@ -524,8 +538,10 @@ class GoalAbandoned(EventContract):
     employee_id: OpaqueId = _employee_id()
     manager_id: OpaqueId = _manager_id()
     abandoned_by: OpaqueId = _actor_id("closed it")
-    reason: LongText = personal_data("Why the goal was given up.")
-    lesson_learned: LongText = personal_data("What was learned, to carry into the next plan.")
+    reason: LongText = personal_data("Why the goal was given up.", about="employee_id")
+    lesson_learned: LongText = personal_data(
+        "What was learned, to carry into the next plan.", about="employee_id"
+    )
     revised_goal_id: OpaqueId | None = Field(
         default=None, description="The goal that follows this one, if any."
     )
@@ -609,9 +625,9 @@ class DevelopmentActivityPlanned(EventContract, _DevelopmentActivityEvent):
     service: ClassVar[str] = SERVICE
 
     title: ShortText = personal_data(
-        "The activity in a few words.", examples=["Adobe Photoshop fundamentals"]
+        "The activity in a few words.", examples=["Adobe Photoshop fundamentals"], about="employee_id"
     )
-    description: Text = personal_data("Details, if any.", default="", max_length=4000)
+    description: Text = personal_data("Details, if any.", default="", max_length=4000, about="employee_id")
     mentor_id: OpaqueId | None = Field(default=None, description="Mentor or person shadowed, if any.")
     due_date: date = Field(description="When it should be done.")
     planned_by: OpaqueId = _actor_id("planned it")
@@ -630,10 +646,10 @@ class DevelopmentActivityCompleted(EventContract, _DevelopmentActivityEvent):
 
     service: ClassVar[str] = SERVICE
 
-    title: ShortText = personal_data("The activity in a few words.")
+    title: ShortText = personal_data("The activity in a few words.", about="employee_id")
     completed_on: date = Field(description="The day it was completed.")
     reflection: Text = personal_data(
-        "What was learned and how it leads to next steps.", default="", max_length=4000
+        "What was learned and how it leads to next steps.", default="", max_length=4000, about="employee_id"
     )
     completed_by: OpaqueId = _actor_id("recorded it")
 
@@ -643,8 +659,51 @@ class DevelopmentActivityCancelled(EventContract, _DevelopmentActivityEvent):
 
     service: ClassVar[str] = SERVICE
 
-    reason: LongText = personal_data("Why it was dropped.")
+    reason: LongText = personal_data("Why it was dropped.", about="employee_id")
     cancelled_by: OpaqueId = _actor_id("cancelled it")
+
+
+# --- personal data ---------------------------------------------------------------------------
+
+
+class PersonErased(EventContract):
+    """An HR admin erased a person's personal data from Trellis (right to erasure).
+
+    The goals service deleted the data keys it held for them in the same transaction; on this
+    event the feedback and recognition services delete theirs, and every service drops the
+    plain text it derived from the person's protected fields. Every protected field about the
+    person then reads as erased wherever it was copied (stores, backups, topics); ids, counts
+    and dates remain. Integrators delete the person's keys they cached and the personal data
+    they derived. Said once per person and organisation; the reason stays with the goals
+    service's record of the erasure (free text is never published here).
+    """
+
+    service: ClassVar[str] = SERVICE
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "employee_id": "emp_2c91",
+                    "organisation_id": "org_7f3a",
+                    "erasure_id": "era_51c0",
+                    "erased_by": "hr_0042",
+                    "occurred_at": "2026-06-01T08:00:00Z",
+                }
+            ]
+        }
+    )
+
+    employee_id: OpaqueId = Field(
+        description="The person erased (whatever their role: employee, manager, HR admin).",
+        examples=["emp_2c91"],
+    )
+    organisation_id: OpaqueId = _organisation_id()
+    erasure_id: OpaqueId = Field(
+        description="The erasure, chosen by the HR admin's client: a retried request is one erasure.",
+        examples=["era_51c0"],
+    )
+    erased_by: OpaqueId = Field(description="The HR admin who erased the person.", examples=["hr_0042"])
+    occurred_at: AwareDatetime = _occurred_at()
 
 
 GoalEvent = (
@@ -675,8 +734,12 @@ GoalEvent = (
 
 VisionEvent = VisionDefined | VisionRevised
 CareerTrackEvent = CareerTrackDefined | CareerTrackRevised
+PersonEvent = PersonErased
+"""The events of a person's stream (``person-<organisation_id>/<person_id>``)."""
 
-GoalsEvent = VisionEvent | GoalEvent | CareerTrackEvent | CareerTrackChosen | ReportingLineChanged
+GoalsEvent = (
+    VisionEvent | GoalEvent | CareerTrackEvent | CareerTrackChosen | ReportingLineChanged | PersonEvent
+)
 """Every event the goals service publishes: the one list the others are derived from."""
 
 GOALS_EVENTS: tuple[type[EventContract], ...] = get_args(GoalsEvent)

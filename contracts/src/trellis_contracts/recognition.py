@@ -127,7 +127,9 @@ class RecognitionAwardedV2(EventContract):
     )
     goal_id: OpaqueId | None = Field(default=None, description="Goal it recognises, if any.")
     milestone_id: OpaqueId | None = Field(default=None, description="Milestone it recognises, if any.")
-    message: Text | None = personal_data("Words of recognition.", default=None, max_length=4000)
+    message: Text | None = personal_data(
+        "Words of recognition.", default=None, max_length=4000, about="recipient_id"
+    )
     triggering_event_id: OpaqueId = _triggering_event_id()
     triggering_event_type: EventType
     policy_id: OpaqueId = _policy_id()
@@ -283,7 +285,9 @@ class RewardRejected(EventContract):
     organisation_id: OpaqueId = _organisation_id()
     recipient_id: OpaqueId = Field(description="Employee the reward was for.")
     rejected_by_id: OpaqueId = Field(description="HR admin who rejected it.")
-    reason: Text | None = personal_data("Why it was rejected.", default=None, max_length=4000)
+    reason: Text | None = personal_data(
+        "Why it was rejected.", default=None, max_length=4000, about="recipient_id"
+    )
     rejected_at: AwareDatetime = Field(description="When it was rejected.")
 
 
@@ -323,7 +327,9 @@ class CompensationAdjustmentProposedV2(EventContract):
     effective_on: date = Field(description="Date the new pay would apply from.")
     goal_id: OpaqueId | None = Field(default=None, description="Goal behind it, if any.")
     milestone_id: OpaqueId | None = Field(default=None, description="Milestone behind it, if any.")
-    justification: Text | None = personal_data("Why the change is proposed.", default=None, max_length=4000)
+    justification: Text | None = personal_data(
+        "Why the change is proposed.", default=None, max_length=4000, about="employee_id"
+    )
     triggering_event_id: OpaqueId = _triggering_event_id()
     triggering_event_type: EventType
     policy_id: OpaqueId = _policy_id()
@@ -400,7 +406,9 @@ class CompensationAdjustmentRejectedV2(EventContract):
     organisation_id: OpaqueId = _organisation_id()
     employee_id: OpaqueId = Field(description="Employee whose pay was to change.")
     rejected_by_id: OpaqueId = Field(description="HR admin who rejected it.")
-    reason: Text | None = personal_data("Why it was rejected.", default=None, max_length=4000)
+    reason: Text | None = personal_data(
+        "Why it was rejected.", default=None, max_length=4000, about="employee_id"
+    )
     rejected_at: AwareDatetime = Field(description="When it was rejected.")
 
 
@@ -476,7 +484,9 @@ class InitiativeLeadProposed(EventContract):
     proposal_id: OpaqueId = Field(description="Id of the proposal (the aggregate).")
     organisation_id: OpaqueId = _organisation_id()
     employee_id: OpaqueId = Field(description="Employee proposed to lead it.")
-    initiative: Text = personal_data("The initiative, in the policy's words.", min_length=1, max_length=500)
+    initiative: Text = personal_data(
+        "The initiative, in the policy's words.", min_length=1, max_length=500, about="employee_id"
+    )
     goal_id: OpaqueId | None = Field(default=None, description="Goal it follows from, if any.")
     milestone_id: OpaqueId | None = Field(default=None, description="Milestone it follows from, if any.")
     triggering_event_id: OpaqueId = _triggering_event_id()
@@ -527,7 +537,9 @@ class PeerRecognitionGiven(EventContract):
     )
     goal_id: OpaqueId | None = Field(default=None, description="Goal it recognises, if any.")
     milestone_id: OpaqueId | None = Field(default=None, description="Milestone it recognises, if any.")
-    message: Text = personal_data("Words of recognition.", min_length=1, max_length=4000)
+    message: Text = personal_data(
+        "Words of recognition.", min_length=1, max_length=4000, about="recipient_id"
+    )
     policy_id: OpaqueId = Field(description="The policy whose peer recognition limits allowed it.")
     policy_version: int = _policy_version()
     given_at: AwareDatetime = Field(description="When it was given.")

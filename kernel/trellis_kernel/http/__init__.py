@@ -4,11 +4,13 @@ Use cases raise NotFound, Forbidden, StaleVersion or IdConflict (or a DomainErro
 rule); command routers built with ``route_class=IdempotentRoute`` honour the Idempotency-Key
 header;
 ``service_api`` builds a FastAPI app that answers them the same way in every service and
-serves its API documentation without a CDN.
+serves its API documentation without a CDN; ``privacy_router`` gives the data key endpoint (and
+erasure) every service mounts.
 """
 
 from trellis_kernel.http.errors import Forbidden, IdConflict, NotFound, StaleVersion, install_error_handlers
 from trellis_kernel.http.idempotency import IdempotencyKeys, IdempotentRoute
+from trellis_kernel.http.privacy import INTEGRATOR_ROLE, privacy_router
 from trellis_kernel.http.problems import (
     COMMAND_RESPONSES,
     QUERY_RESPONSES,
@@ -22,6 +24,7 @@ from trellis_kernel.http.service_api import service_api
 
 __all__ = [
     "COMMAND_RESPONSES",
+    "INTEGRATOR_ROLE",
     "QUERY_RESPONSES",
     "Accepted",
     "Conflict",
@@ -35,5 +38,6 @@ __all__ = [
     "Refusal",
     "StaleVersion",
     "install_error_handlers",
+    "privacy_router",
     "service_api",
 ]

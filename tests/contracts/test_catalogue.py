@@ -325,6 +325,7 @@ def test_the_person_each_kind_of_text_belongs_to() -> None:
     }
     assert owners[("GoalCreated", "terms.title")] == "employee_id"
     assert owners[("GoalCreated", "milestones[].title")] == "employee_id"
+    assert owners[("GoalProposalWithdrawn", "reason")] == "employee_id"
     assert owners[("CheckInRecorded", "agreed_actions[].action")] == "employee_id"
     assert owners[("FeedbackGivenV2", "content")] == "recipient_id"
     assert owners[("FeedbackRequestClosed", "released_answers[].content")] == "recipient_id"

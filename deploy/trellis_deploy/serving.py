@@ -1,6 +1,6 @@
 """One service in the foreground, as a container runs it: `trellis serve`, `migrate`, `health`.
 
-`serve <service>` runs the service's ASGI app under uvicorn; `migrate <service>` creates or
+`serve <service>` runs the service's ASGI app under uvicorn, logging JSON lines; `migrate <service>` creates or
 upgrades its database tables and, when a broker is configured, its topics, then exits;
 `health` asks the service running beside it (in the same container) whether it is live or
 ready, for Docker's HEALTHCHECK. The port is --port, else TRELLIS_PORT (the image sets 8000),
@@ -20,6 +20,7 @@ import uvicorn
 from trellis_deploy.services import ServiceApp, apply_migrations, service_app
 from trellis_deploy.topics import ensure_topics
 from trellis_kernel.health import LIVENESS_PATH, READINESS_PATH
+from trellis_kernel.observability import logging_config
 
 PORT_VARIABLE = "TRELLIS_PORT"
 SHUTDOWN_GRACE_SECONDS = 20
@@ -44,6 +45,7 @@ def serve(service: str, *, host: str, port: int | None) -> int:
         host=host,
         port=serving_port(app, port),
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        log_config=logging_config(os.environ.get("TRELLIS_LOG_LEVEL", "INFO")),
     )
     return 0
 

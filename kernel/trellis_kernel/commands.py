@@ -29,21 +29,28 @@ commands in turn); it is retried the same way.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
+import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from opentelemetry.trace import Status, StatusCode
+
 from trellis_kernel.codec import AsyncEventCodec, EventCodec, asynchronous
-from trellis_kernel.decider import Decider
+from trellis_kernel.decider import Decider, DomainError
 from trellis_kernel.metadata import EventMetadata
+from trellis_kernel.observability.logs import log_context
+from trellis_kernel.observability.metrics import APPEND_SECONDS, COMMANDS, EVENTS_APPENDED, outcome_of
+from trellis_kernel.observability.tracing import TRACER, current_traceparent
 from trellis_kernel.projections.inline import InlineProjector
 from trellis_kernel.projections.projection import Projection
 from trellis_kernel.store.errors import ConcurrencyConflict, StaleTransaction
 from trellis_kernel.store.protocol import EventStoreProtocol
-from trellis_kernel.store.records import StoredEvent
+from trellis_kernel.store.records import StoredEvent, stream_subject
 
 C = TypeVar("C")
 S = TypeVar("S")
@@ -172,6 +179,7 @@ class CommandHandler(Generic[C, S, E]):
             expected_version=expected_version,
             connection=connection,
             retry=retry,
+            command=type(command).__name__,
         )
 
     async def handle_with(
@@ -183,8 +191,44 @@ class CommandHandler(Generic[C, S, E]):
         expected_version: int | None = None,
         connection: Any = None,
         retry: Retry | None = None,
+        command: str | None = None,
     ) -> Outcome[S, E]:
-        """Like ``handle``, with ``decide(loaded) -> events`` in place of a command."""
+        """Like ``handle``, with ``decide(loaded) -> events`` in place of a command.
+
+        ``command`` names it in metrics and traces; by default, the function ``decide`` is
+        defined in (``request_feedback`` for ``...request_feedback.<locals>.decide``)."""
+        name = command or command_name(decide)
+        organisation = _organisation_of(stream_id)
+        with (
+            log_context(organisation_id=organisation),
+            TRACER.start_as_current_span(name, record_exception=False, set_status_on_exception=False) as span,
+        ):
+            span.set_attribute("trellis.command", name)
+            if organisation is not None:
+                span.set_attribute("trellis.organisation_id", organisation)
+            try:
+                outcome = await self._handle(stream_id, decide, metadata, expected_version, connection, retry)
+            except BaseException as error:
+                label = _failure(error)
+                COMMANDS.labels(name, label).inc()
+                span.set_attribute("trellis.outcome", label)
+                if label not in ("rejected", "conflict"):
+                    span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+                raise
+            label = "recorded" if outcome.events else "unchanged"
+            COMMANDS.labels(name, label).inc()
+            span.set_attribute("trellis.outcome", label)
+            return outcome
+
+    async def _handle(
+        self,
+        stream_id: str,
+        decide: Decide[S, E],
+        metadata: EventMetadata,
+        expected_version: int | None,
+        connection: Any,
+        retry: Retry | None,
+    ) -> Outcome[S, E]:
         policy = retry or self.retry
         joined = connection is not None and connection.is_in_transaction()
         conflicts_left = policy.attempts - 1 if policy.on_version_conflict and expected_version is None else 0
@@ -256,6 +300,22 @@ class CommandHandler(Generic[C, S, E]):
     async def _append_events(
         self, loaded: Loaded[S, E], events: tuple[E, ...], metadata: EventMetadata, connection: Any
     ) -> Outcome[S, E]:
+        with TRACER.start_as_current_span("append") as span:
+            span.set_attribute("trellis.stream_id", loaded.stream_id)
+            # The events carry this append's trace context: the relay and the consumers of other
+            # services continue the trace from it.
+            traced = dataclasses.replace(metadata, traceparent=current_traceparent() or metadata.traceparent)
+            began = time.perf_counter()
+            outcome = await self._append_traced(loaded, events, traced, connection)
+            APPEND_SECONDS.observe(time.perf_counter() - began)
+            for stored in outcome.stored:
+                EVENTS_APPENDED.labels(stored.event_type).inc()
+            span.set_attribute("trellis.version", outcome.version)
+            return outcome
+
+    async def _append_traced(
+        self, loaded: Loaded[S, E], events: tuple[E, ...], metadata: EventMetadata, connection: Any
+    ) -> Outcome[S, E]:
         records = await self._codec.encode_all(events, connection=connection)
         if self._projector is not None:
             stored = await self._projector.append(
@@ -269,3 +329,24 @@ class CommandHandler(Generic[C, S, E]):
         for event in events:
             state = self.decider.evolve(state, event)
         return Outcome(loaded.stream_id, stored[-1].version, events, state, tuple(stored))
+
+
+def command_name(decide: Callable[..., Any]) -> str:
+    """The name of the function that defines ``decide`` (or ``decide``'s own name)."""
+    qualified = getattr(decide, "__qualname__", "") or type(decide).__name__
+    outer, _, _ = qualified.rpartition(".<locals>.")
+    return (outer or qualified).rsplit(".", 1)[-1] or "command"
+
+
+def _organisation_of(stream_id: str) -> str | None:
+    subject = stream_subject(stream_id)
+    organisation, separator, _ = subject.partition("/")
+    return organisation if separator else None
+
+
+def _failure(error: BaseException) -> str:
+    if isinstance(error, DomainError):
+        return "rejected"
+    if isinstance(error, ConcurrencyConflict):
+        return "conflict"
+    return outcome_of(error)

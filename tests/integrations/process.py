@@ -1,4 +1,5 @@
-"""The integrations service in a process of its own, as `trellis serve integrations` runs it."""
+"""A service (the integrations service unless named) in a process of its own, as `trellis serve`
+runs it in a container."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class ServiceProcess:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
+    service: str = "integrations"
 
     @property
     def url(self) -> str:
@@ -42,7 +44,7 @@ class ServiceProcess:
                     "-m",
                     "trellis_deploy.cli",
                     "serve",
-                    "integrations",
+                    self.service,
                     "--host",
                     "127.0.0.1",
                     "--port",

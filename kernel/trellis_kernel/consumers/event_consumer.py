@@ -25,13 +25,15 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
+from opentelemetry.trace import Span, SpanKind
 from pydantic import ValidationError
 
 from trellis_kernel.consumers import processed_events
@@ -48,6 +50,9 @@ from trellis_kernel.consumers.incoming import (
     IncomingEvent,
     RecordCoordinates,
 )
+from trellis_kernel.observability.logs import log_context
+from trellis_kernel.observability.metrics import CONSUMER_DEAD_LETTERED, CONSUMER_EVENTS
+from trellis_kernel.observability.tracing import TRACER, context_from
 from trellis_kernel.store.connections import Connection, Pool
 from trellis_kernel.store.errors import ConcurrencyConflict, StaleTransaction
 
@@ -143,6 +148,10 @@ class EventConsumer:
         self.stats = ConsumerStats()
         self._subscribed = False
 
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return self._topics
+
     def handles(self, event_type: str) -> Callable[[EventHandler], EventHandler]:
         """Decorator registering the handler of one CloudEvents type."""
 
@@ -230,8 +239,8 @@ class EventConsumer:
                 # Those before it are committed (their claims make them duplicates now).
                 alone = [record for record, _, _ in together[start:]] + alone
                 break
-            self.stats.applied += applied
-            self.stats.duplicates += done - applied
+            self._count("applied", applied)
+            self._count("duplicate", done - applied)
             start += done
             if self.settings.max_records_per_second:
                 pause = done / self.settings.max_records_per_second - (time.monotonic() - began)
@@ -263,12 +272,13 @@ class EventConsumer:
                 if handled and time.monotonic() - began > self.settings.batch_transaction_seconds:
                     break
                 handled += 1
-                if not await processed_events.claim(connection, self.name, event.event_id):
-                    continue
-                try:
-                    await handler(event, connection)
-                except Exception as error:
-                    raise _HandlerFailed() from error
+                with self._consuming(event):
+                    if not await processed_events.claim(connection, self.name, event.event_id):
+                        continue
+                    try:
+                        await handler(event, connection)
+                    except Exception as error:
+                        raise _HandlerFailed() from error
                 applied += 1
         return handled, applied
 
@@ -285,9 +295,51 @@ class EventConsumer:
         handler = self._handlers.get(decoded.event_type)
         if handler is None:
             self.stats.skipped_unknown[decoded.event_type] += 1
+            CONSUMER_EVENTS.labels(self.name, "skipped").inc()
             logger.debug("%s: no handler for %s; skipped", self.name, decoded.event_type)
             return
-        await self._apply_with_retries(handler, IncomingEvent(decoded, coordinates), headers, value)
+        event = IncomingEvent(decoded, coordinates)
+        with self._consuming(event):
+            await self._apply_with_retries(handler, event, headers, value)
+
+    @contextmanager
+    def _consuming(self, event: IncomingEvent) -> Iterator[Span]:
+        """The span of handling one event, in the trace its ``traceparent`` names, and the log
+        context (the event, its organisation) of what the handler logs."""
+        attributes = event.decoded.attributes or {}
+        organisation = event.data.get("organisation_id") if isinstance(event.data, dict) else None
+        with (
+            log_context(
+                event_id=str(event.event_id),
+                organisation_id=organisation if isinstance(organisation, str) else None,
+            ),
+            TRACER.start_as_current_span(
+                f"consume {event.coordinates.topic}",
+                context=context_from(attributes.get("traceparent")),
+                kind=SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.operation.type": "process",
+                    "messaging.destination.name": event.coordinates.topic,
+                    "messaging.destination.partition.id": str(event.coordinates.partition),
+                    "messaging.kafka.offset": event.coordinates.offset,
+                    "messaging.consumer.group.name": self.name,
+                    "messaging.message.id": str(event.event_id),
+                    "cloudevents.event_type": event.event_type,
+                },
+            ) as span,
+        ):
+            yield span
+
+    def _count(self, outcome: str, count: int = 1) -> None:
+        if outcome == "applied":
+            self.stats.applied += count
+        elif outcome == "duplicate":
+            self.stats.duplicates += count
+        elif outcome == "dead_lettered":
+            self.stats.dead_lettered += count
+        if count:
+            CONSUMER_EVENTS.labels(self.name, outcome).inc(count)
 
     async def _apply_with_retries(
         self, handler: EventHandler, event: IncomingEvent, headers: Headers, value: bytes
@@ -310,11 +362,11 @@ class EventConsumer:
                     )
                     return
                 logger.warning(
-                    "%s: attempt %d for event %s failed: %r",
+                    "%s: attempt %d for event %s failed: %s",
                     self.name,
                     attempt,
                     event.event_id,
-                    cause,
+                    type(cause).__name__,
                 )
                 self.stats.retries += 1
                 await asyncio.sleep(delay)
@@ -325,10 +377,7 @@ class EventConsumer:
                 # Not the handler's fault (database unreachable, ...): let the record come again.
                 await asyncio.sleep(self.settings.redelivery_delay)
                 raise
-            if applied:
-                self.stats.applied += 1
-            else:
-                self.stats.duplicates += 1
+            self._count("applied" if applied else "duplicate")
             return
 
     async def _apply_once(self, handler: EventHandler, event: IncomingEvent) -> bool:
@@ -352,15 +401,17 @@ class EventConsumer:
         attempts: int,
     ) -> None:
         topic = self.settings.dead_letter_topic(coordinates.topic)
+        # The error's type only: its text may quote the record's data (personal text); the dead
+        # letter carries it, in its headers.
         logger.error(
-            "%s: %s at %s[%d]@%d goes to %s: %r",
+            "%s: %s at %s[%d]@%d goes to %s: %s",
             self.name,
             reason,
             coordinates.topic,
             coordinates.partition,
             coordinates.offset,
             topic,
-            error,
+            type(error).__name__,
         )
         await self._broker.publish(
             value,
@@ -375,4 +426,5 @@ class EventConsumer:
                 attempts=attempts,
             ),
         )
-        self.stats.dead_lettered += 1
+        self._count("dead_lettered")
+        CONSUMER_DEAD_LETTERED.labels(self.name, reason).inc()

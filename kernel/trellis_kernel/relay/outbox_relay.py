@@ -51,8 +51,11 @@ from aiokafka.errors import (
     RecordTooLargeError,
     UnsupportedForMessageFormatError,
 )
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from trellis_kernel.consumers.dead_letters import dead_letter_topic, describe
+from trellis_kernel.observability.metrics import RELAY_LEADER, RELAY_PUBLISHED, RELAY_SET_ASIDE
+from trellis_kernel.observability.tracing import TRACER, context_from
 from trellis_kernel.relay import quarantine
 from trellis_kernel.relay.checkpoints import RelayCheckpoints
 from trellis_kernel.relay.encoding import EncodedEvent, EventEncoder, TopicChooser, record_key
@@ -197,6 +200,7 @@ class OutboxRelay:
                 failures = 0
                 async with leadership(self._dsn, self.settings.name) as connection:
                     self.is_leader = True
+                    RELAY_LEADER.labels(self.settings.name).set(1)
                     await self._relay_as_leader(connection)
             except asyncio.CancelledError:
                 raise
@@ -214,6 +218,7 @@ class OutboxRelay:
                 await asyncio.sleep(self.settings.retry_delay)
             finally:
                 self.is_leader = False
+                RELAY_LEADER.labels(self.settings.name).set(0)
 
     async def stop(self, task: asyncio.Task[None], *, drain_seconds: float = 10.0) -> None:
         """Stop ``task`` (this relay's run()): a leader first publishes every event visible now,
@@ -383,20 +388,44 @@ class OutboxRelay:
             except ValueError as error:  # EnvelopeError, UnicodeError: no record can be made of it
                 self._set_aside_later(batch, event, quarantine.UNPUBLISHABLE, error)
                 continue
+            topic = self._topic_for(event)
+            span = self._publish_span(event, topic)
             try:
                 delivery = await producer.send(
-                    self._topic_for(event),
+                    topic,
                     value=encoded.value,
                     key=record_key(event),
                     headers=encoded.headers,
                 )
             except Exception as error:
+                _end_span(span, error)
                 if not is_record_error(error):
                     raise
                 self._set_aside_later(batch, event, quarantine.REFUSED, error)  # refused before sending
                 continue
-            batch.deliveries.append(_Delivery(event, encoded, delivery))
+            batch.deliveries.append(_Delivery(event, encoded, delivery, span))
         return batch
+
+    def _publish_span(self, event: StoredEvent, topic: str) -> Span | None:
+        """A span from handing the event to the producer to the broker's acknowledgement, in
+        the trace the event was appended in (events without a trace context get none)."""
+        parent = context_from(event.traceparent)
+        if parent is None:
+            return None
+        return TRACER.start_span(
+            f"publish {topic}",
+            context=parent,
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "send",
+                "messaging.destination.name": topic,
+                "messaging.message.id": str(event.event_id),
+                "cloudevents.event_type": event.event_type,
+                "trellis.relay": self.settings.name,
+                "trellis.stream_id": event.stream_id,
+            },
+        )
 
     def _set_aside_later(
         self, batch: _SentBatch, event: StoredEvent, reason: str, error: BaseException
@@ -408,6 +437,8 @@ class OutboxRelay:
         """Wait for the broker's acknowledgement of every record, set aside what cannot be
         published, then checkpoint the batch."""
         results = await asyncio.gather(*(d.future for d in batch.deliveries), return_exceptions=True)
+        for delivery, result in zip(batch.deliveries, results, strict=True):
+            _end_span(delivery.span, result if isinstance(result, BaseException) else None)
         failed = [
             (d, r) for d, r in zip(batch.deliveries, results, strict=True) if isinstance(r, BaseException)
         ]
@@ -422,8 +453,12 @@ class OutboxRelay:
         if batch.set_aside:
             await self._record_set_aside(connection, batch.set_aside)
         await self._checkpoints.save(connection, batch.last)
-        self.published += len(batch.deliveries) - len(failed)
+        self._count_published(len(batch.deliveries) - len(failed))
         return batch.last
+
+    def _count_published(self, count: int) -> None:
+        self.published += count
+        RELAY_PUBLISHED.labels(self.settings.name).inc(count)
 
     async def _isolate(self, batch: _SentBatch, failed: Sequence[_Delivery]) -> None:
         """A record the broker refused may have failed every record of its batch: send the
@@ -451,7 +486,7 @@ class OutboxRelay:
                 self._set_aside_later(batch, event, quarantine.REFUSED, error)
                 self._retire_producer()
                 continue
-            self.published += 1
+            self._count_published(1)
 
     async def _record_set_aside(
         self, connection: Connection, items: Sequence[tuple[StoredEvent, str, str]]
@@ -481,9 +516,12 @@ class OutboxRelay:
         await asyncio.gather(*notices)
         self._blocked.update(event.stream_id for event, _, _ in items)
         self.set_aside += len(items)
+        for _, reason, _ in items:
+            RELAY_SET_ASIDE.labels(self.settings.name, reason).inc()
 
     def _abandon(self, batch: _SentBatch) -> None:
         for delivery in batch.deliveries:
+            _end_span(delivery.span, None, abandoned=True)
             future = delivery.future
             if not future.done():
                 self._unsettled.add(future)
@@ -528,7 +566,7 @@ class OutboxRelay:
                     )
                     break
                 await quarantine.mark_published(connection, self.settings.name, event_id)
-                self.published += 1
+                self._count_published(1)
                 logger.info("relay %s: published set-aside event %s on retry", self.settings.name, event_id)
             else:
                 self._blocked.discard(stream_id)
@@ -607,11 +645,20 @@ def _notice_headers(
     return [(name, value.encode("utf-8", "backslashreplace")) for name, value in values.items()]
 
 
+def _end_span(span: Span | None, error: BaseException | None, *, abandoned: bool = False) -> None:
+    if span is None or not span.is_recording():
+        return
+    if error is not None or abandoned:
+        span.set_status(Status(StatusCode.ERROR, "abandoned" if error is None else type(error).__name__))
+    span.end()
+
+
 @dataclass
 class _Delivery:
     event: StoredEvent
     encoded: EncodedEvent
     future: asyncio.Future[Any]
+    span: Span | None = None
 
 
 @dataclass

@@ -22,6 +22,7 @@ from trellis_feedback.settings import FeedbackSettings
 from trellis_kernel.health import BrokerCheck, Readiness, database_check, health_router, relay_check
 from trellis_kernel.http import service_api
 from trellis_kernel.identity import TokenVerifier, bearer_principal
+from trellis_kernel.observability import ConsumerLag, Samplers, configure_tracing, relay_lag_sampler
 from trellis_kernel.relay import OutboxRelay, RelaySettings
 from trellis_kernel.relay.cloudevents import encode_cloudevent
 from trellis_kernel.store import create_pool
@@ -57,6 +58,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or FeedbackSettings.from_env()
     token_verifier = verifier or settings.token_verifier()
+    configure_tracing("feedback")
     access_log = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, ResponderAddressFilter) for f in access_log.filters):
         access_log.addFilter(ResponderAddressFilter())
@@ -70,6 +72,7 @@ def create_app(
             app.state.feedback = service
             readiness = Readiness()
             readiness.add("database", database_check(pool))
+            samplers = Samplers()
             async with contextlib.AsyncExitStack() as stack:
                 if settings.kafka_bootstrap_servers:
                     relay = OutboxRelay(
@@ -97,6 +100,9 @@ def create_app(
                     await broker.start()
                     stack.push_async_callback(broker.stop)
                     app.state.goals_consumer = consumer
+                    samplers.add(relay_lag_sampler(relay))
+                    lag = ConsumerLag(settings.kafka_bootstrap_servers, {consumer.name: consumer.topics})
+                    samplers.add(await stack.enter_async_context(lag))
                 if settings.sweep_seconds > 0:
                     retention = timedelta(days=settings.anonymous_retention_days)
                     sweeper = asyncio.create_task(
@@ -104,6 +110,7 @@ def create_app(
                     )
                     stack.push_async_callback(_cancel, sweeper)
                 app.state.readiness = readiness
+                app.state.metric_samplers = samplers
                 yield
             await service.store.flush_notifications()
         finally:
@@ -115,6 +122,9 @@ def create_app(
         summary="Feedback requests to several people, 360 and upward feedback with anonymity that holds, "
         "and performance conversations between employees and their managers on a cadence.",
         lifespan=lifespan,
+        # Who answered an anonymous request must not be traceable: no span of the request (its
+        # client's address, its caller's trace) leads to what the answer records.
+        untraced_paths=(_RESPONSE_PATH.pattern.removeprefix("^"),),
     )
     install_id_taken_handler(app)
     app.state.authenticate = bearer_principal(token_verifier)

@@ -20,6 +20,7 @@ from trellis_kernel.backfill.api import backfill_router
 from trellis_kernel.health import BrokerCheck, Readiness, database_check, health_router, relay_check
 from trellis_kernel.http import IdempotencyKeys, service_api
 from trellis_kernel.identity import TokenVerifier, bearer_principal
+from trellis_kernel.observability import Samplers, configure_tracing, relay_lag_sampler
 from trellis_kernel.relay import OutboxRelay, RelaySettings
 from trellis_kernel.relay.cloudevents import encode_cloudevent
 from trellis_kernel.store import create_pool
@@ -37,6 +38,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or GoalsSettings.from_env()
     token_verifier = verifier or settings.token_verifier()
+    configure_tracing("goals")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,6 +54,7 @@ def create_app(
             await app.state.backfills.setup()
             readiness = Readiness()
             readiness.add("database", database_check(pool))
+            samplers = Samplers()
             async with contextlib.AsyncExitStack() as stack:
                 if settings.kafka_bootstrap_servers:
                     relay = OutboxRelay(
@@ -68,6 +71,7 @@ def create_app(
                     broker = await stack.enter_async_context(BrokerCheck(settings.kafka_bootstrap_servers))
                     readiness.add("broker", broker)
                     readiness.add("relay", relay_check(relay, task))
+                    samplers.add(relay_lag_sampler(relay))
                     backfill = BackfillRunner(
                         dsn=settings.database_url,
                         store=goals.store,
@@ -84,6 +88,7 @@ def create_app(
                     )
                     stack.push_async_callback(_cancel, sweeper)
                 app.state.readiness = readiness
+                app.state.metric_samplers = samplers
                 yield
             await goals.store.flush_notifications()
         finally:

@@ -29,6 +29,7 @@ from trellis_kernel.consumers import ConsumerSettings
 from trellis_kernel.health import BrokerCheck, Readiness, database_check, health_router
 from trellis_kernel.http import service_api
 from trellis_kernel.identity import TokenVerifier, bearer_principal
+from trellis_kernel.observability import ConsumerLag, Samplers, configure_tracing
 from trellis_kernel.store import create_pool
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or IntegrationsSettings.from_env()
     token_verifier = verifier or settings.token_verifier()
+    configure_tracing("integrations")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -55,6 +57,7 @@ def create_app(
             app.state.backfill_topic = settings.backfill_topic
             readiness = Readiness()
             readiness.add("database", database_check(pool))
+            samplers = Samplers()
             async with contextlib.AsyncExitStack() as stack:
                 client = await stack.enter_async_context(
                     httpx.AsyncClient(
@@ -116,7 +119,10 @@ def create_app(
                     stack.push_async_callback(broker.stop)
                     check = await stack.enter_async_context(BrokerCheck(settings.kafka_bootstrap_servers))
                     readiness.add("broker", check)
+                    lag = ConsumerLag(settings.kafka_bootstrap_servers, {c.name: c.topics for c in consumers})
+                    samplers.add(await stack.enter_async_context(lag))
                 app.state.readiness = readiness
+                app.state.metric_samplers = samplers
                 yield
         finally:
             await pool.close()

@@ -26,6 +26,7 @@ from trellis_kernel.health import (
 )
 from trellis_kernel.http import service_api
 from trellis_kernel.identity import TokenVerifier, bearer_principal
+from trellis_kernel.observability import ConsumerLag, Samplers, configure_tracing, relay_lag_sampler
 from trellis_kernel.relay import OutboxRelay, RelaySettings
 from trellis_kernel.relay.cloudevents import encode_cloudevent
 from trellis_kernel.store import create_pool
@@ -46,6 +47,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or RecognitionSettings.from_env()
     token_verifier = verifier or settings.token_verifier()
+    configure_tracing("recognition")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,6 +61,7 @@ def create_app(
             app.state.recognition = recognition
             readiness = Readiness()
             readiness.add("database", database_check(pool))
+            samplers = Samplers()
             async with contextlib.AsyncExitStack() as stack:
                 if settings.kafka_bootstrap_servers:
                     relay = OutboxRelay(
@@ -98,7 +101,11 @@ def create_app(
                     stack.push_async_callback(broker.stop)
                     app.state.consumer = consumer
                     readiness.add("consumer", _consumer_check(broker))
+                    samplers.add(relay_lag_sampler(relay))
+                    lag = ConsumerLag(settings.kafka_bootstrap_servers, {consumer.name: consumer.topics})
+                    samplers.add(await stack.enter_async_context(lag))
                 app.state.readiness = readiness
+                app.state.metric_samplers = samplers
                 yield
             await recognition.store.flush_notifications()
         finally:

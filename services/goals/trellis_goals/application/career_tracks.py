@@ -58,5 +58,10 @@ class CareerTracks:
 
         stream = career_tracks_stream(actor.organisation_id)
         return await run(
-            self.commands, stream, decide, principal=actor.user_id, expected_version=expected_version
+            self.commands,
+            stream,
+            decide,
+            principal=actor.user_id,
+            expected_version=expected_version,
+            command=type(command).__name__,
         )

@@ -102,8 +102,10 @@ async def run(
     principal: str,
     expected_version: int | None,
     retry: Retry | None = None,
+    command: str | None = None,
 ) -> Outcome[S, E]:
-    """``handler.handle_with``, a stale ``expected_version`` answered as StaleVersion (409)."""
+    """``handler.handle_with``, a stale ``expected_version`` answered as StaleVersion (409);
+    ``command`` names it in metrics and traces."""
     try:
         return await handler.handle_with(
             stream_id,
@@ -111,6 +113,7 @@ async def run(
             metadata=EventMetadata(principal=principal),
             expected_version=expected_version,
             retry=retry,
+            command=command,
         )
     except ConcurrencyConflict as conflict:
         expected = conflict.expected if isinstance(conflict.expected, int) else 0

@@ -182,6 +182,7 @@ class Goals:
                 principal=SYSTEM_ACTOR if system else actor.user_id,
                 expected_version=expected_version,
                 retry=NO_RETRY if system else None,
+                command=type(command).__name__,
             )
         except _Repeated as repeated:
             return repeated.outcome

@@ -34,7 +34,12 @@ class Visions:
 
         stream = vision_stream(actor.organisation_id, employee_id)
         return await run(
-            self.commands, stream, decide, principal=actor.user_id, expected_version=expected_version
+            self.commands,
+            stream,
+            decide,
+            principal=actor.user_id,
+            expected_version=expected_version,
+            command=type(command).__name__,
         )
 
     async def get(self, actor: Actor, employee_id: str) -> Loaded[VisionState, Any]:

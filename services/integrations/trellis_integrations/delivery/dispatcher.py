@@ -41,6 +41,7 @@ from typing import Any, Final
 
 import asyncpg
 
+from trellis_integrations.delivery.metrics import DELIVERIES, DELIVERY_SECONDS
 from trellis_integrations.delivery.tables import NOTIFY_CHANNEL
 from trellis_integrations.delivery.transport import Attempt, PendingDelivery, Target, Transport
 from trellis_integrations.domain.events import DisableReason
@@ -353,6 +354,8 @@ class Dispatcher:
                     await self._backfill_throttle.take()
                 attempt = await self._transports[target.kind].deliver(target, delivery)
                 self.attempts += 1
+                DELIVERIES.labels(target.kind, attempt.outcome).inc()
+                DELIVERY_SECONDS.labels(target.kind).observe(attempt.latency_ms / 1000)
                 delivery = await self._settle(target, delivery, attempt)
         except asyncio.CancelledError:
             raise

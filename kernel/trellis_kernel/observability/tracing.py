@@ -1,0 +1,66 @@
+"""OpenTelemetry traces whose context travels in the events' CloudEvents ``traceparent``.
+
+A command's span (``CommandHandler``) is a child of the HTTP request's (the FastAPI
+instrumentation) or of the consumer's; the traceparent stored with the events it appends is the
+append span's. The relay's publish span and the consuming service's consume span are children of
+that stored context (as the CloudEvents distributed-tracing convention has it), and the consumer's
+own command and append follow as children of its consume span: one trace from the request to the
+other service's append.
+
+``configure_tracing(service)`` once per process sets the tracer provider (unless one is set, as a
+test does with an in-memory exporter): spans go to an OTLP collector when
+``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) is set; without it
+they still give logs and events their trace ids. The SDK's other ``OTEL_*`` variables
+(``OTEL_SERVICE_NAME``, ``OTEL_TRACES_SAMPLER``, ...) apply as documented by OpenTelemetry.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+TRACER = trace.get_tracer("trellis_kernel")
+_PROPAGATOR = TraceContextTextMapPropagator()
+_EXPORTER_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+_lock = threading.Lock()
+_configured = False
+
+
+def configure_tracing(service: str) -> None:
+    """Set up tracing for this process (the first call counts; later ones do nothing)."""
+    global _configured
+    with _lock:
+        if _configured:
+            return
+        _configured = True
+        if not isinstance(trace.get_tracer_provider(), TracerProvider):
+            name = os.environ.get("OTEL_SERVICE_NAME") or f"trellis-{service}"
+            provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
+            if any(os.environ.get(variable) for variable in _EXPORTER_VARIABLES):
+                from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+                provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+            trace.set_tracer_provider(provider)
+        AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]
+
+
+def context_from(traceparent: str | None) -> Context | None:
+    """The trace context a stored or received ``traceparent`` names (None: a new trace)."""
+    if not traceparent:
+        return None
+    return _PROPAGATOR.extract({"traceparent": traceparent})
+
+
+def current_traceparent() -> str | None:
+    """The W3C ``traceparent`` of the current span, or None outside any recorded span."""
+    carrier: dict[str, str] = {}
+    _PROPAGATOR.inject(carrier)
+    return carrier.get("traceparent")

@@ -25,6 +25,7 @@ from trellis_deploy.services import SERVICE_APPS, ServiceApp
 from trellis_deploy.settings import DEPLOY_DIR, PROJECT_DIR
 from trellis_deploy.supervisor.runner import WEB_FACTORY
 from trellis_kernel.health import LIVENESS_PATH, READINESS_PATH
+from trellis_kernel.observability.metrics import METRICS_PATH
 from trellis_web.settings import SERVICES as SERVICES_THE_WEB_APP_CALLS
 
 IMAGE = "trellis"
@@ -229,7 +230,15 @@ def _service_objects(app: ServiceApp) -> list[dict[str, Any]]:
             "selector": {"matchLabels": selector},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
             "template": {
-                "metadata": {"labels": labels(app)},
+                "metadata": {
+                    "labels": labels(app),
+                    # For Prometheus set up to scrape annotated pods (every replica: each counts its own).
+                    "annotations": {
+                        "prometheus.io/scrape": "true",
+                        "prometheus.io/port": str(CONTAINER_PORT),
+                        "prometheus.io/path": METRICS_PATH,
+                    },
+                },
                 "spec": {
                     "securityContext": {
                         "runAsNonRoot": True,

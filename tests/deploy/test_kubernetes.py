@@ -95,6 +95,9 @@ async def test_ports_and_probes_are_the_ones_the_service_serves(objects: Objects
             assert probe["port"] in named_ports
         service_port = objects["Service"][app.name]["spec"]["ports"][0]
         assert service_port["targetPort"] in named_ports
+        scraped = objects["Deployment"][app.name]["spec"]["template"]["metadata"]["annotations"]
+        assert (scraped["prometheus.io/port"], scraped["prometheus.io/scrape"]) == (str(port), "true")
+        assert await status_of(app, scraped["prometheus.io/path"]) == 200, f"{app.name} serves no metrics"
 
 
 def test_containers_get_only_variables_their_settings_read(objects: Objects) -> None:

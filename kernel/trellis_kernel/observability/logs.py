@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from opentelemetry import trace
+from pythonjsonlogger.core import RESERVED_ATTRS
 
 _FIELDS: ContextVar[dict[str, str]] = ContextVar("trellis_log_fields", default={})  # noqa: B039 - never mutated
 
@@ -58,6 +59,8 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
                 "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
                 "timestamp": False,
+                # uvicorn's copy of a message with terminal colours
+                "reserved_attrs": [*RESERVED_ATTRS, "color_message"],
             }
         },
         "handlers": {

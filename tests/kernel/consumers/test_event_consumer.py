@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from typing import Any
 
+import pytest
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
@@ -331,6 +333,8 @@ async def test_workers_handle_records_of_different_partitions_at_once_each_parti
     assert most >= 2, "records of different partitions were handled at once"
     for partition in range(3):
         assert [n for p, n in order if p == partition] == [0, 1, 2], "each partition in order"
+
+
 async def test_in_batches_each_event_is_applied_once_in_one_transaction_per_batch(
     world: ConsumerWorld,
 ) -> None:
@@ -375,3 +379,29 @@ async def test_a_batch_with_a_failing_event_is_applied_one_by_one_and_only_that_
         "handler-failed",
         "undecodable",
     ]
+
+
+async def test_a_dead_letter_is_logged_without_the_text_of_the_record(
+    world: ConsumerWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    personal = "Ann thinks my reviews are sloppy"
+    broken = uuid.uuid4()
+    broker = KafkaBroker(world.bootstrap)
+    consumer = world.consumer(broker)
+    record_effect(consumer)
+
+    @consumer.handles(GoalCompleted.event_type())
+    async def complete(event: Any, connection: Any) -> None:
+        GoalCompleted.model_validate(event.data)
+
+    with caplog.at_level(logging.WARNING, logger="trellis_kernel"):
+        async with started(broker, consumer):
+            await world.produce(
+                [cloudevent(GoalCompleted.event_type(), {"goal_id": [personal]}, event_id=broken)]
+            )
+            await eventually(lambda: consumer.stats.dead_lettered == 1, what="the record dead-lettered")
+
+    (letter,) = await read_topic(world.bootstrap, dead_letter_topic(world.topic), 1, settle=0.3)
+    assert personal in (header(letter, "dlt-error") or "")  # the dead letter keeps why, for its reader
+    assert "ValidationError" in caplog.text
+    assert personal not in caplog.text

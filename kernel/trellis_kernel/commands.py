@@ -195,8 +195,9 @@ class CommandHandler(Generic[C, S, E]):
     ) -> Outcome[S, E]:
         """Like ``handle``, with ``decide(loaded) -> events`` in place of a command.
 
-        ``command`` names it in metrics and traces; by default, the function ``decide`` is
-        defined in (``request_feedback`` for ``...request_feedback.<locals>.decide``)."""
+        ``command`` names it in metrics and traces; by default, the outermost function
+        ``decide`` is defined in (``request_feedback`` for
+        ``FeedbackCommands.request_feedback.<locals>.work.<locals>.decide``)."""
         name = command or command_name(decide)
         organisation = _organisation_of(stream_id)
         with (
@@ -332,10 +333,11 @@ class CommandHandler(Generic[C, S, E]):
 
 
 def command_name(decide: Callable[..., Any]) -> str:
-    """The name of the function that defines ``decide`` (or ``decide``'s own name)."""
+    """The name of the outermost function that defines ``decide`` (a use case's method), or
+    ``decide``'s own name, without leading underscores."""
     qualified = getattr(decide, "__qualname__", "") or type(decide).__name__
-    outer, _, _ = qualified.rpartition(".<locals>.")
-    return (outer or qualified).rsplit(".", 1)[-1] or "command"
+    outermost = qualified.split(".<locals>.", 1)[0]
+    return outermost.rsplit(".", 1)[-1].lstrip("_") or "command"
 
 
 def _organisation_of(stream_id: str) -> str | None:

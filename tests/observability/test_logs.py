@@ -10,7 +10,6 @@ from logging.config import DictConfigurator
 from typing import Any
 
 import pytest
-from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 
 from trellis_kernel.observability import log_context, logging_config
@@ -40,11 +39,10 @@ def written(stream: io.StringIO) -> list[dict[str, Any]]:
 
 
 def test_lines_carry_the_trace_the_organisation_and_the_event(
-    lines: tuple[logging.Logger, io.StringIO],
+    lines: tuple[logging.Logger, io.StringIO], tracer_provider: TracerProvider
 ) -> None:
     logger, stream = lines
-    provider = trace.get_tracer_provider()
-    tracer = (provider if isinstance(provider, TracerProvider) else TracerProvider()).get_tracer("tests")
+    tracer = tracer_provider.get_tracer("tests")
     logger.info("before")
     with (
         tracer.start_as_current_span("consume") as span,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from opentelemetry import trace
+from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -25,6 +25,7 @@ from tests.conftest import PostgresServer
 from trellis_goals.app import create_app as goals_app
 from trellis_goals.settings import GoalsSettings
 from trellis_kernel.identity import mint_token
+from trellis_kernel.observability.tracing import trace_queries
 from trellis_recognition.app import create_app as recognition_app
 from trellis_recognition.settings import RecognitionSettings
 
@@ -52,18 +53,17 @@ def token(subject: str, *, hr: bool = False) -> dict[str, str]:
 
 
 @pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    """Every span ended in this process during the test (the services set the provider up only
-    when none is set, so this one is theirs)."""
-    provider = trace.get_tracer_provider()
-    if not isinstance(provider, TracerProvider):
-        provider = TracerProvider()
-        trace.set_tracer_provider(provider)
-    assert isinstance(trace.get_tracer_provider(), TracerProvider)
+def spans(tracer_provider: TracerProvider) -> Iterator[InMemorySpanExporter]:
+    """Every span ended in this process during the test, queries included (as a service that
+    exports its spans traces them)."""
     exporter = InMemorySpanExporter()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+    instrumented = AsyncPGInstrumentor().is_instrumented_by_opentelemetry
+    trace_queries()
     yield exporter
     exporter.shutdown()  # the processor stays on the provider; a stopped exporter keeps nothing
+    if not instrumented:
+        AsyncPGInstrumentor().uninstrument()
 
 
 @pytest.fixture

@@ -9,9 +9,11 @@ other service's append.
 
 ``configure_tracing(service)`` once per process sets the tracer provider (unless one is set, as a
 test does with an in-memory exporter): spans go to an OTLP collector when
-``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) is set; without it
-they still give logs and events their trace ids. The SDK's other ``OTEL_*`` variables
-(``OTEL_SERVICE_NAME``, ``OTEL_TRACES_SAMPLER``, ...) apply as documented by OpenTelemetry.
+``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) is set, and then every
+database query gets a span too (the asyncpg instrumentation); without an endpoint the spans
+still give logs and events their trace ids, and queries are not traced (spans nobody receives,
+one per query, would only cost). The SDK's other ``OTEL_*`` variables (``OTEL_SERVICE_NAME``,
+``OTEL_TRACES_SAMPLER``, ...) apply as documented by OpenTelemetry.
 """
 
 from __future__ import annotations
@@ -48,8 +50,15 @@ def configure_tracing(service: str) -> None:
                 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
                 provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+                trace_queries()
             trace.set_tracer_provider(provider)
-        AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]
+
+
+def trace_queries() -> None:
+    """A span for every asyncpg query of this process (idempotent)."""
+    instrumentor = AsyncPGInstrumentor()  # type: ignore[no-untyped-call]
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument()
 
 
 def context_from(traceparent: str | None) -> Context | None:

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from trellis_contracts.fields import Money
 from trellis_contracts.recognition import RecognitionVisibility, RewardGrantedV2, RewardHeldForApproval
 from trellis_kernel.commands import CommandHandler as Handler
-from trellis_kernel.commands import Loaded, Outcome
+from trellis_kernel.commands import Loaded, Outcome, command_name
 from trellis_kernel.consumers import processed_events
 from trellis_kernel.decider import DomainError
 from trellis_kernel.http import NotFound, StaleVersion
@@ -140,7 +140,7 @@ class RecognitionApplication:
 
         try:
             outcome = await handler.handle_with(
-                stream_id, run, metadata=EventMetadata(principal=actor.user_id)
+                stream_id, run, metadata=EventMetadata(principal=actor.user_id), command=command_name(decide)
             )
         except ConcurrencyConflict as conflict:  # the retries ran out
             raise StaleVersion(stream_id, expected_version or 0, conflict.current_version) from conflict

@@ -45,7 +45,7 @@ from trellis_kernel.decider import Decider, DomainError
 from trellis_kernel.metadata import EventMetadata
 from trellis_kernel.observability.logs import log_context
 from trellis_kernel.observability.metrics import APPEND_SECONDS, COMMANDS, EVENTS_APPENDED, outcome_of
-from trellis_kernel.observability.tracing import TRACER, current_traceparent
+from trellis_kernel.observability.tracing import TRACER, current_span, current_traceparent
 from trellis_kernel.projections.inline import InlineProjector
 from trellis_kernel.projections.projection import Projection
 from trellis_kernel.store.errors import ConcurrencyConflict, StaleTransaction
@@ -301,7 +301,7 @@ class CommandHandler(Generic[C, S, E]):
     async def _append_events(
         self, loaded: Loaded[S, E], events: tuple[E, ...], metadata: EventMetadata, connection: Any
     ) -> Outcome[S, E]:
-        with TRACER.start_as_current_span("append") as span:
+        with current_span("append") as span:
             span.set_attribute("trellis.stream_id", loaded.stream_id)
             # The events carry this append's trace context: the relay and the consumers of other
             # services continue the trace from it.

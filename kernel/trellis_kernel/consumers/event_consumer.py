@@ -52,7 +52,7 @@ from trellis_kernel.consumers.incoming import (
 )
 from trellis_kernel.observability.logs import log_context
 from trellis_kernel.observability.metrics import CONSUMER_DEAD_LETTERED, CONSUMER_EVENTS
-from trellis_kernel.observability.tracing import TRACER, context_from
+from trellis_kernel.observability.tracing import context_from, current_span
 from trellis_kernel.store.connections import Connection, Pool
 from trellis_kernel.store.errors import ConcurrencyConflict, StaleTransaction
 
@@ -313,7 +313,7 @@ class EventConsumer:
                 event_id=str(event.event_id),
                 organisation_id=organisation if isinstance(organisation, str) else None,
             ),
-            TRACER.start_as_current_span(
+            current_span(
                 f"consume {event.coordinates.topic}",
                 context=context_from(attributes.get("traceparent")),
                 kind=SpanKind.CONSUMER,

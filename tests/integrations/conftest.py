@@ -14,6 +14,7 @@ import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integrations.events import Publisher, open_publisher
 from tests.integrations.lrs import Lrs, running_lrs
@@ -137,6 +138,17 @@ async def running(settings: IntegrationsSettings) -> AsyncIterator[Running]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://integrations") as client:
             yield Running(app, client)
+
+
+async def deliveries_counted(client: httpx.AsyncClient, kind: str, outcome: str) -> float:
+    """``trellis_deliveries_total`` for ``kind`` and ``outcome`` on the service's /metrics page."""
+    page = await client.get("/metrics")
+    assert page.status_code == 200
+    for family in text_string_to_metric_families(page.text):
+        for sample in family.samples:
+            if sample.name == "trellis_deliveries_total" and sample.labels == {"kind": kind, "outcome": outcome}:
+                return sample.value
+    return 0.0
 
 
 def webhook(

@@ -9,7 +9,7 @@ import random
 from collections import defaultdict
 from typing import Any
 
-from tests.integrations.conftest import HR, ORG, World, running, webhook
+from tests.integrations.conftest import HR, ORG, World, deliveries_counted, running, webhook
 from tests.integrations.events import (
     approved,
     goal_stream,
@@ -96,10 +96,12 @@ async def test_each_aggregate_arrives_in_order_even_when_the_receiver_is_slow_an
                 headers=HR,
             )
             assert created.status_code == 201, created.text
+            counted = await deliveries_counted(service.client, "webhook", "delivered")
             for percent in range(1, 11):
                 for goal in random.sample(goals, len(goals)):
                     await world.publisher.publish(goal_stream(ORG, goal), progress(ORG, goal, percent))
             await eventually(lambda: len(receiver.first_arrivals()) == 60, what="60 deliveries", within=60)
+            assert await deliveries_counted(service.client, "webhook", "delivered") >= counted + 60
 
     sequences: dict[str, list[int]] = defaultdict(list)
     for delivery in receiver.first_arrivals():

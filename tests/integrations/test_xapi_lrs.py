@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integrations.conftest import World, bearer, running
+from tests.integrations.conftest import World, bearer, deliveries_counted, running
 from tests.integrations.events import (
     activity_completed,
     assignment,
@@ -36,6 +36,7 @@ async def test_learning_events_become_statements_in_the_lrs_once_each(world: Wor
     async with running(world.settings()) as service, world.publisher.relaying():
         created = await service.client.post("/subscriptions/xapi", json=xapi(lrs), headers=headers)
         assert created.status_code == 201, created.text
+        counted = await deliveries_counted(service.client, "xapi", "delivered")
         publish = world.publisher.publish
         await publish(
             goal_stream(org, "goal_1"), milestone_reached(org, "goal_1", "ms_1"), progress(org, "goal_1", 50)
@@ -55,6 +56,7 @@ async def test_learning_events_become_statements_in_the_lrs_once_each(world: Wor
 
         await eventually(delivered, what="four statements delivered", within=60)
         log = (await service.client.get("/subscriptions/lrs/deliveries", headers=headers)).json()
+        assert await deliveries_counted(service.client, "xapi", "delivered") == counted + 4
 
     ids = {str(statement_id(d["webhook_id"])) for d in log}
     stored = [s for s in lrs.statements() if s["id"] in ids]

@@ -68,9 +68,9 @@ def _round(dsn: str, mode: str, commands: int, clients: int) -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
-async def _main(arguments: argparse.Namespace) -> None:
+async def _main(arguments: argparse.Namespace, admin: str) -> None:
     rates: dict[str, list[float]] = {"untraced": [], "traced": []}
-    async with scratch_database(admin_dsn(), "bench_traces") as database:
+    async with scratch_database(admin, "bench_traces") as database:
         for number in range(arguments.rounds):
             order = ("untraced", "traced") if number % 2 == 0 else ("traced", "untraced")
             for mode in order:
@@ -95,7 +95,7 @@ def main() -> None:
     if arguments.child:
         print(asyncio.run(_run(arguments.dsn, arguments.child, arguments.commands, arguments.clients)))
     else:
-        asyncio.run(_main(arguments))
+        asyncio.run(_main(arguments, admin_dsn()))
 
 
 if __name__ == "__main__":

@@ -19,12 +19,11 @@ from trellis_feedback.api.context import install_id_taken_handler
 from trellis_feedback.application import FeedbackApplication, utc_now
 from trellis_feedback.consumers.goals import goals_consumer
 from trellis_feedback.settings import FeedbackSettings
-from trellis_kernel.health import BrokerCheck, Readiness, database_check, health_router, relay_check
+from trellis_kernel.health import Readiness, database_check, health_router
 from trellis_kernel.http import service_api
 from trellis_kernel.identity import TokenVerifier, bearer_principal
-from trellis_kernel.observability import ConsumerLag, Samplers, configure_tracing, relay_lag_sampler
-from trellis_kernel.relay import OutboxRelay, RelaySettings
-from trellis_kernel.relay.cloudevents import encode_cloudevent
+from trellis_kernel.observability import ConsumerLag, Samplers, configure_tracing
+from trellis_kernel.relay.in_service import start_outbox_relay
 from trellis_kernel.store import create_pool
 
 logger = logging.getLogger(__name__)
@@ -75,22 +74,16 @@ def create_app(
             samplers = Samplers()
             async with contextlib.AsyncExitStack() as stack:
                 if settings.kafka_bootstrap_servers:
-                    relay = OutboxRelay(
-                        dsn=settings.database_url,
+                    await start_outbox_relay(
+                        stack,
+                        name=RELAY_NAME,
+                        database_url=settings.database_url,
                         store=service.store,
                         bootstrap_servers=settings.kafka_bootstrap_servers,
-                        topic_for=lambda _: settings.events_topic,
-                        encode=encode_cloudevent,
-                        settings=RelaySettings(name=RELAY_NAME),
+                        topic=settings.events_topic,
+                        readiness=readiness,
+                        samplers=samplers,
                     )
-                    await stack.enter_async_context(relay)
-                    task = asyncio.create_task(relay.run(), name="feedback-outbox-relay")
-                    stack.push_async_callback(relay.stop, task)
-                    broker_check = await stack.enter_async_context(
-                        BrokerCheck(settings.kafka_bootstrap_servers)
-                    )
-                    readiness.add("broker", broker_check)
-                    readiness.add("relay", relay_check(relay, task))
                     broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=None)
                     consumer = goals_consumer(
                         settings.goals_consumer_group, broker=broker, pool=pool, topic=settings.goals_topic
@@ -100,7 +93,6 @@ def create_app(
                     await broker.start()
                     stack.push_async_callback(broker.stop)
                     app.state.goals_consumer = consumer
-                    samplers.add(relay_lag_sampler(relay))
                     lag = ConsumerLag(settings.kafka_bootstrap_servers, {consumer.name: consumer.topics})
                     samplers.add(await stack.enter_async_context(lag))
                 if settings.sweep_seconds > 0:

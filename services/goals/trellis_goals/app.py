@@ -17,12 +17,12 @@ from trellis_goals.event_codec import GOALS_CODEC
 from trellis_goals.settings import GoalsSettings
 from trellis_kernel.backfill import BackfillRunner, Backfills, BackfillSettings
 from trellis_kernel.backfill.api import backfill_router
-from trellis_kernel.health import BrokerCheck, Readiness, database_check, health_router, relay_check
+from trellis_kernel.health import Readiness, database_check, health_router
 from trellis_kernel.http import IdempotencyKeys, service_api
 from trellis_kernel.identity import TokenVerifier, bearer_principal
-from trellis_kernel.observability import Samplers, configure_tracing, relay_lag_sampler
-from trellis_kernel.relay import OutboxRelay, RelaySettings
+from trellis_kernel.observability import Samplers, configure_tracing
 from trellis_kernel.relay.cloudevents import encode_cloudevent
+from trellis_kernel.relay.in_service import start_outbox_relay
 from trellis_kernel.store import create_pool
 
 logger = logging.getLogger(__name__)
@@ -57,21 +57,16 @@ def create_app(
             samplers = Samplers()
             async with contextlib.AsyncExitStack() as stack:
                 if settings.kafka_bootstrap_servers:
-                    relay = OutboxRelay(
-                        dsn=settings.database_url,
+                    await start_outbox_relay(
+                        stack,
+                        name=RELAY_NAME,
+                        database_url=settings.database_url,
                         store=goals.store,
                         bootstrap_servers=settings.kafka_bootstrap_servers,
-                        topic_for=lambda _: settings.events_topic,
-                        encode=encode_cloudevent,
-                        settings=RelaySettings(name=RELAY_NAME),
+                        topic=settings.events_topic,
+                        readiness=readiness,
+                        samplers=samplers,
                     )
-                    await stack.enter_async_context(relay)
-                    task = asyncio.create_task(relay.run(), name="goals-outbox-relay")
-                    stack.push_async_callback(relay.stop, task)
-                    broker = await stack.enter_async_context(BrokerCheck(settings.kafka_bootstrap_servers))
-                    readiness.add("broker", broker)
-                    readiness.add("relay", relay_check(relay, task))
-                    samplers.add(relay_lag_sampler(relay))
                     backfill = BackfillRunner(
                         dsn=settings.database_url,
                         store=goals.store,

@@ -4,7 +4,6 @@ topics."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -16,19 +15,16 @@ from faststream.kafka import KafkaBroker
 
 from trellis_kernel.consumers import ConsumerSettings
 from trellis_kernel.health import (
-    BrokerCheck,
     CheckResult,
     Readiness,
     ReadinessCheck,
     database_check,
     health_router,
-    relay_check,
 )
 from trellis_kernel.http import service_api
 from trellis_kernel.identity import TokenVerifier, bearer_principal
-from trellis_kernel.observability import ConsumerLag, Samplers, configure_tracing, relay_lag_sampler
-from trellis_kernel.relay import OutboxRelay, RelaySettings
-from trellis_kernel.relay.cloudevents import encode_cloudevent
+from trellis_kernel.observability import ConsumerLag, Samplers, configure_tracing
+from trellis_kernel.relay.in_service import start_outbox_relay
 from trellis_kernel.store import create_pool
 from trellis_recognition.api import approvals, budgets, policies, recognitions, views
 from trellis_recognition.application import RecognitionApplication, utc_now
@@ -64,22 +60,16 @@ def create_app(
             samplers = Samplers()
             async with contextlib.AsyncExitStack() as stack:
                 if settings.kafka_bootstrap_servers:
-                    relay = OutboxRelay(
-                        dsn=settings.database_url,
+                    await start_outbox_relay(
+                        stack,
+                        name=RELAY_NAME,
+                        database_url=settings.database_url,
                         store=recognition.store,
                         bootstrap_servers=settings.kafka_bootstrap_servers,
-                        topic_for=lambda _: settings.events_topic,
-                        encode=encode_cloudevent,
-                        settings=RelaySettings(name=RELAY_NAME),
+                        topic=settings.events_topic,
+                        readiness=readiness,
+                        samplers=samplers,
                     )
-                    await stack.enter_async_context(relay)
-                    task = asyncio.create_task(relay.run(), name="recognition-outbox-relay")
-                    stack.push_async_callback(relay.stop, task)
-                    broker_check = await stack.enter_async_context(
-                        BrokerCheck(settings.kafka_bootstrap_servers)
-                    )
-                    readiness.add("broker", broker_check)
-                    readiness.add("relay", relay_check(relay, task))
 
                     broker = KafkaBroker(
                         settings.kafka_bootstrap_servers,
@@ -101,7 +91,6 @@ def create_app(
                     stack.push_async_callback(broker.stop)
                     app.state.consumer = consumer
                     readiness.add("consumer", _consumer_check(broker))
-                    samplers.add(relay_lag_sampler(relay))
                     lag = ConsumerLag(settings.kafka_bootstrap_servers, {consumer.name: consumer.topics})
                     samplers.add(await stack.enter_async_context(lag))
                 app.state.readiness = readiness

@@ -13,9 +13,9 @@ import httpx
 from tests.integrations.conftest import World, bearer, webhook
 from tests.integrations.events import goal_stream, milestone_reached
 from tests.integrations.lrs import Lrs
-from tests.integrations.process import ServiceProcess
 from tests.integrations.receiver import Receiver, receiving
 from tests.kernel.relay.support import eventually
+from tests.service_process import ServiceProcess
 from trellis_integrations.delivery.webhooks import new_secret
 from trellis_integrations.domain.xapi import statement_id
 

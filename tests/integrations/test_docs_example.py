@@ -7,8 +7,8 @@ import sys
 
 from tests.integrations.conftest import HR, ORG, World, running, webhook
 from tests.integrations.events import goal_stream, milestone_reached
-from tests.integrations.process import free_port
 from tests.kernel.relay.support import eventually
+from tests.service_process import free_port
 from trellis_deploy.settings import PROJECT_DIR
 from trellis_integrations.delivery.webhooks import new_secret
 

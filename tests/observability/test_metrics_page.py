@@ -17,7 +17,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import PostgresServer
-from tests.integrations.process import ServiceProcess
+from tests.service_process import ServiceProcess
 from trellis_goals.app import RELAY_NAME
 from trellis_kernel.identity import mint_token
 

@@ -1,5 +1,5 @@
-"""A service (the integrations service unless named) in a process of its own, as `trellis serve`
-runs it in a container."""
+"""A Trellis service (the integrations service unless named) in a process of its own, as
+`trellis serve` runs it in a container: started, stopped, or killed with SIGKILL."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+READY_TIMEOUT = 90.0
 
 
 def free_port() -> int:
@@ -35,6 +37,12 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        """Start the process and wait until it answers ready."""
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the process without waiting (several processes then start side by side)."""
         self.starts += 1
         with self.log.open("ab") as log:
             log.write(f"\n--- start {self.starts} ---\n".encode())
@@ -54,14 +62,19 @@ class ServiceProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 60
+
+    def wait_ready(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + READY_TIMEOUT
         while True:
             try:
                 with urllib.request.urlopen(f"{self.url}/health/ready", timeout=2):
                     return
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the service did not start: {self.log.read_text()[-3000:]}") from None
+                    raise RuntimeError(
+                        f"{self.service} did not start: {self.log.read_text()[-3000:]}"
+                    ) from None
                 time.sleep(0.2)
 
     def kill(self) -> None:

@@ -6,17 +6,22 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import httpx
 import kubernetes_validate
 import pytest
 import yaml
 
 from tests.deploy.support import dockerfile_port, status_of
-from trellis_deploy.environment import container_variables
+from trellis_deploy.environment import container_variables, web_variables
 from trellis_deploy.kustomize import render
-from trellis_deploy.manifests import IMAGE, K8S_DIR
+from trellis_deploy.manifests import IMAGE, K8S_DIR, WEB
 from trellis_deploy.services import SERVICE_APPS
 from trellis_deploy.settings import trellis_home
+from trellis_deploy.supervisor.runner import WEB_FACTORY
 from trellis_kernel.health import LIVENESS_PATH, READINESS_PATH
+from trellis_web.app import create_app as create_web_app
+from trellis_web.settings import SERVICES as SERVICES_THE_WEB_APP_CALLS
+from trellis_web.settings import WebSettings
 
 KUBERNETES_VERSION = "1.32.0"
 OVERLAY = K8S_DIR / "overlays" / "example"
@@ -61,7 +66,7 @@ def test_every_service_has_its_deployment_service_budget_and_autoscaler(objects:
         assert objects["PodDisruptionBudget"][app.name]["spec"]["selector"]["matchLabels"] == selector
         target = objects["HorizontalPodAutoscaler"][app.name]["spec"]["scaleTargetRef"]
         assert (target["kind"], target["name"]) == ("Deployment", app.name)
-    assert set(objects["Deployment"]) == {app.name for app in SERVICE_APPS}
+    assert set(objects["Deployment"]) == {app.name for app in SERVICE_APPS} | {WEB}
 
 
 def test_containers_run_the_image_with_the_services_commands(objects: Objects) -> None:
@@ -117,3 +122,46 @@ def test_containers_get_only_variables_their_settings_read(objects: Objects) -> 
             unknown = given - container_variables(app)
             assert not unknown, f"{app.name}'s {container['name']} gets {sorted(unknown)}, which its settings never read"
             assert {f"{app.name.upper()}_DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "TRELLIS_JWKS_URL"} <= given
+
+
+def given_variables(objects: Objects, container: dict[str, Any]) -> set[str]:
+    """The variables a container gets from its env and the ConfigMaps and Secrets it names."""
+    given = {entry["name"] for entry in container.get("env", [])}
+    for source in container["envFrom"]:
+        kind, reference = ("ConfigMap", source["configMapRef"]) if "configMapRef" in source else (
+            "Secret", source["secretRef"]
+        )
+        found = objects[kind].get(reference["name"])
+        assert found is not None or reference.get("optional") is True, f"the missing {kind} {reference['name']}"
+        given |= set((found or {}).get("data", {}))
+    return given
+
+
+async def test_the_web_app_runs_from_the_same_image_and_reaches_every_service(objects: Objects) -> None:
+    deployment = objects["Deployment"][WEB]
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    (service_pod,) = objects["Deployment"][SERVICE_APPS[0].name]["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == service_pod["image"]
+    assert WEB_FACTORY in container["args"] and container["command"] == ["uvicorn"]
+    assert {p["name"]: p["containerPort"] for p in container["ports"]} == {"http": dockerfile_port()}
+    assert objects["Service"][WEB]["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    assert objects["PodDisruptionBudget"][WEB]["spec"]["minAvailable"] == 1
+
+    given = given_variables(objects, container)
+    unknown = given - web_variables()
+    assert not unknown, f"the web app gets {sorted(unknown)}, which its settings never read"
+    # Every replica signs the session cookie with the same key, or a sign-in lasts one request.
+    assert "TRELLIS_WEB_SESSION_SECRET" in given
+    (config,) = [c for name, c in objects["ConfigMap"].items() if name.startswith("web-config")]
+    for name in SERVICES_THE_WEB_APP_CALLS:
+        url = config["data"][f"TRELLIS_{name.upper()}_URL"]
+        port = objects["Service"][name]["spec"]["ports"][0]["port"]
+        assert url in (f"http://{name}", f"http://{name}:{port}") and port == 80, url
+
+    built = create_web_app(WebSettings(jwt_secret="x" * 32))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=built), base_url="http://web") as client:
+        for kind in ("startupProbe", "livenessProbe", "readinessProbe"):
+            probe = container[kind]["httpGet"]
+            assert probe["port"] == "http"
+            assert (await client.get(probe["path"])).status_code == 200, f"the web app serves no {probe['path']}"

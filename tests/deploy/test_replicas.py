@@ -103,9 +103,9 @@ async def post(http: httpx.AsyncClient, url: str, body: dict[str, Any], headers:
     assert answer.status_code in (200, 201), f"{url}: {answer.status_code} {answer.text}"
 
 
-def assert_in_order_per_stream(records: list[Any], stored: dict[str, int], topic: str) -> int:
+def assert_in_order_per_stream(records: list[Any], stored: dict[str, int], topic: str) -> None:
     """Each stream's events first appear on the topic in version order, none missing, and the
-    topic holds exactly the streams and versions the store holds; returns the records read."""
+    topic holds exactly the streams and versions the store holds."""
     first_seen: dict[str, list[int]] = defaultdict(list)
     seen: set[str] = set()
     for record in records:
@@ -113,13 +113,13 @@ def assert_in_order_per_stream(records: list[Any], stored: dict[str, int], topic
         if envelope.id in seen:
             continue  # republished after a crash: a duplicate consumers drop by id
         seen.add(envelope.id)
-        first_seen[record.key.decode()].append(int(envelope.sequence))
+        assert envelope.sequence is not None, f"{topic}: event {envelope.id} carries no sequence"
+        first_seen[record.key.decode()].append(envelope.sequence)
     assert set(first_seen) == set(stored), f"{topic}: streams on the topic differ from the store"
     for stream, versions in first_seen.items():
         assert versions == list(range(1, stored[stream] + 1)), (
             f"{topic}: {stream} first appears as {versions}"
         )
-    return len(records)
 
 
 async def stored_versions(pool: asyncpg.Pool) -> dict[str, int]:
@@ -172,8 +172,8 @@ async def test_the_standby_relay_takes_over_and_every_event_arrives_once_in_orde
     }
     try:
         # The first replica of each service creates its tables; the second joins it.
-        start_together([group[0] for group in replicas.values()])
-        start_together([group[1] for group in replicas.values()])
+        start_together([pair[0] for pair in replicas.values()])
+        start_together([pair[1] for pair in replicas.values()])
         today = datetime.now(UTC).date()
         due = (today + timedelta(days=90)).isoformat()
         for group in (
@@ -276,7 +276,7 @@ async def test_the_standby_relay_takes_over_and_every_event_arrives_once_in_orde
             )
 
             # Both replicas of each consuming service took a share of the partitions.
-            for service, group in (("feedback", feedback), ("recognition", recognition)):
+            for service, pair in (("feedback", feedback), ("recognition", recognition)):
                 consumer = environment[
                     "FEEDBACK_GOALS_CONSUMER_GROUP" if service == "feedback" else "RECOGNITION_CONSUMER_GROUP"
                 ]
@@ -287,7 +287,7 @@ async def test_the_standby_relay_takes_over_and_every_event_arrives_once_in_orde
                         consumer=consumer,
                         outcome="applied",
                     )
-                    for replica in group
+                    for replica in pair
                 ]
                 assert all(applied), f"{service}: events applied per replica {applied}"
 
@@ -330,8 +330,8 @@ async def test_the_standby_relay_takes_over_and_every_event_arrives_once_in_orde
             recognition_records, await stored_versions(pools["recognition"]), recognition_topic
         )
     finally:
-        for group in replicas.values():
-            for replica in group:
+        for pair in replicas.values():
+            for replica in pair:
                 replica.stop()
         for pool in pools.values():
             await pool.close()

@@ -114,7 +114,7 @@ def _held(command: ApproveHeldReward | RejectHeldReward, state: RewardState) -> 
     if state is None:
         raise DomainError(f"There is no reward {command.reward_id!r}", field="reward_id")
     require_approver(command.approver, state.recipient_id, "a reward")
-    if state.held is None or state.status != "held":
+    if state.held is None:
         raise DomainError(f"The reward is {state.status}, not held for approval", field="reward_id")
     return state.held
 
@@ -123,7 +123,8 @@ def decide_reward(command: RewardCommand, state: RewardState) -> Sequence[Reward
     require_aware(command.now)
     if isinstance(command, GrantReward):
         return [] if state is not None else [_grant(command)]
-    if state is not None and state.status != "held" and state.decided_by == command.approver.user_id:
+    # Only a decided reward has a decider (a held one has none).
+    if state is not None and state.decided_by == command.approver.user_id:
         wanted = "granted" if isinstance(command, ApproveHeldReward) else "rejected"
         if state.status == wanted:
             return []  # the same decision again: a retried request
@@ -164,11 +165,11 @@ def evolve_reward(state: RewardState, event: RewardEvent) -> RewardState:
         case RewardHeldForApproval():
             return Reward("held", event.recipient_id, held=event)
         case RewardGrantedV2():
-            held = state.held if state is not None else None
-            return Reward("granted", event.recipient_id, held=held, decided_by=event.approved_by_id)
+            # A decided reward keeps who decided it (a retried decision is answered with nothing),
+            # not the hold: a reward is held exactly while it keeps its hold.
+            return Reward("granted", event.recipient_id, decided_by=event.approved_by_id)
         case RewardRejected():
-            held = state.held if state is not None else None
-            return Reward("rejected", event.recipient_id, held=held, decided_by=event.rejected_by_id)
+            return Reward("rejected", event.recipient_id, decided_by=event.rejected_by_id)
 
 
 def _no_reward() -> RewardState:

@@ -43,17 +43,20 @@ async def test_a_backfill_of_ten_thousand_events_arrives_in_order_while_live_del
                 """Live events all along: milestones for the live subscription, and progress on goals
                 whose history is being replayed (to arrive after that history)."""
                 for n in range(10_000):
+                    if stop_feeding.is_set():
+                        return  # between events, so `later` counts exactly what was published
                     goal = f"goal_{n % 50}"
                     event = milestone_reached(org, goal, f"live_{n}")
                     live_sent[f"live_{n}"] = time.monotonic()
                     await world.publisher.publish(goal_stream(org, f"live_{goal}"), event)
                     if n % 5 == 0:
-                        later[goal] += 1
                         await world.publisher.publish(
-                            goal_stream(org, goal), progress(org, goal, later[goal])
+                            goal_stream(org, goal), progress(org, goal, later[goal] + 1)
                         )
+                        later[goal] += 1
                     await asyncio.sleep(0.05)
 
+            stop_feeding = asyncio.Event()
             feeder = asyncio.create_task(feed())
             job = await api.post("/subscriptions/late/backfills", json={"service": "goals"}, headers=PLATFORM)
             assert job.status_code == 201, job.text
@@ -97,9 +100,8 @@ async def test_a_backfill_of_ten_thousand_events_arrives_in_order_while_live_del
                 )
                 backfilled = time.monotonic() - started
                 live_during = list(live.accepted())
-                feeder.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await feeder
+                stop_feeding.set()
+                await feeder
                 expected = history + sum(n - PER_GOAL for n in later.values())
                 await eventually(
                     lambda: len({r.webhook_id for r in late.accepted()}) == expected,

@@ -144,3 +144,19 @@ def test_a_new_kafka_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.Mon
     monkeypatch.setattr(kafka.uuid, "uuid4", lambda: next(drawn))
 
     assert kafka.new_cluster_id() == base64.urlsafe_b64encode(fine.bytes).rstrip(b"=").decode()
+
+
+def test_a_checkout_cloned_again_where_a_deleted_one_was_gets_a_cluster_it_can_log_in_to(
+    isolated_home: tuple[Path, dict[str, str]],
+) -> None:
+    home, env = isolated_home
+    earlier = LocalPostgres(home)
+    earlier.up()
+    shutil.rmtree(home)  # the old checkout is deleted; its cluster may live on elsewhere, even running
+
+    again = _trellis(home, env, "infra", "up")
+
+    assert again.returncode == 0, again.stderr
+    status = LocalPostgres(home).status()
+    assert status.running
+    assert asyncio.run(_show(status.database_urls["goals"], "server_version")).startswith("15")

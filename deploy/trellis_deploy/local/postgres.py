@@ -16,6 +16,7 @@ import os
 import pwd
 import re
 import secrets
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +88,8 @@ class LocalPostgres:
         )
 
     def up(self) -> PostgresStatus:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._discard_orphaned_cluster()
         if not self.status().running:
             bin_dir = prerequisites.postgres_bin_dir()
             self._init_cluster_once(bin_dir)
@@ -118,10 +121,24 @@ class LocalPostgres:
         )
         return True
 
+    def _discard_orphaned_cluster(self) -> None:
+        """Removes a cluster left by an earlier checkout at this same path, now deleted.
+
+        A cluster kept outside the checkout outlives it; its password went with the old
+        checkout, so nothing can log in to it. It is named after this path, so it is ours to
+        stop and replace, and nothing in it was reachable any more.
+        """
+        if self.cluster == self.root or self.password_file.exists() or not self.cluster.exists():
+            return
+        if self.status().running:
+            self._server_command(
+                prerequisites.postgres_bin_dir() / "pg_ctl", "stop", "-w", "-m", "immediate", "-D", str(self.data)
+            )
+        shutil.rmtree(self.cluster)
+
     def _init_cluster_once(self, bin_dir: Path) -> None:
         if (self.data / "PG_VERSION").exists():
             return
-        self.root.mkdir(parents=True, exist_ok=True)
         if self.cluster != self.root:
             self.cluster.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._hand_to_server_user(self.cluster.parent)

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from fastapi import Response
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
 from trellis_kernel.commands import Outcome
 from trellis_kernel.http import Accepted
@@ -24,11 +24,6 @@ def json_of(model: BaseModel) -> Response:
     """``model`` as the answer, serialised once: FastAPI would validate a returned model again
     (the route declares it as its ``response_model`` for the OpenAPI document)."""
     return Response(model.model_dump_json(), media_type="application/json")
-
-
-def dataclass_json(adapter: TypeAdapter[Any], value: Any, **options: Any) -> Response:
-    """``value`` (a dataclass of the read side) dumped as JSON as it is, without validation."""
-    return Response(adapter.dump_json(value, **options), media_type="application/json")
 
 
 def new_id() -> str:

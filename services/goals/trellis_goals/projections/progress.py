@@ -63,12 +63,6 @@ def percent_complete(goal: Goal) -> int:
     return round(sum(m.progress_percent for m in goal.milestones) / len(goal.milestones))
 
 
-def mean_percent(total: int, count: int) -> int:
-    """The rounded mean of ``count`` percentages adding up to ``total`` (0 for none), as the team
-    view shows a person's active goals."""
-    return round(total / count) if count else 0
-
-
 def person_share(record: GoalRecord) -> tuple[int, int, int, datetime | None]:
     """What one goal adds to its employee's summary: (active, completed, % complete if active,
     last check-in)."""

@@ -4,12 +4,14 @@ Use cases raise NotFound, Forbidden, StaleVersion or IdConflict (or a DomainErro
 rule); command routers built with ``route_class=IdempotentRoute`` honour the Idempotency-Key
 header;
 ``service_api`` builds a FastAPI app that answers them the same way in every service and
-serves its API documentation without a CDN; ``privacy_router`` gives the data key endpoint (and
-erasure) every service mounts.
+serves its API documentation without a CDN; ``service_runtime`` runs what every service's
+lifespan runs (pool, readiness, metric samplers, outbox relay, consumers); ``privacy_router``
+gives the data key endpoint (and erasure) every service mounts.
 """
 
 from trellis_kernel.http.errors import Forbidden, IdConflict, NotFound, StaleVersion, install_error_handlers
 from trellis_kernel.http.idempotency import IdempotencyKeys, IdempotentRoute
+from trellis_kernel.http.lifespan import ServiceRuntime, service_runtime
 from trellis_kernel.http.privacy import INTEGRATOR_ROLE, privacy_router
 from trellis_kernel.http.problems import (
     COMMAND_RESPONSES,
@@ -36,8 +38,10 @@ __all__ = [
     "NotFound",
     "Problems",
     "Refusal",
+    "ServiceRuntime",
     "StaleVersion",
     "install_error_handlers",
     "privacy_router",
     "service_api",
+    "service_runtime",
 ]

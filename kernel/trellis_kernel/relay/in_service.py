@@ -1,10 +1,9 @@
 """A service's outbox relay for the life of its app, with the checks and metrics that watch it.
 
-Every service that publishes starts its relay the same way in its lifespan:
+Every service that publishes starts its relay the same way in its lifespan, through its
+``ServiceRuntime`` (``trellis_kernel.http.lifespan``), which passes its stack, checks and samplers:
 
-    relay = await start_outbox_relay(stack, name=RELAY_NAME, database_url=..., store=...,
-                                     bootstrap_servers=..., topic=..., readiness=readiness,
-                                     samplers=samplers)
+    relay = await runtime.start_outbox_relay(name=RELAY_NAME, store=..., topic=...)
 
 Each replica runs one; the relay's advisory lock lets one of them lead (see ``OutboxRelay``).
 Kept out of ``trellis_kernel.relay``'s package namespace because it builds on ``health`` and

@@ -19,12 +19,10 @@ from trellis_feedback.api.context import install_id_taken_handler
 from trellis_feedback.application import FeedbackApplication, utc_now
 from trellis_feedback.consumers.goals import goals_consumer
 from trellis_feedback.settings import FeedbackSettings
-from trellis_kernel.health import Readiness, database_check, health_router
-from trellis_kernel.http import service_api
+from trellis_kernel.health import health_router
+from trellis_kernel.http import service_api, service_runtime
 from trellis_kernel.identity import TokenVerifier, bearer_principal
-from trellis_kernel.observability import ConsumerLag, Samplers, configure_tracing
-from trellis_kernel.relay.in_service import start_outbox_relay
-from trellis_kernel.store import create_pool
+from trellis_kernel.observability import configure_tracing
 
 logger = logging.getLogger(__name__)
 
@@ -64,49 +62,32 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await create_pool(settings.database_url, min_size=1, max_size=10)
-        try:
-            service = FeedbackApplication(pool, clock=clock)
+        async with service_runtime(
+            app, database_url=settings.database_url, kafka_bootstrap_servers=settings.kafka_bootstrap_servers
+        ) as runtime:
+            service = FeedbackApplication(runtime.pool, clock=clock)
             await service.setup()
+            runtime.flush_at_stop(service.store)
             app.state.feedback = service
-            readiness = Readiness()
-            readiness.add("database", database_check(pool))
-            samplers = Samplers()
-            async with contextlib.AsyncExitStack() as stack:
-                if settings.kafka_bootstrap_servers:
-                    await start_outbox_relay(
-                        stack,
-                        name=RELAY_NAME,
-                        database_url=settings.database_url,
-                        store=service.store,
-                        bootstrap_servers=settings.kafka_bootstrap_servers,
-                        topic=settings.events_topic,
-                        readiness=readiness,
-                        samplers=samplers,
-                    )
-                    broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=None)
-                    consumer = goals_consumer(
-                        settings.goals_consumer_group, broker=broker, pool=pool, topic=settings.goals_topic
-                    )
-                    await consumer.setup()
-                    consumer.subscribe()
-                    await broker.start()
-                    stack.push_async_callback(broker.stop)
-                    app.state.goals_consumer = consumer
-                    lag = ConsumerLag(settings.kafka_bootstrap_servers, {consumer.name: consumer.topics})
-                    samplers.add(await stack.enter_async_context(lag))
-                if settings.sweep_seconds > 0:
-                    retention = timedelta(days=settings.anonymous_retention_days)
-                    sweeper = asyncio.create_task(
-                        _sweep_forever(service, settings.sweep_seconds, retention), name="feedback-sweeps"
-                    )
-                    stack.push_async_callback(_cancel, sweeper)
-                app.state.readiness = readiness
-                app.state.metric_samplers = samplers
-                yield
-            await service.store.flush_notifications()
-        finally:
-            await pool.close()
+            if settings.kafka_bootstrap_servers:
+                await runtime.start_outbox_relay(
+                    name=RELAY_NAME, store=service.store, topic=settings.events_topic
+                )
+                broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=None)
+                consumer = goals_consumer(
+                    settings.goals_consumer_group,
+                    broker=broker,
+                    pool=runtime.pool,
+                    topic=settings.goals_topic,
+                )
+                await runtime.start_consumers(broker, [consumer])
+                app.state.goals_consumer = consumer
+            if settings.sweep_seconds > 0:
+                retention = timedelta(days=settings.anonymous_retention_days)
+                runtime.run_in_background(
+                    _sweep_forever(service, settings.sweep_seconds, retention), name="feedback-sweeps"
+                )
+            yield
 
     app = service_api(
         title="Trellis feedback",
@@ -141,9 +122,3 @@ async def _sweep_forever(service: FeedbackApplication, interval: float, retentio
         except Exception:
             logger.exception("the feedback sweeps failed; retrying next round")
         await asyncio.sleep(interval)
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

@@ -17,13 +17,11 @@ from trellis_goals.event_codec import GOALS_CODEC
 from trellis_goals.settings import GoalsSettings
 from trellis_kernel.backfill import BackfillRunner, Backfills, BackfillSettings
 from trellis_kernel.backfill.api import backfill_router
-from trellis_kernel.health import Readiness, database_check, health_router
-from trellis_kernel.http import IdempotencyKeys, service_api
+from trellis_kernel.health import health_router
+from trellis_kernel.http import IdempotencyKeys, service_api, service_runtime
 from trellis_kernel.identity import TokenVerifier, bearer_principal
-from trellis_kernel.observability import Samplers, configure_tracing
+from trellis_kernel.observability import configure_tracing
 from trellis_kernel.relay.cloudevents import encode_cloudevent
-from trellis_kernel.relay.in_service import start_outbox_relay
-from trellis_kernel.store import create_pool
 
 logger = logging.getLogger(__name__)
 
@@ -42,52 +40,35 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await create_pool(settings.database_url, min_size=1, max_size=10)
-        try:
-            goals = GoalsApplication(pool, clock=clock)
+        async with service_runtime(
+            app, database_url=settings.database_url, kafka_bootstrap_servers=settings.kafka_bootstrap_servers
+        ) as runtime:
+            goals = GoalsApplication(runtime.pool, clock=clock)
             await goals.setup()
+            runtime.flush_at_stop(goals.store)
             app.state.goals = goals
-            keys = IdempotencyKeys(pool)
+            keys = IdempotencyKeys(runtime.pool)
             await keys.setup()
             app.state.idempotency_keys = keys
-            app.state.backfills = Backfills(pool)
+            app.state.backfills = Backfills(runtime.pool)
             await app.state.backfills.setup()
-            readiness = Readiness()
-            readiness.add("database", database_check(pool))
-            samplers = Samplers()
-            async with contextlib.AsyncExitStack() as stack:
-                if settings.kafka_bootstrap_servers:
-                    await start_outbox_relay(
-                        stack,
-                        name=RELAY_NAME,
-                        database_url=settings.database_url,
-                        store=goals.store,
-                        bootstrap_servers=settings.kafka_bootstrap_servers,
-                        topic=settings.events_topic,
-                        readiness=readiness,
-                        samplers=samplers,
-                    )
-                    backfill = BackfillRunner(
-                        dsn=settings.database_url,
-                        store=goals.store,
-                        bootstrap_servers=settings.kafka_bootstrap_servers,
-                        encode=encode_cloudevent,
-                        settings=BackfillSettings(service="goals"),
-                    )
-                    backfills = asyncio.create_task(backfill.run(), name="goals-backfills")
-                    stack.push_async_callback(_cancel, backfills)
-                if settings.overdue_sweep_seconds > 0:
-                    sweeper = asyncio.create_task(
-                        _sweep_forever(goals, settings.overdue_sweep_seconds),
-                        name="goals-overdue-sweep",
-                    )
-                    stack.push_async_callback(_cancel, sweeper)
-                app.state.readiness = readiness
-                app.state.metric_samplers = samplers
-                yield
-            await goals.store.flush_notifications()
-        finally:
-            await pool.close()
+            if settings.kafka_bootstrap_servers:
+                await runtime.start_outbox_relay(
+                    name=RELAY_NAME, store=goals.store, topic=settings.events_topic
+                )
+                backfill = BackfillRunner(
+                    dsn=settings.database_url,
+                    store=goals.store,
+                    bootstrap_servers=settings.kafka_bootstrap_servers,
+                    encode=encode_cloudevent,
+                    settings=BackfillSettings(service="goals"),
+                )
+                runtime.run_in_background(backfill.run(), name="goals-backfills")
+            if settings.overdue_sweep_seconds > 0:
+                runtime.run_in_background(
+                    _sweep_forever(goals, settings.overdue_sweep_seconds), name="goals-overdue-sweep"
+                )
+            yield
 
     app = service_api(
         title="Trellis goals",
@@ -113,9 +94,3 @@ async def _sweep_forever(goals: GoalsApplication, interval: float) -> None:
         except Exception:
             logger.exception("the overdue-milestone sweep failed; retrying next round")
         await asyncio.sleep(interval)
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

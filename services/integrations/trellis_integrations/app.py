@@ -26,11 +26,10 @@ from trellis_integrations.domain.endpoints import EndpointRules
 from trellis_integrations.settings import IntegrationsSettings
 from trellis_integrations.topics import ensure_backfill_topic
 from trellis_kernel.consumers import ConsumerSettings
-from trellis_kernel.health import BrokerCheck, Readiness, database_check, health_router
-from trellis_kernel.http import service_api
+from trellis_kernel.health import BrokerCheck, health_router
+from trellis_kernel.http import service_api, service_runtime
 from trellis_kernel.identity import TokenVerifier, bearer_principal
-from trellis_kernel.observability import ConsumerLag, Samplers, configure_tracing
-from trellis_kernel.store import create_pool
+from trellis_kernel.observability import configure_tracing
 
 logger = logging.getLogger(__name__)
 
@@ -47,85 +46,75 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await create_pool(settings.database_url, min_size=1, max_size=12)
-        try:
+        async with service_runtime(
+            app,
+            database_url=settings.database_url,
+            kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
+            pool_size=12,
+        ) as runtime:
             integrations = IntegrationsApplication(
-                pool, rules=EndpointRules(loopback_http=settings.loopback_http), clock=clock
+                runtime.pool, rules=EndpointRules(loopback_http=settings.loopback_http), clock=clock
             )
             await integrations.setup()
             app.state.integrations = integrations
             app.state.backfill_topic = settings.backfill_topic
-            readiness = Readiness()
-            readiness.add("database", database_check(pool))
-            samplers = Samplers()
-            async with contextlib.AsyncExitStack() as stack:
-                client = await stack.enter_async_context(
-                    httpx.AsyncClient(
-                        limits=httpx.Limits(
-                            max_connections=settings.max_concurrent_deliveries,
-                            max_keepalive_connections=settings.max_concurrent_deliveries,
-                        ),
-                        headers={"accept": "application/json"},
-                    )
-                )
-                dispatcher = Dispatcher(
-                    pool=pool,
-                    dsn=settings.database_url,
-                    transports={
-                        "webhook": WebhookTransport(client),
-                        "xapi": XapiTransport(client, activity_base=settings.xapi_activity_base),
-                    },
-                    policy=settings.retry,
-                    disable=integrations.disable_for_receiver,
-                    clock=clock,
-                    settings=DispatcherSettings(
-                        max_concurrent=settings.max_concurrent_deliveries,
-                        backfill_per_second=settings.backfill_per_second,
-                        lease_margin=settings.lease_margin_seconds,
-                        poll_interval=settings.poll_seconds,
-                        retention=timedelta(days=settings.delivery_retention_days),
+            client = await runtime.stack.enter_async_context(
+                httpx.AsyncClient(
+                    limits=httpx.Limits(
+                        max_connections=settings.max_concurrent_deliveries,
+                        max_keepalive_connections=settings.max_concurrent_deliveries,
                     ),
+                    headers={"accept": "application/json"},
                 )
-                app.state.dispatcher = dispatcher
-                task = asyncio.create_task(dispatcher.run(), name="integrations-dispatcher")
-                stack.push_async_callback(dispatcher.stop, task)
-                if settings.kafka_bootstrap_servers:
-                    await ensure_backfill_topic(settings.kafka_bootstrap_servers, settings.backfill_topic)
-                    broker = KafkaBroker(settings.kafka_bootstrap_servers)
-                    consumers = [
-                        live_consumer(
-                            settings.consumer_group,
-                            broker=broker,
-                            pool=pool,
-                            topics=settings.topics,
-                            clock=clock,
+            )
+            dispatcher = Dispatcher(
+                pool=runtime.pool,
+                dsn=settings.database_url,
+                transports={
+                    "webhook": WebhookTransport(client),
+                    "xapi": XapiTransport(client, activity_base=settings.xapi_activity_base),
+                },
+                policy=settings.retry,
+                disable=integrations.disable_for_receiver,
+                clock=clock,
+                settings=DispatcherSettings(
+                    max_concurrent=settings.max_concurrent_deliveries,
+                    backfill_per_second=settings.backfill_per_second,
+                    lease_margin=settings.lease_margin_seconds,
+                    poll_interval=settings.poll_seconds,
+                    retention=timedelta(days=settings.delivery_retention_days),
+                ),
+            )
+            app.state.dispatcher = dispatcher
+            task = asyncio.create_task(dispatcher.run(), name="integrations-dispatcher")
+            runtime.stack.push_async_callback(dispatcher.stop, task)
+            if settings.kafka_bootstrap_servers:
+                await ensure_backfill_topic(settings.kafka_bootstrap_servers, settings.backfill_topic)
+                broker = KafkaBroker(settings.kafka_bootstrap_servers)
+                consumers = [
+                    live_consumer(
+                        settings.consumer_group,
+                        broker=broker,
+                        pool=runtime.pool,
+                        topics=settings.topics,
+                        clock=clock,
+                    ),
+                    backfill_consumer(
+                        f"{settings.consumer_group}-backfill",
+                        broker=broker,
+                        pool=runtime.pool,
+                        topic=settings.backfill_topic,
+                        clock=clock,
+                        # a replay comes all at once: in batches, at the backfill's pace
+                        settings=ConsumerSettings(
+                            batch_size=500, max_records_per_second=settings.backfill_per_second * 2
                         ),
-                        backfill_consumer(
-                            f"{settings.consumer_group}-backfill",
-                            broker=broker,
-                            pool=pool,
-                            topic=settings.backfill_topic,
-                            clock=clock,
-                            # a replay comes all at once: in batches, at the backfill's pace
-                            settings=ConsumerSettings(
-                                batch_size=500, max_records_per_second=settings.backfill_per_second * 2
-                            ),
-                        ),
-                    ]
-                    for consumer in consumers:
-                        await consumer.setup()
-                        consumer.subscribe()
-                    await broker.start()
-                    stack.push_async_callback(broker.stop)
-                    check = await stack.enter_async_context(BrokerCheck(settings.kafka_bootstrap_servers))
-                    readiness.add("broker", check)
-                    lag = ConsumerLag(settings.kafka_bootstrap_servers, {c.name: c.topics for c in consumers})
-                    samplers.add(await stack.enter_async_context(lag))
-                app.state.readiness = readiness
-                app.state.metric_samplers = samplers
-                yield
-        finally:
-            await pool.close()
+                    ),
+                ]
+                await runtime.start_consumers(broker, consumers)
+                check = await runtime.stack.enter_async_context(BrokerCheck(settings.kafka_bootstrap_servers))
+                runtime.readiness.add("broker", check)
+            yield
 
     app = service_api(
         title="Trellis integrations",

@@ -14,18 +14,10 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
 from trellis_kernel.consumers import ConsumerSettings
-from trellis_kernel.health import (
-    CheckResult,
-    Readiness,
-    ReadinessCheck,
-    database_check,
-    health_router,
-)
-from trellis_kernel.http import service_api
+from trellis_kernel.health import CheckResult, ReadinessCheck, health_router
+from trellis_kernel.http import service_api, service_runtime
 from trellis_kernel.identity import TokenVerifier, bearer_principal
-from trellis_kernel.observability import ConsumerLag, Samplers, configure_tracing
-from trellis_kernel.relay.in_service import start_outbox_relay
-from trellis_kernel.store import create_pool
+from trellis_kernel.observability import configure_tracing
 from trellis_recognition.api import approvals, budgets, policies, recognitions, views
 from trellis_recognition.application import RecognitionApplication, utc_now
 from trellis_recognition.consumers import recognition_consumer
@@ -47,58 +39,39 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # One connection per consumer worker and topic besides those the API uses.
-        pool = await create_pool(
-            settings.database_url, min_size=1, max_size=10 + 2 * settings.consumer_workers
-        )
-        try:
-            recognition = RecognitionApplication(pool, clock=clock)
+        async with service_runtime(
+            app,
+            database_url=settings.database_url,
+            kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
+            # One connection per consumer worker and topic besides those the API uses.
+            pool_size=10 + 2 * settings.consumer_workers,
+        ) as runtime:
+            recognition = RecognitionApplication(runtime.pool, clock=clock)
             await recognition.setup()
+            runtime.flush_at_stop(recognition.store)
             app.state.recognition = recognition
-            readiness = Readiness()
-            readiness.add("database", database_check(pool))
-            samplers = Samplers()
-            async with contextlib.AsyncExitStack() as stack:
-                if settings.kafka_bootstrap_servers:
-                    await start_outbox_relay(
-                        stack,
-                        name=RELAY_NAME,
-                        database_url=settings.database_url,
-                        store=recognition.store,
-                        bootstrap_servers=settings.kafka_bootstrap_servers,
-                        topic=settings.events_topic,
-                        readiness=readiness,
-                        samplers=samplers,
-                    )
-
-                    broker = KafkaBroker(
-                        settings.kafka_bootstrap_servers,
-                        log_level=logging.DEBUG,  # one line per consumed event is noise at INFO
-                        graceful_timeout=10.0,  # let the event in hand commit before stopping
-                    )
-                    consumer = recognition_consumer(
-                        recognition,
-                        broker,
-                        [settings.goals_topic, settings.feedback_topic],
-                        name=settings.consumer_group,
-                        settings=replace(
-                            consumer_settings or ConsumerSettings(), workers=settings.consumer_workers
-                        ),
-                    )
-                    await consumer.setup()
-                    consumer.subscribe()
-                    await broker.start()
-                    stack.push_async_callback(broker.stop)
-                    app.state.consumer = consumer
-                    readiness.add("consumer", _consumer_check(broker))
-                    lag = ConsumerLag(settings.kafka_bootstrap_servers, {consumer.name: consumer.topics})
-                    samplers.add(await stack.enter_async_context(lag))
-                app.state.readiness = readiness
-                app.state.metric_samplers = samplers
-                yield
-            await recognition.store.flush_notifications()
-        finally:
-            await pool.close()
+            if settings.kafka_bootstrap_servers:
+                await runtime.start_outbox_relay(
+                    name=RELAY_NAME, store=recognition.store, topic=settings.events_topic
+                )
+                broker = KafkaBroker(
+                    settings.kafka_bootstrap_servers,
+                    log_level=logging.DEBUG,  # one line per consumed event is noise at INFO
+                    graceful_timeout=10.0,  # let the event in hand commit before stopping
+                )
+                consumer = recognition_consumer(
+                    recognition,
+                    broker,
+                    [settings.goals_topic, settings.feedback_topic],
+                    name=settings.consumer_group,
+                    settings=replace(
+                        consumer_settings or ConsumerSettings(), workers=settings.consumer_workers
+                    ),
+                )
+                await runtime.start_consumers(broker, [consumer])
+                app.state.consumer = consumer
+                runtime.readiness.add("consumer", _consumer_check(broker))
+            yield
 
     app = service_api(
         title="Trellis recognition",

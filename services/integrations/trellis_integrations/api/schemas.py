@@ -51,13 +51,7 @@ class WebhookIn(BaseModel):
     description: Description | None = None
 
     def configuration(self) -> Configuration:
-        return Configuration(
-            endpoint=self.endpoint,
-            event_types=tuple(self.event_types),
-            max_in_flight=self.max_in_flight,
-            timeout_seconds=self.timeout_seconds,
-            description=self.description,
-        )
+        return subscription_configuration(self)
 
 
 class XapiIn(BaseModel):
@@ -75,15 +69,7 @@ class XapiIn(BaseModel):
     description: Description | None = None
 
     def configuration(self) -> Configuration:
-        return Configuration(
-            endpoint=self.endpoint,
-            event_types=tuple(self.event_types),
-            max_in_flight=self.max_in_flight,
-            timeout_seconds=self.timeout_seconds,
-            lrs_username=self.username,
-            home_page=self.home_page,
-            description=self.description,
-        )
+        return subscription_configuration(self, lrs_username=self.username, home_page=self.home_page)
 
 
 class ConfigurationIn(BaseModel):
@@ -99,15 +85,25 @@ class ConfigurationIn(BaseModel):
     expected_version: int | None = Field(default=None, ge=0)
 
     def configuration(self) -> Configuration:
-        return Configuration(
-            endpoint=self.endpoint,
-            event_types=tuple(self.event_types),
-            max_in_flight=self.max_in_flight,
-            timeout_seconds=self.timeout_seconds,
-            lrs_username=self.username,
-            home_page=self.home_page,
-            description=self.description,
-        )
+        return subscription_configuration(self, lrs_username=self.username, home_page=self.home_page)
+
+
+def subscription_configuration(
+    body: WebhookIn | XapiIn | ConfigurationIn,
+    *,
+    lrs_username: str | None = None,
+    home_page: str | None = None,
+) -> Configuration:
+    """What ``body`` chooses of where deliveries go and which events (an LRS account for xAPI)."""
+    return Configuration(
+        endpoint=body.endpoint,
+        event_types=tuple(body.event_types),
+        max_in_flight=body.max_in_flight,
+        timeout_seconds=body.timeout_seconds,
+        lrs_username=lrs_username,
+        home_page=home_page,
+        description=body.description,
+    )
 
 
 class RotationIn(BaseModel):

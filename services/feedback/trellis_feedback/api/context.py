@@ -1,11 +1,13 @@
-"""Per-request dependencies (the application, the caller, the trace context) and the answers
-every route shares."""
+"""Per-request dependencies (the application, the caller, the trace context, the three together for
+a command) and the answers every route shares."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Concatenate, ParamSpec
 
 from fastapi import Depends, FastAPI, Path, Request, status
 from fastapi.responses import JSONResponse
@@ -17,6 +19,8 @@ from trellis_feedback.receipts import IdTaken, Receipt
 from trellis_kernel.http import COMMAND_RESPONSES, Accepted, Conflict, Refusal
 from trellis_kernel.identity import CurrentPrincipal
 from trellis_kernel.metadata import trace_context
+
+P = ParamSpec("P")
 
 
 def application(request: Request) -> FeedbackApplication:
@@ -55,6 +59,29 @@ CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def accepted(receipt: Receipt) -> Accepted:
     return Accepted(stream_id=receipt.stream_id, version=receipt.version, events=list(receipt.event_types))
+
+
+@dataclass(frozen=True)
+class CommandCall:
+    """The application, who calls and the request's trace context: what every command route hands
+    its use case."""
+
+    app: FeedbackApplication
+    caller: Actor
+    traceparent: str | None
+
+    async def run(
+        self, use_case: Callable[Concatenate[Actor, P], Awaitable[Receipt]], *args: P.args, **kwargs: P.kwargs
+    ) -> Accepted:
+        """Run ``use_case`` for the caller and answer its receipt."""
+        return accepted(await use_case(self.caller, *args, **kwargs))
+
+
+def command_call(app: App, caller: Caller, trace: Trace) -> CommandCall:
+    return CommandCall(app, caller, trace)
+
+
+Command = Annotated[CommandCall, Depends(command_call)]
 
 
 def new_id() -> str:

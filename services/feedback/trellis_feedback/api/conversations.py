@@ -8,10 +8,9 @@ from trellis_feedback.api.context import (
     CREATE_RESPONSES,
     App,
     Caller,
+    Command,
     IdInPath,
     Today,
-    Trace,
-    accepted,
     new_id,
 )
 from trellis_feedback.api.schemas import (
@@ -37,18 +36,17 @@ router = APIRouter(tags=["conversations"])
     summary="Schedule a conversation between an employee and their manager",
     responses=CREATE_RESPONSES,
 )
-async def schedule(body: ScheduleIn, app: App, caller: Caller, trace: Trace) -> Accepted:
-    receipt = await app.schedule_conversation(
-        caller,
+async def schedule(body: ScheduleIn, command: Command) -> Accepted:
+    return await command.run(
+        command.app.schedule_conversation,
         conversation_id=body.conversation_id or new_id(),
         employee_id=body.employee_id,
         kind=body.kind,
         scheduled_for=body.scheduled_for,
         goal_ids=body.goal_ids,
         agenda=body.agenda,
-        traceparent=trace,
+        traceparent=command.traceparent,
     )
-    return accepted(receipt)
 
 
 @router.post(
@@ -56,9 +54,9 @@ async def schedule(body: ScheduleIn, app: App, caller: Caller, trace: Trace) -> 
     summary="Record that it took place: progress since last time, goals discussed, actions agreed",
     responses=COMMAND_RESPONSES,
 )
-async def hold(conversation_id: IdInPath, body: HoldIn, app: App, caller: Caller, trace: Trace) -> Accepted:
-    receipt = await app.hold_conversation(
-        caller,
+async def hold(conversation_id: IdInPath, body: HoldIn, command: Command) -> Accepted:
+    return await command.run(
+        command.app.hold_conversation,
         conversation_id,
         progress_summary=body.progress_summary,
         goal_ids=body.goal_ids,
@@ -66,21 +64,21 @@ async def hold(conversation_id: IdInPath, body: HoldIn, app: App, caller: Caller
         notes=body.notes,
         agreed_actions=body.agreed_actions,
         expected_version=body.expected_version,
-        traceparent=trace,
+        traceparent=command.traceparent,
     )
-    return accepted(receipt)
 
 
 @router.post(
     "/conversations/{conversation_id}/goals", summary="Link it to a goal", responses=COMMAND_RESPONSES
 )
-async def link_goal(
-    conversation_id: IdInPath, body: LinkGoalIn, app: App, caller: Caller, trace: Trace
-) -> Accepted:
-    receipt = await app.link_conversation_to_goal(
-        caller, conversation_id, body.goal_id, body.expected_version, trace
+async def link_goal(conversation_id: IdInPath, body: LinkGoalIn, command: Command) -> Accepted:
+    return await command.run(
+        command.app.link_conversation_to_goal,
+        conversation_id,
+        body.goal_id,
+        body.expected_version,
+        traceparent=command.traceparent,
     )
-    return accepted(receipt)
 
 
 @router.post(
@@ -88,13 +86,14 @@ async def link_goal(
     summary="Cancel it before it takes place",
     responses=COMMAND_RESPONSES,
 )
-async def cancel(
-    conversation_id: IdInPath, body: CancelIn, app: App, caller: Caller, trace: Trace
-) -> Accepted:
-    receipt = await app.cancel_conversation(
-        caller, conversation_id, body.reason, body.expected_version, trace
+async def cancel(conversation_id: IdInPath, body: CancelIn, command: Command) -> Accepted:
+    return await command.run(
+        command.app.cancel_conversation,
+        conversation_id,
+        body.reason,
+        body.expected_version,
+        traceparent=command.traceparent,
     )
-    return accepted(receipt)
 
 
 @router.post(
@@ -106,14 +105,16 @@ async def complete_action(
     conversation_id: IdInPath,
     action_id: IdInPath,
     body: CompleteActionIn,
-    app: App,
-    caller: Caller,
-    trace: Trace,
+    command: Command,
 ) -> Accepted:
-    receipt = await app.complete_action(
-        caller, conversation_id, action_id, body.note, body.expected_version, trace
+    return await command.run(
+        command.app.complete_action,
+        conversation_id,
+        action_id,
+        body.note,
+        body.expected_version,
+        traceparent=command.traceparent,
     )
-    return accepted(receipt)
 
 
 @router.get(
@@ -146,11 +147,14 @@ async def employee_log(employee_id: IdInPath, app: App, caller: Caller, today: T
     summary="How often the employee and their manager talk",
     responses=COMMAND_RESPONSES,
 )
-async def set_cadence(
-    employee_id: IdInPath, body: CadenceIn, app: App, caller: Caller, trace: Trace
-) -> Accepted:
-    receipt = await app.set_cadence(caller, employee_id, body.every_days, body.expected_version, trace)
-    return accepted(receipt)
+async def set_cadence(employee_id: IdInPath, body: CadenceIn, command: Command) -> Accepted:
+    return await command.run(
+        command.app.set_cadence,
+        employee_id,
+        body.every_days,
+        body.expected_version,
+        traceparent=command.traceparent,
+    )
 
 
 @router.get(

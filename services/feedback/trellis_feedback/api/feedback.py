@@ -8,10 +8,9 @@ from trellis_feedback.api.context import (
     CREATE_RESPONSES,
     App,
     Caller,
+    Command,
     IdInPath,
     Today,
-    Trace,
-    accepted,
     new_id,
 )
 from trellis_feedback.api.schemas import (
@@ -35,9 +34,9 @@ router = APIRouter(tags=["feedback"])
     summary="Give feedback unasked: praise, constructive, or upward on your manager's coaching",
     responses=CREATE_RESPONSES,
 )
-async def give_feedback(body: GiveFeedbackIn, app: App, caller: Caller, trace: Trace) -> Accepted:
-    receipt = await app.give_feedback(
-        caller,
+async def give_feedback(body: GiveFeedbackIn, command: Command) -> Accepted:
+    return await command.run(
+        command.app.give_feedback,
         feedback_id=body.feedback_id or new_id(),
         recipient_id=body.recipient_id,
         relationship=body.relationship,
@@ -46,9 +45,8 @@ async def give_feedback(body: GiveFeedbackIn, app: App, caller: Caller, trace: T
         visibility=body.visibility,
         goal_id=body.goal_id,
         milestone_id=body.milestone_id,
-        traceparent=trace,
+        traceparent=command.traceparent,
     )
-    return accepted(receipt)
 
 
 @router.post(
@@ -56,13 +54,14 @@ async def give_feedback(body: GiveFeedbackIn, app: App, caller: Caller, trace: T
     summary="Narrow who reads feedback you gave (never wider)",
     responses=COMMAND_RESPONSES,
 )
-async def narrow_feedback(
-    feedback_id: IdInPath, body: NarrowIn, app: App, caller: Caller, trace: Trace
-) -> Accepted:
-    receipt = await app.narrow_feedback_visibility(
-        caller, feedback_id, body.visibility, body.expected_version, trace
+async def narrow_feedback(feedback_id: IdInPath, body: NarrowIn, command: Command) -> Accepted:
+    return await command.run(
+        command.app.narrow_feedback_visibility,
+        feedback_id,
+        body.visibility,
+        body.expected_version,
+        traceparent=command.traceparent,
     )
-    return accepted(receipt)
 
 
 @router.get(

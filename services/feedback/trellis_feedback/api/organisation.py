@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from trellis_feedback.api.context import App, Caller, IdInPath, Trace, accepted
+from trellis_feedback.api.context import App, Caller, Command, IdInPath
 from trellis_feedback.api.schemas import (
     GoalCountsOut,
     MilestoneReachedOut,
@@ -23,8 +23,13 @@ router = APIRouter(tags=["organisation"])
     summary="Set k, how many answers an anonymous request needs before they are shown (HR admins)",
     responses=COMMAND_RESPONSES,
 )
-async def set_threshold(body: ThresholdIn, app: App, caller: Caller, trace: Trace) -> Accepted:
-    return accepted(await app.set_anonymity_threshold(caller, body.threshold, body.expected_version, trace))
+async def set_threshold(body: ThresholdIn, command: Command) -> Accepted:
+    return await command.run(
+        command.app.set_anonymity_threshold,
+        body.threshold,
+        body.expected_version,
+        traceparent=command.traceparent,
+    )
 
 
 @router.get(

@@ -9,9 +9,8 @@ from trellis_feedback.api.context import (
     CREATE_RESPONSES,
     App,
     Caller,
+    Command,
     IdInPath,
-    Trace,
-    accepted,
     new_id,
 )
 from trellis_feedback.api.schemas import (
@@ -33,9 +32,9 @@ router = APIRouter(prefix="/feedback-requests", tags=["feedback requests"])
     summary="Ask several people for feedback about yourself or your report",
     responses=CREATE_RESPONSES,
 )
-async def request_feedback(body: RequestFeedbackIn, app: App, caller: Caller, trace: Trace) -> Accepted:
-    receipt = await app.request_feedback(
-        caller,
+async def request_feedback(body: RequestFeedbackIn, command: Command) -> Accepted:
+    return await command.run(
+        command.app.request_feedback,
         request_id=body.request_id or new_id(),
         recipient_id=body.recipient_id,
         givers=[(g.giver_id, g.relationship) for g in body.givers],
@@ -45,9 +44,8 @@ async def request_feedback(body: RequestFeedbackIn, app: App, caller: Caller, tr
         goal_id=body.goal_id,
         milestone_id=body.milestone_id,
         prompts=body.prompts,
-        traceparent=trace,
+        traceparent=command.traceparent,
     )
-    return accepted(receipt)
 
 
 @router.post(
@@ -56,28 +54,25 @@ async def request_feedback(body: RequestFeedbackIn, app: App, caller: Caller, tr
     summary="Answer a request you were asked (anonymously if the request is anonymous)",
     responses=CREATE_RESPONSES,
 )
-async def answer_request(
-    request_id: IdInPath, body: AnswerIn, app: App, caller: Caller, trace: Trace
-) -> Accepted:
-    receipt = await app.answer_request(
-        caller,
+async def answer_request(request_id: IdInPath, body: AnswerIn, command: Command) -> Accepted:
+    return await command.run(
+        command.app.answer_request,
         request_id,
         feedback_id=body.feedback_id or new_id(),
         content=body.content,
         visibility=body.visibility,
         kind=body.kind,
-        traceparent=trace,
+        traceparent=command.traceparent,
     )
-    return accepted(receipt)
 
 
 @router.post(
     "/{request_id}/declines", summary="Decline a request you were asked", responses=COMMAND_RESPONSES
 )
-async def decline_request(
-    request_id: IdInPath, body: DeclineIn, app: App, caller: Caller, trace: Trace
-) -> Accepted:
-    return accepted(await app.decline_request(caller, request_id, reason=body.reason, traceparent=trace))
+async def decline_request(request_id: IdInPath, body: DeclineIn, command: Command) -> Accepted:
+    return await command.run(
+        command.app.decline_request, request_id, reason=body.reason, traceparent=command.traceparent
+    )
 
 
 @router.post(
@@ -86,12 +81,16 @@ async def decline_request(
     responses=COMMAND_RESPONSES,
 )
 async def narrow_answer(
-    request_id: IdInPath, feedback_id: IdInPath, body: NarrowIn, app: App, caller: Caller, trace: Trace
+    request_id: IdInPath, feedback_id: IdInPath, body: NarrowIn, command: Command
 ) -> Accepted:
-    receipt = await app.narrow_answer_visibility(
-        caller, request_id, feedback_id, body.visibility, body.expected_version, trace
+    return await command.run(
+        command.app.narrow_answer_visibility,
+        request_id,
+        feedback_id,
+        body.visibility,
+        body.expected_version,
+        traceparent=command.traceparent,
     )
-    return accepted(receipt)
 
 
 @router.get(

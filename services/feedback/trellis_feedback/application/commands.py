@@ -5,7 +5,7 @@ commands; what the goals topic taught the service comes in as ``Facts``."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -48,7 +48,7 @@ from trellis_feedback.domain.request.commands import (
 )
 from trellis_feedback.domain.request.state import Request
 from trellis_feedback.domain.settings import SetAnonymityThreshold, anonymity_threshold
-from trellis_feedback.receipts import Receipt, fingerprint
+from trellis_feedback.receipts import IdKind, Receipt, fingerprint
 from trellis_feedback.streams import (
     cadence_stream,
     conversation_stream,
@@ -112,6 +112,28 @@ class FeedbackCommands(FeedbackCore):
             return receipt_of(outcome)
 
         return await self.transact(work, expected_version=expected_version)
+
+    async def _once(
+        self,
+        organisation: str,
+        kind: IdKind,
+        client_id: str,
+        print_: bytes,
+        work: Callable[[Connection], Awaitable[Receipt]],
+    ) -> Receipt:
+        """``work`` in a transaction of its own the first time ``client_id`` comes; when it comes
+        again with the same content (``print_``), the receipt it answered then."""
+
+        async def once(connection: Connection) -> Receipt:
+            await receipts.hold(connection, organisation, kind, client_id)
+            first = await receipts.recall(connection, organisation, kind, client_id, print_)
+            if first is not None:
+                return first
+            receipt = await work(connection)
+            await receipts.record(connection, organisation, kind, client_id, print_, receipt)
+            return receipt
+
+        return await self.transact(once)
 
     # --- settings ---------------------------------------------------------------------------
 
@@ -396,10 +418,6 @@ class FeedbackCommands(FeedbackCore):
         print_ = fingerprint(said)
 
         async def work(connection: Connection) -> Receipt:
-            await receipts.hold(connection, organisation, "feedback", feedback_id)
-            first = await receipts.recall(connection, organisation, "feedback", feedback_id, print_)
-            if first is not None:
-                return first
             require(actor, "give_feedback", Subject(organisation, employee_id=recipient_id))
             facts = await known_facts.facts(
                 connection, organisation, people=[actor.user_id, recipient_id], goal_ids=[goal_id]
@@ -424,11 +442,9 @@ class FeedbackCommands(FeedbackCore):
                 metadata=caller_metadata(actor, traceparent),
                 connection=connection,
             )
-            receipt = receipt_of(outcome)
-            await receipts.record(connection, organisation, "feedback", feedback_id, print_, receipt)
-            return receipt
+            return receipt_of(outcome)
 
-        return await self.transact(work)
+        return await self._once(organisation, "feedback", feedback_id, print_, work)
 
     async def narrow_feedback_visibility(
         self,
@@ -484,10 +500,6 @@ class FeedbackCommands(FeedbackCore):
         print_ = fingerprint(said)
 
         async def work(connection: Connection) -> Receipt:
-            await receipts.hold(connection, organisation, "conversation", conversation_id)
-            first = await receipts.recall(connection, organisation, "conversation", conversation_id, print_)
-            if first is not None:
-                return first
             facts = await known_facts.facts(connection, organisation, people=[employee_id], goal_ids=goal_ids)
             require(
                 actor,
@@ -512,11 +524,9 @@ class FeedbackCommands(FeedbackCore):
                 metadata=caller_metadata(actor, traceparent),
                 connection=connection,
             )
-            receipt = receipt_of(outcome)
-            await receipts.record(connection, organisation, "conversation", conversation_id, print_, receipt)
-            return receipt
+            return receipt_of(outcome)
 
-        return await self.transact(work)
+        return await self._once(organisation, "conversation", conversation_id, print_, work)
 
     async def conversation_command(
         self,

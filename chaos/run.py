@@ -1,0 +1,115 @@
+"""One chaos run: the platform started, the load and the faults at once, the catch-up, the
+checks and the report."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+
+from chaos import checks, report
+from chaos.faults import Injector, schedule
+from chaos.load import Ledger, Load
+from chaos.platform import SERVICES, Platform, PrivateStack
+from trellis_feedback.projections import FEEDBACK_PROJECTIONS
+from trellis_goals.read_models import PROJECTIONS as GOALS_PROJECTIONS
+from trellis_recognition.projections import OWN_PROJECTIONS
+
+CATCH_UP_BOUND = 300.0
+"""Seconds the platform has, after the last fault and command, to publish and consume everything."""
+
+
+@dataclass(frozen=True)
+class Options:
+    commands: int
+    faults: int
+    seed: int
+    report: Path
+    rate: float = 25.0
+    concurrency: int = 8
+
+
+async def run(options: Options, console: Console | None = None) -> dict[str, Any]:
+    console = console or Console(highlight=False)
+    began = time.monotonic()
+    run_id = f"{options.seed}-{uuid.uuid4().hex[:6]}"
+    stack = PrivateStack.fresh(run_id)
+    platform = Platform(stack, stack.home / "logs")
+    plan = schedule(options.seed, options.faults, options.commands)
+    console.print(f"chaos run {run_id}: {options.commands} commands, {options.faults} faults, seed {options.seed}")
+    for fault in plan:
+        console.print(f"  planned: fault {fault.number} {fault.kind} on {fault.service}-{fault.replica + 1} after {fault.after_commands} commands")
+    try:
+        await platform.start()
+        console.print(f"platform up after {time.monotonic() - began:.0f}s (logs: {platform.logs})")
+        ledger = Ledger(organisation=f"org_chaos_{options.seed}")
+        async with httpx.AsyncClient(timeout=10) as http:
+            injector = Injector(platform, plan, lambda: ledger.sent, console.print)
+            load = Load(
+                platform.urls, ledger, commands=options.commands, rate=options.rate,
+                concurrency=options.concurrency, gate=injector.gate,
+            )
+            await load.publish_policy(http)
+            faults = asyncio.create_task(injector.run(http))
+            await load.run(http)
+            console.print(f"load done: {ledger.sent} commands after {time.monotonic() - began:.0f}s")
+            await faults
+            final, seconds = await checks.caught_up(platform, http, CATCH_UP_BOUND)
+            console.print(f"caught up after {seconds:.0f}s: {final}")
+            results = await _check(platform, ledger, injector, final, seconds)
+        stored = {s: len(rows) for s, rows in results.pop("stored").items()}
+        summary = report.summary(
+            seed=options.seed,
+            ledger_figures={
+                "commands_acknowledged": len(ledger.acknowledged),
+                "commands_retried": len(ledger.retried),
+                "commands_refused": len(ledger.refused),
+                "commands_gave_up": len(ledger.gave_up),
+                "attempts_failed": ledger.attempts_failed,
+            },
+            events_stored=stored,
+            injected=injector.injected,
+            checks=results["checks"],
+            seconds=time.monotonic() - began,
+            refused=[f"{c.service} POST {c.path} as {c.as_person}: {status} {text}" for c, status, text in ledger.refused],
+        )
+        for command, status, text in ledger.refused[:5]:
+            console.print(f"[yellow]refused: {command.service} {command.path} {status} {text}")
+        report.show(summary, options.report, console)
+        return summary
+    finally:
+        await platform.stop()
+
+
+async def _check(
+    platform: Platform, ledger: Ledger, injector: Injector, final: checks.Lags, seconds: float
+) -> dict[str, Any]:
+    organisation = ledger.organisation
+    stored = {s: await checks.stored_events(platform.pools[s], organisation) for s in SERVICES}
+    reactions = {
+        r["outcome_id"]
+        for r in await platform.pools["recognition"].fetch(
+            "SELECT outcome_id FROM reward_triggers WHERE organisation_id = $1", organisation
+        )
+    }
+    bootstrap = platform.stack.bootstrap
+    found = [checks.check_ledger(ledger, stored, reactions)]
+    for service in SERVICES:
+        found.append(await checks.check_topic(bootstrap, service, stored[service], injector.poison))
+    for service, projections in (
+        ("goals", GOALS_PROJECTIONS),
+        ("feedback", FEEDBACK_PROJECTIONS),
+        ("recognition", OWN_PROJECTIONS),
+    ):
+        found.append(await checks.check_rebuild(service, platform.pools[service], tuple(projections)))
+    found.append(await checks.check_recognition_reactions(bootstrap, stored["goals"], platform.pools["recognition"], organisation))
+    found.append(await checks.check_feedback_facts(stored["goals"], platform.pools["feedback"], organisation))
+    found.append(await checks.check_dead_letters(bootstrap, injector.poison))
+    found.append(checks.check_lags(final, seconds))
+    return {"checks": found, "stored": stored}

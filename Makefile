@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check infra-up infra-down install bench contracts browser lock deploy-files image mutation mutation-ci
+.PHONY: run test check infra-up infra-down install bench chaos contracts browser lock deploy-files image mutation mutation-ci
 
 $(VENV)/installed.stamp: pyproject.toml contracts/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,13 @@ mutation: install
 # The short variant `make test` runs: the targets marked ci = true.
 mutation-ci: install
 	$(BIN)/python tools/mutation/run.py --ci
+
+# Faults injected under load over the whole platform (chaos/README.md): 10,000 commands and 20
+# faults on a private Kafka and PostgreSQL; a table and .trellis/chaos/report.json; fails when a
+# check does. CHAOS_SEED replays a run's schedule.
+CHAOS_SEED ?=
+chaos: install
+	$(BIN)/python -m chaos --commands 10000 --faults 20 --report .trellis/chaos/report.json $(if $(CHAOS_SEED),--seed $(CHAOS_SEED))
 
 contracts: install
 	$(BIN)/python -m trellis_contracts.generate

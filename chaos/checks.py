@@ -137,7 +137,11 @@ def check_ledger(ledger: Ledger, stored: dict[str, list[asyncpg.Record]], reacti
     unexplained = []
     for (service, stream), found in versions.items():
         aggregate = stream.rpartition("/")[2]
-        if (service, aggregate) in uncertain or aggregate in reactions or (service, aggregate) in ledger.setup:
+        if (
+            (service, aggregate) in uncertain
+            or aggregate in reactions
+            or (service, aggregate) in ledger.setup
+        ):
             continue
         beyond = [v for v in found if v > acknowledged.get((service, stream), 0)]
         if beyond:
@@ -147,7 +151,9 @@ def check_ledger(ledger: Ledger, stored: dict[str, list[asyncpg.Record]], reacti
         examples = [f"{c.service} POST {c.path}: {status} {text[:120]}" for c, status, text in ledger.refused]
         check.problem(f"{len(ledger.refused)} commands refused at their first attempt: {listed(examples)}")
     if ledger.gave_up:
-        check.problem(f"{len(ledger.gave_up)} commands never answered: {listed(c.path for c in ledger.gave_up)}")
+        check.problem(
+            f"{len(ledger.gave_up)} commands never answered: {listed(c.path for c in ledger.gave_up)}"
+        )
     if lost:
         check.problem(f"{len(lost)} acknowledged events not in their store: {listed(lost)}")
     if unexplained:
@@ -155,7 +161,9 @@ def check_ledger(ledger: Ledger, stored: dict[str, list[asyncpg.Record]], reacti
     return check
 
 
-async def check_topic(bootstrap: str, service: str, rows: list[asyncpg.Record], poison: list[Poison]) -> Check:
+async def check_topic(
+    bootstrap: str, service: str, rows: list[asyncpg.Record], poison: list[Poison]
+) -> Check:
     """Every stored event is on the service's topic, each stream's first appearances in version
     order; duplicates (republished by a relay after a crash) counted."""
     topic = TOPICS[service]
@@ -270,16 +278,20 @@ async def check_recognition_reactions(
     if unexpected:
         check.problem(f"{len(unexpected)} outcomes triggered by no milestone reached: {listed(unexpected)}")
     if recorded_twice:
-        check.problem(f"{len(recorded_twice)} outcomes recorded by several events: {listed(recorded_twice.items())}")
+        check.problem(
+            f"{len(recorded_twice)} outcomes recorded by several events: {listed(recorded_twice.items())}"
+        )
     if not_published:
         check.problem(f"{len(not_published)} outcomes not on the recognition topic: {listed(not_published)}")
     return check
 
 
-async def check_feedback_facts(goals_rows: list[asyncpg.Record], pool: asyncpg.Pool, organisation: str) -> Check:
+async def check_feedback_facts(
+    goals_rows: list[asyncpg.Record], pool: asyncpg.Pool, organisation: str
+) -> Check:
     """Feedback learnt every reporting line, goal and milestone reached from the goals topic."""
     check = Check("feedback's facts from the goals topic match the goals store")
-    lines: dict[str, str] = {}
+    lines: dict[str, str | None] = {}
     reached: set[tuple[str, str]] = set()
     goals: set[str] = set()
     for row in goals_rows:
@@ -290,9 +302,11 @@ async def check_feedback_facts(goals_rows: list[asyncpg.Record], pool: asyncpg.P
             reached.add((payload["goal_id"], payload["milestone_id"]))
         elif row["event_type"] == GOAL_AGREED:
             goals.add(payload["goal_id"])
-    known_lines = {
+    known_lines: dict[str, str | None] = {
         r["employee_id"]: r["manager_id"]
-        for r in await pool.fetch("SELECT employee_id, manager_id FROM reporting_lines WHERE organisation_id = $1", organisation)
+        for r in await pool.fetch(
+            "SELECT employee_id, manager_id FROM reporting_lines WHERE organisation_id = $1", organisation
+        )
     }
     known_reached = {
         (r["goal_id"], r["milestone_id"])
@@ -302,7 +316,8 @@ async def check_feedback_facts(goals_rows: list[asyncpg.Record], pool: asyncpg.P
         )
     }
     known_goals = {
-        r["goal_id"] for r in await pool.fetch("SELECT goal_id FROM goals WHERE organisation_id = $1", organisation)
+        r["goal_id"]
+        for r in await pool.fetch("SELECT goal_id FROM goals WHERE organisation_id = $1", organisation)
     }
     check.figures = {"reporting_lines": len(lines), "milestones_reached": len(reached)}
     if known_lines != lines:
@@ -314,7 +329,9 @@ async def check_feedback_facts(goals_rows: list[asyncpg.Record], pool: asyncpg.P
             f"({listed(reached - known_reached)}), {len(known_reached - reached)} it holds wrongly"
         )
     if not goals <= known_goals:
-        check.problem(f"{len(goals - known_goals)} agreed goals unknown to feedback: {listed(goals - known_goals)}")
+        check.problem(
+            f"{len(goals - known_goals)} agreed goals unknown to feedback: {listed(goals - known_goals)}"
+        )
     return check
 
 
@@ -354,5 +371,7 @@ def check_lags(final: Lags, seconds: float) -> Check:
     check = Check("relay and consumer lag back to zero")
     check.figures = {"relay_lag": final.relay, "consumer_lag": final.consumer, "catch_up_seconds": seconds}
     if not final.zero:
-        check.problem(f"still behind after {seconds:.0f}s: relays {final.relay}, consumer groups {final.consumer}")
+        check.problem(
+            f"still behind after {seconds:.0f}s: relays {final.relay}, consumer groups {final.consumer}"
+        )
     return check

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from chaos.load import Ledger
 from chaos.platform import CONSUMER_GROUPS, CONSUMING_SERVICES, SERVICES, TOPICS, Platform
 from tests.recognition.test_end_to_end import read_topic
 from trellis_kernel.consumers import dead_letter_topic
@@ -86,7 +87,14 @@ def schedule(seed: int, faults: int, commands: int) -> list[Fault]:
         else:
             service = rng.choice(SERVICES)
         planned.append(
-            Fault(n + 1, kind, max(after, 1), service, rng.randrange(2), TOPICS[service] if kind == "poison_record" else "")
+            Fault(
+                n + 1,
+                kind,
+                max(after, 1),
+                service,
+                rng.randrange(2),
+                TOPICS[service] if kind == "poison_record" else "",
+            )
         )
     return planned
 
@@ -95,7 +103,7 @@ def schedule(seed: int, faults: int, commands: int) -> list[Fault]:
 class Injector:
     platform: Platform
     plan: list[Fault]
-    sent: Callable[[], int]
+    ledger: Ledger
     log: Callable[[str], None]
     injected: list[Injected] = field(default_factory=list)
     poison: list[Poison] = field(default_factory=list)
@@ -113,8 +121,7 @@ class Injector:
 
     async def run(self, http: httpx.AsyncClient) -> None:
         for fault in self.plan:
-            while self.sent() < fault.after_commands:
-                await asyncio.sleep(0.05)
+            await self.ledger.reached(fault.after_commands)
             started = time.monotonic()
             detail = await self._inject(http, fault)
             recovery = time.monotonic() - started
@@ -167,7 +174,9 @@ class Injector:
             await asyncio.to_thread(platform.stack.postgres.down)
             await asyncio.sleep(2)
             await asyncio.to_thread(platform.stack.postgres.up)
-            await eventually(lambda: platform.all_ready(http), "every process ready after the cluster restart")
+            await eventually(
+                lambda: platform.all_ready(http), "every process ready after the cluster restart"
+            )
             return "cluster stopped and started"
         raise ValueError(f"unknown fault kind {fault.kind}")
 
@@ -182,7 +191,10 @@ class Injector:
         try:
             key = f"poison-{fault.number}-{uuid.uuid4().hex[:6]}"
             metadata = await producer.send_and_wait(
-                fault.topic, value=b"\x00 not a CloudEvent \xff", key=key.encode(), headers=[("chaos", b"poison")]
+                fault.topic,
+                value=b"\x00 not a CloudEvent \xff",
+                key=key.encode(),
+                headers=[("chaos", b"poison")],
             )
         finally:
             await producer.stop()

@@ -78,12 +78,19 @@ class Ledger:
     gave_up: list[Command] = field(default_factory=list)
     """Commands no attempt got an answer for within RETRY_FOR: their events may exist."""
     attempts_failed: int = 0
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
     setup: set[tuple[str, str]] = field(default_factory=set)
     """(service, aggregate id) of what the run set up before the load: the reward policy."""
 
     @property
     def sent(self) -> int:
         return len(self.acknowledged) + len(self.retried) + len(self.refused) + len(self.gave_up)
+
+    async def reached(self, commands: int) -> None:
+        """Once ``commands`` commands have had their answer (or given up)."""
+        while self.sent < commands:
+            self.answered.clear()
+            await self.answered.wait()
 
 
 class Load:
@@ -143,7 +150,14 @@ class Load:
         due = (self.today + timedelta(days=90)).isoformat()
         peers = [f"emp_{(n + k) % max(journeys, 2)}" for k in (1, 2)]
         commands = [
-            Command("goals", f"/employees/{employee}/manager", {"manager_id": manager}, "hr_chaos", employee, hr=True),
+            Command(
+                "goals",
+                f"/employees/{employee}/manager",
+                {"manager_id": manager},
+                "hr_chaos",
+                employee,
+                hr=True,
+            ),
             Command(
                 "goals",
                 "/goals",
@@ -229,6 +243,12 @@ class Load:
     async def _send(self, http: httpx.AsyncClient, command: Command) -> None:
         if await self._slot() is None:
             return
+        try:
+            await self._attempts(http, command)
+        finally:
+            self.ledger.answered.set()
+
+    async def _attempts(self, http: httpx.AsyncClient, command: Command) -> None:
         urls = self._urls(command.service)
         headers = self.headers(command.as_person, hr=command.hr)
         started = time.monotonic()
@@ -238,7 +258,9 @@ class Load:
             url = urls[(self._turn + attempts) % len(urls)]
             attempts += 1
             try:
-                answer = await http.post(url + command.path, json=command.body, headers=headers, timeout=ATTEMPT_TIMEOUT)
+                answer = await http.post(
+                    url + command.path, json=command.body, headers=headers, timeout=ATTEMPT_TIMEOUT
+                )
             except httpx.HTTPError:
                 answer = None
             if answer is not None and answer.status_code < 300:

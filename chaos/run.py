@@ -42,18 +42,26 @@ async def run(options: Options, console: Console | None = None) -> dict[str, Any
     stack = PrivateStack.fresh(run_id)
     platform = Platform(stack, stack.home / "logs")
     plan = schedule(options.seed, options.faults, options.commands)
-    console.print(f"chaos run {run_id}: {options.commands} commands, {options.faults} faults, seed {options.seed}")
+    console.print(
+        f"chaos run {run_id}: {options.commands} commands, {options.faults} faults, seed {options.seed}"
+    )
     for fault in plan:
-        console.print(f"  planned: fault {fault.number} {fault.kind} on {fault.service}-{fault.replica + 1} after {fault.after_commands} commands")
+        console.print(
+            f"  planned: fault {fault.number} {fault.kind} on {fault.service}-{fault.replica + 1} after {fault.after_commands} commands"
+        )
     try:
         await platform.start()
         console.print(f"platform up after {time.monotonic() - began:.0f}s (logs: {platform.logs})")
         ledger = Ledger(organisation=f"org_chaos_{options.seed}")
         async with httpx.AsyncClient(timeout=10) as http:
-            injector = Injector(platform, plan, lambda: ledger.sent, console.print)
+            injector = Injector(platform, plan, ledger, console.print)
             load = Load(
-                platform.urls, ledger, commands=options.commands, rate=options.rate,
-                concurrency=options.concurrency, gate=injector.gate,
+                platform.urls,
+                ledger,
+                commands=options.commands,
+                rate=options.rate,
+                concurrency=options.concurrency,
+                gate=injector.gate,
             )
             await load.publish_policy(http)
             faults = asyncio.create_task(injector.run(http))
@@ -77,7 +85,10 @@ async def run(options: Options, console: Console | None = None) -> dict[str, Any
             injected=injector.injected,
             checks=results["checks"],
             seconds=time.monotonic() - began,
-            refused=[f"{c.service} POST {c.path} as {c.as_person}: {status} {text}" for c, status, text in ledger.refused],
+            refused=[
+                f"{c.service} POST {c.path} as {c.as_person}: {status} {text}"
+                for c, status, text in ledger.refused
+            ],
         )
         for command, status, text in ledger.refused[:5]:
             console.print(f"[yellow]refused: {command.service} {command.path} {status} {text}")
@@ -108,7 +119,11 @@ async def _check(
         ("recognition", OWN_PROJECTIONS),
     ):
         found.append(await checks.check_rebuild(service, platform.pools[service], tuple(projections)))
-    found.append(await checks.check_recognition_reactions(bootstrap, stored["goals"], platform.pools["recognition"], organisation))
+    found.append(
+        await checks.check_recognition_reactions(
+            bootstrap, stored["goals"], platform.pools["recognition"], organisation
+        )
+    )
     found.append(await checks.check_feedback_facts(stored["goals"], platform.pools["feedback"], organisation))
     found.append(await checks.check_dead_letters(bootstrap, injector.poison))
     found.append(checks.check_lags(final, seconds))

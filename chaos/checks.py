@@ -17,11 +17,14 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from chaos.faults import Poison, dead_letters
-from chaos.load import Ledger
+from chaos.load import DELIVERED_TYPES, Ledger
 from chaos.platform import CONSUMER_GROUPS, SERVICES, TOPICS, Platform
+from tests.integrations.lrs import Lrs
+from tests.integrations.receiver import Receiver
 from tests.recognition.test_end_to_end import outcomes_on_topic, partitions_of, read_topic
 from trellis_contracts.envelope import decode_envelope
 from trellis_contracts.goals import GoalAgreed, MilestoneReached
+from trellis_integrations.domain.xapi import statement_id
 from trellis_kernel.consumers import dead_letter_topic
 from trellis_kernel.consumers.dead_letters import REASON, UNDECODABLE
 from trellis_kernel.projections import Projection
@@ -374,4 +377,74 @@ def check_lags(final: Lags, seconds: float) -> Check:
         check.problem(
             f"still behind after {seconds:.0f}s: relays {final.relay}, consumer groups {final.consumer}"
         )
+    return check
+
+
+def delivered_events(rows: list[asyncpg.Record]) -> set[str]:
+    """The stored events the integrator subscribed to."""
+    return {str(row["event_id"]) for row in rows if row["event_type"] in DELIVERED_TYPES}
+
+
+def webhooks_complete(expected: set[str], receiver: Receiver) -> bool:
+    return expected <= {arrival.event["id"] for arrival in receiver.accepted()}
+
+
+def lrs_statements(lrs: Lrs) -> Counter[str]:
+    return Counter(statement["id"] for statement in lrs.statements())
+
+
+def check_webhooks(rows: list[asyncpg.Record], receiver: Receiver) -> Check:
+    """Every subscribed event arrived at the webhook receiver, under one webhook-id (a delivery
+    repeated after a timeout or a 500 carries the same id: counted, absorbed by the receiver)."""
+    check = Check("webhook deliveries once per id at the receiver")
+    expected = delivered_events(rows)
+    ids_per_event: dict[str, set[str]] = defaultdict(set)
+    accepted = receiver.accepted()
+    for arrival in accepted:
+        ids_per_event[arrival.event["id"]].add(arrival.webhook_id)
+    missing = expected - set(ids_per_event)
+    unexpected = set(ids_per_event) - expected
+    several = {event: len(ids) for event, ids in ids_per_event.items() if len(ids) > 1}
+    repeats = len(accepted) - sum(len(ids) for ids in ids_per_event.values())
+    check.figures = {
+        "events": len(expected),
+        "delivered": len(ids_per_event),
+        "repeats_of_a_webhook_id": repeats,
+        "missing": len(missing),
+        "duplicate_effects": sum(n - 1 for n in several.values()),
+    }
+    if missing:
+        check.problem(f"{len(missing)} events never delivered to the webhook: {listed(missing)}")
+    if unexpected:
+        check.problem(f"{len(unexpected)} webhook deliveries of events no store holds: {listed(unexpected)}")
+    if several:
+        check.problem(f"{len(several)} events delivered under several webhook-ids: {listed(several.items())}")
+    if receiver.refused:
+        check.problem(
+            f"{len(receiver.refused)} deliveries failed signature verification: {listed(set(receiver.refused))}"
+        )
+    return check
+
+
+def check_lrs(rows: list[asyncpg.Record], statements: Counter[str]) -> Check:
+    """The LRS holds one statement per subscribed event, with the id derived from it."""
+    check = Check("LRS statements once per id")
+    expected = {str(statement_id(event)) for event in delivered_events(rows)}
+    missing = expected - set(statements)
+    unexpected = set(statements) - expected
+    twice = {s: n for s, n in statements.items() if n > 1}
+    check.figures = {
+        "statements_expected": len(expected),
+        "statements": sum(statements.values()),
+        "missing": len(missing),
+        "duplicate_effects": sum(n - 1 for n in twice.values()) + len(unexpected),
+    }
+    if missing:
+        check.problem(f"{len(missing)} statements not in the LRS: {listed(missing)}")
+    if unexpected:
+        check.problem(
+            f"{len(unexpected)} statements in the LRS for no subscribed event: {listed(unexpected)}"
+        )
+    if twice:
+        check.problem(f"{len(twice)} statements stored more than once: {listed(twice.items())}")
     return check

@@ -2,7 +2,7 @@
 fault injected when the load has sent a given number of commands, one fault at a time, and the
 time the platform took to recover from it measured.
 
-Recovery, per kind: a killed process restarted and answering ready (for the relay leader, also a
+Recovery, measured from the end of the disruption, per kind: a killed process restarted and answering ready (for the relay leader, also a
 replica leading the relay again); a paused consumer's group stable again with every process in
 it; the broker or cluster back and every process ready; a poison record dead-lettered by every
 consumer group that reads its topic."""
@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass, field
 import httpx
 from aiokafka import AIOKafkaProducer
 
-from chaos.load import Ledger
-from chaos.platform import CONSUMER_GROUPS, CONSUMING_SERVICES, SERVICES, TOPICS, Platform
+from chaos.load import DELIVERY_TIMEOUT, Ledger
+from chaos.platform import CONSUMER_GROUPS, CONSUMING_SERVICES, PROCESSES, SERVICES, TOPICS, Platform
 from tests.recognition.test_end_to_end import read_topic
 from trellis_kernel.consumers import dead_letter_topic
 from trellis_kernel.consumers.dead_letters import CONSUMER, ORIGINAL_OFFSET, ORIGINAL_PARTITION
@@ -35,10 +35,19 @@ KINDS = (
     "poison_record",
     "kafka_restart",
     "postgres_restart",
+    "webhook_500",
+    "webhook_hang",
 )
 SESSION_TIMEOUT = 10.0
 """aiokafka's (and FastStream's) default consumer group session timeout."""
 PAUSE = SESSION_TIMEOUT + 5.0
+RECEIVER_OUTAGE = 10.0
+"""Seconds the webhook receiver answers 500, or hangs past the delivery timeout."""
+HANG = DELIVERY_TIMEOUT + 3.0
+KAFKA_OUTAGE = 45.0
+"""Seconds the broker stays down: longer than a producer's request timeout (aiokafka: 40 s), so
+that records handed to a producer before the outage fail rather than wait for the broker."""
+POSTGRES_OUTAGE = 3.0
 RECOVERY_BOUND = 240.0
 
 
@@ -84,6 +93,10 @@ def schedule(seed: int, faults: int, commands: int) -> list[Fault]:
             service = rng.choice(sorted(CONSUMING_SERVICES))
         elif kind == "poison_record":
             service = rng.choice(["goals", "feedback"])
+        elif kind == "sigkill_any":
+            service = rng.choice(PROCESSES)
+        elif kind.startswith("webhook"):
+            service = "integrations"
         else:
             service = rng.choice(SERVICES)
         planned.append(
@@ -108,6 +121,10 @@ class Injector:
     injected: list[Injected] = field(default_factory=list)
     poison: list[Poison] = field(default_factory=list)
     _done: dict[int, asyncio.Event] = field(default_factory=dict)
+    _back: float = 0.0
+    """When the fault's disruption ended (the broker or cluster started again, the process
+    resumed, the receiver answering again; the fault itself for a kill or a poison record):
+    recovery is measured from there."""
 
     def __post_init__(self) -> None:
         self._done = {fault.number: asyncio.Event() for fault in self.plan}
@@ -122,9 +139,9 @@ class Injector:
     async def run(self, http: httpx.AsyncClient) -> None:
         for fault in self.plan:
             await self.ledger.reached(fault.after_commands)
-            started = time.monotonic()
+            self._back = time.monotonic()
             detail = await self._inject(http, fault)
-            recovery = time.monotonic() - started
+            recovery = time.monotonic() - self._back
             self.injected.append(Injected(fault, round(recovery, 2), detail))
             self.log(f"fault {fault.number} {fault.kind} ({detail}): recovered in {recovery:.1f}s")
             self._done[fault.number].set()
@@ -151,6 +168,7 @@ class Injector:
             os.kill(replica.process.pid, signal.SIGSTOP)
             await asyncio.sleep(PAUSE)
             os.kill(replica.process.pid, signal.SIGCONT)
+            self._back = time.monotonic()
             await eventually(platform.groups_stable, "every consumer group stable with all its processes")
             return f"{fault.service}-{fault.replica + 1} paused {PAUSE:.0f}s"
         if fault.kind == "poison_record":
@@ -164,20 +182,39 @@ class Injector:
 
             await eventually(dead_lettered, f"the poison record on {poison.topic} dead-lettered by {groups}")
             return f"{poison.topic}[{poison.partition}]@{poison.offset}"
+        if fault.kind in ("webhook_500", "webhook_hang"):
+            receiver = platform.receiver
+            if fault.kind == "webhook_500":
+                receiver.answer = lambda n: 500
+            else:
+                receiver.delay = HANG
+            await asyncio.sleep(RECEIVER_OUTAGE)
+            receiver.answer, receiver.delay = (lambda n: 204), 0.0
+            self._back = time.monotonic()
+            accepted = len(receiver.accepted())
+
+            async def delivering() -> bool:
+                return len(receiver.accepted()) > accepted
+
+            await eventually(delivering, "the webhook receiver accepting deliveries again")
+            what = "answered 500" if fault.kind == "webhook_500" else f"hung {HANG:.0f}s a request"
+            return f"the receiver {what} for {RECEIVER_OUTAGE:.0f}s"
         if fault.kind == "kafka_restart":
             await asyncio.to_thread(platform.stack.kafka.down)
-            await asyncio.sleep(2)
+            await asyncio.sleep(KAFKA_OUTAGE)
             await asyncio.to_thread(platform.stack.kafka.up)
+            self._back = time.monotonic()
             await eventually(lambda: platform.all_ready(http), "every process ready after the broker restart")
-            return "broker stopped and started"
+            return f"broker down {KAFKA_OUTAGE:.0f}s"
         if fault.kind == "postgres_restart":
             await asyncio.to_thread(platform.stack.postgres.down)
-            await asyncio.sleep(2)
+            await asyncio.sleep(POSTGRES_OUTAGE)
             await asyncio.to_thread(platform.stack.postgres.up)
+            self._back = time.monotonic()
             await eventually(
                 lambda: platform.all_ready(http), "every process ready after the cluster restart"
             )
-            return "cluster stopped and started"
+            return f"cluster down {POSTGRES_OUTAGE:.0f}s"
         raise ValueError(f"unknown fault kind {fault.kind}")
 
     async def _kill_and_restart(self, service: str, index: int) -> None:

@@ -20,9 +20,17 @@ from typing import Any
 import httpx
 
 from chaos.platform import SECRET
+from tests.integrations.lrs import Lrs
+from tests.integrations.receiver import Receiver
+from trellis_contracts.goals import MilestoneReached
+from trellis_integrations.delivery.webhooks import new_secret
 from trellis_kernel.identity import mint_token
 
 MILESTONES = ("ms_1", "ms_2", "ms_3")
+DELIVERED_TYPES = [MilestoneReached.event_type()]
+"""What the integrator subscribes to, by webhook and as xAPI statements."""
+DELIVERY_TIMEOUT = 2.0
+"""Seconds the integrations service waits for the receiver or the LRS before trying again."""
 PRAISES_PER_JOURNEY = 2
 COMMANDS_PER_JOURNEY = 4 + len(MILESTONES) + PRAISES_PER_JOURNEY + 1
 MANAGERS = 10
@@ -130,6 +138,36 @@ class Load:
         if answer.status_code != 201:
             raise RuntimeError(f"the reward policy was refused: {answer.status_code} {answer.text}")
         self.ledger.setup.add(("recognition", "milestones"))
+
+    async def subscribe(self, http: httpx.AsyncClient, receiver: Receiver, lrs: Lrs) -> None:
+        """The integrator's webhook and LRS subscriptions, made by HR before the load."""
+        secret = new_secret()
+        receiver.secrets.append(secret)
+        url = self._urls("integrations")[0]
+        headers = self.headers("hr_chaos", hr=True)
+        bodies = {
+            "/subscriptions/webhooks": {
+                "subscription_id": "chaos-webhook",
+                "endpoint": receiver.url,
+                "event_types": DELIVERED_TYPES,
+                "secret": secret,
+                "timeout_seconds": DELIVERY_TIMEOUT,
+            },
+            "/subscriptions/xapi": {
+                "subscription_id": "chaos-lrs",
+                "endpoint": lrs.url,
+                "username": lrs.username,
+                "password": lrs.password,
+                "home_page": "https://people.example.com",
+                "event_types": DELIVERED_TYPES,
+                "timeout_seconds": DELIVERY_TIMEOUT,
+            },
+        }
+        for path, body in bodies.items():
+            answer = await http.post(url + path, json=body, headers=headers)
+            if answer.status_code != 201:
+                raise RuntimeError(f"{path} was refused: {answer.status_code} {answer.text}")
+            self.ledger.setup.add(("integrations", str(body["subscription_id"])))
 
     async def run(self, http: httpx.AsyncClient) -> None:
         journeys = (self._commands + COMMANDS_PER_JOURNEY - 1) // COMMANDS_PER_JOURNEY

@@ -5,6 +5,7 @@ stack) and every service in two processes, as `trellis serve` runs them in two p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import shutil
@@ -17,6 +18,8 @@ import asyncpg
 import httpx
 
 from tests.deploy.test_replicas import members_reading
+from tests.integrations.lrs import Lrs, running_lrs
+from tests.integrations.receiver import Receiver, receiving
 from tests.observability.test_metrics_page import scrape, value
 from tests.service_process import ServiceProcess
 from trellis_contracts.topics import FEEDBACK_TOPIC, GOALS_TOPIC, RECOGNITION_TOPIC
@@ -31,17 +34,25 @@ from trellis_recognition.app import RELAY_NAME as RECOGNITION_RELAY
 
 SECRET = "chaos-suite-secret-of-at-least-32-bytes"
 SERVICES = ("goals", "feedback", "recognition")
+"""The services commands go to: each has an event store, a relay and a topic."""
+PROCESSES = (*SERVICES, "integrations")
 REPLICAS = 2
 RELAYS = {"goals": GOALS_RELAY, "feedback": FEEDBACK_RELAY, "recognition": RECOGNITION_RELAY}
 TOPICS = {"goals": GOALS_TOPIC.name, "feedback": FEEDBACK_TOPIC.name, "recognition": RECOGNITION_TOPIC.name}
 FEEDBACK_GROUP = "trellis-feedback"
 RECOGNITION_GROUP = "trellis-recognition"
+INTEGRATIONS_GROUP = "trellis-integrations"
 CONSUMER_GROUPS: dict[str, tuple[str, ...]] = {
     FEEDBACK_GROUP: (GOALS_TOPIC.name,),
     RECOGNITION_GROUP: (GOALS_TOPIC.name, FEEDBACK_TOPIC.name),
+    INTEGRATIONS_GROUP: (GOALS_TOPIC.name, FEEDBACK_TOPIC.name, RECOGNITION_TOPIC.name),
 }
 """Each consumer group and the topics it reads."""
-CONSUMING_SERVICES = {"feedback": FEEDBACK_GROUP, "recognition": RECOGNITION_GROUP}
+CONSUMING_SERVICES = {
+    "feedback": FEEDBACK_GROUP,
+    "recognition": RECOGNITION_GROUP,
+    "integrations": INTEGRATIONS_GROUP,
+}
 
 
 @dataclass
@@ -88,13 +99,23 @@ class Platform:
     logs: Path
     replicas: dict[str, list[ServiceProcess]] = field(default_factory=dict)
     pools: dict[str, asyncpg.Pool] = field(default_factory=dict)
+    receiver: Receiver = field(default_factory=lambda: Receiver([]))
+    """The integrator's webhook endpoint; its secret is set when the subscription is made."""
+    lrs: Lrs | None = None
+    _started: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     def environment(self) -> dict[str, str]:
         urls = self.stack.database_urls()
         return {
             "KAFKA_BOOTSTRAP_SERVERS": self.stack.bootstrap,
             "TRELLIS_JWT_SECRET": SECRET,
-            **{f"{s.upper()}_DATABASE_URL": urls[s] for s in SERVICES},
+            **{f"{s.upper()}_DATABASE_URL": urls[s] for s in PROCESSES},
+            "INTEGRATIONS_ALLOW_LOOPBACK_HTTP": "true",
+            "INTEGRATIONS_RETRY_FIRST_DELAY_SECONDS": "0.5",
+            "INTEGRATIONS_RETRY_MAX_DELAY_SECONDS": "3",
+            "INTEGRATIONS_RETRY_WINDOW_SECONDS": "3600",
+            "INTEGRATIONS_POLL_SECONDS": "0.2",
+            "INTEGRATIONS_LEASE_MARGIN_SECONDS": "2",
             "GOALS_OVERDUE_SWEEP_SECONDS": "0",
             "FEEDBACK_SWEEP_SECONDS": "0",
             "RECOGNITION_CONSUMER_WORKERS": "1",
@@ -103,20 +124,23 @@ class Platform:
     async def start(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(self.stack.up)
-        await ensure_topics(self.stack.bootstrap, SERVICES)
+        await ensure_topics(self.stack.bootstrap, PROCESSES)
+        self._started.enter_context(receiving(self.receiver))
+        (self.stack.home / "lrs").mkdir(parents=True, exist_ok=True)
+        self.lrs = self._started.enter_context(running_lrs(self.stack.home / "lrs"))
         environment = self.environment()
         self.replicas = {
             service: [
                 ServiceProcess(environment, self.logs / f"{service}-{n}.log", service=service)
                 for n in range(1, REPLICAS + 1)
             ]
-            for service in SERVICES
+            for service in PROCESSES
         }
         # The first process of each service creates its tables; the others join it.
         for n in range(REPLICAS):
             await asyncio.to_thread(_start_together, [pair[n] for pair in self.replicas.values()])
         for service, dsn in self.stack.database_urls().items():
-            if service in SERVICES:
+            if service in PROCESSES:
                 self.pools[service] = await asyncpg.create_pool(dsn, min_size=1, max_size=3)
 
     async def stop(self) -> None:
@@ -127,6 +151,7 @@ class Platform:
                 replica.stop()
         for pool in self.pools.values():
             await pool.close()
+        self._started.close()
         await asyncio.to_thread(self.stack.down)
 
     def processes(self) -> list[tuple[str, ServiceProcess]]:

@@ -4,6 +4,7 @@ checks and the report."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from dataclasses import dataclass
@@ -14,15 +15,20 @@ import httpx
 from rich.console import Console
 
 from chaos import checks, report
-from chaos.faults import Injector, schedule
+from chaos.faults import Injector, eventually, schedule
 from chaos.load import Ledger, Load
 from chaos.platform import SERVICES, Platform, PrivateStack
 from trellis_feedback.projections import FEEDBACK_PROJECTIONS
 from trellis_goals.read_models import PROJECTIONS as GOALS_PROJECTIONS
+from trellis_integrations.domain.xapi import statement_id
 from trellis_recognition.projections import OWN_PROJECTIONS
 
 CATCH_UP_BOUND = 300.0
 """Seconds the platform has, after the last fault and command, to publish and consume everything."""
+
+
+DELIVERY_BOUND = 180.0
+"""Seconds, after catching up, for the last webhook deliveries and statements to arrive."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,8 @@ async def run(options: Options, console: Console | None = None) -> dict[str, Any
                 gate=injector.gate,
             )
             await load.publish_policy(http)
+            assert platform.lrs is not None
+            await load.subscribe(http, platform.receiver, platform.lrs)
             faults = asyncio.create_task(injector.run(http))
             await load.run(http)
             console.print(f"load done: {ledger.sent} commands after {time.monotonic() - began:.0f}s")
@@ -125,6 +133,21 @@ async def _check(
         )
     )
     found.append(await checks.check_feedback_facts(stored["goals"], platform.pools["feedback"], organisation))
+    lrs = platform.lrs
+    assert lrs is not None
+    expected = checks.delivered_events(stored["goals"])
+    statement_ids = {str(statement_id(event)) for event in expected}
+
+    async def delivered() -> bool:
+        stored_statements = await asyncio.to_thread(checks.lrs_statements, lrs)
+        return checks.webhooks_complete(expected, platform.receiver) and statement_ids <= set(
+            stored_statements
+        )
+
+    with contextlib.suppress(AssertionError):  # what is missing then is what the checks report
+        await eventually(delivered, "every subscribed event delivered", within=DELIVERY_BOUND)
+    found.append(checks.check_webhooks(stored["goals"], platform.receiver))
+    found.append(checks.check_lrs(stored["goals"], await asyncio.to_thread(checks.lrs_statements, lrs)))
     found.append(await checks.check_dead_letters(bootstrap, injector.poison))
     found.append(checks.check_lags(final, seconds))
     return {"checks": found, "stored": stored}

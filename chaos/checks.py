@@ -200,7 +200,7 @@ async def check_topic(
         for stream, versions in first_seen.items()
         if versions != list(range(1, latest.get(stream, 0) + 1))
     ]
-    check.figures = {"records": len(records), "duplicates": duplicates, "missing": len(missing)}
+    check.figures = {"records": len(records), "duplicates": duplicates, "missing_on_topic": len(missing)}
     if missing:
         check.problem(f"{len(missing)} stored events never reached {topic}: {listed(missing)}")
     if phantom:
@@ -322,7 +322,12 @@ async def check_feedback_facts(
         r["goal_id"]
         for r in await pool.fetch("SELECT goal_id FROM goals WHERE organisation_id = $1", organisation)
     }
-    check.figures = {"reporting_lines": len(lines), "milestones_reached": len(reached)}
+    unknown = len({e for e in lines if lines[e] != known_lines.get(e)}) + len(reached - known_reached)
+    check.figures = {
+        "reporting_lines": len(lines),
+        "milestones_reached": len(reached),
+        "missed_effects": unknown + len(goals - known_goals),
+    }
     if known_lines != lines:
         differing = {e for e in set(lines) | set(known_lines) if lines.get(e) != known_lines.get(e)}
         check.problem(f"{len(differing)} reporting lines differ: {listed(differing)}")
@@ -410,7 +415,7 @@ def check_webhooks(rows: list[asyncpg.Record], receiver: Receiver) -> Check:
         "events": len(expected),
         "delivered": len(ids_per_event),
         "repeats_of_a_webhook_id": repeats,
-        "missing": len(missing),
+        "missed_effects": len(missing),
         "duplicate_effects": sum(n - 1 for n in several.values()),
     }
     if missing:
@@ -436,7 +441,7 @@ def check_lrs(rows: list[asyncpg.Record], statements: Counter[str]) -> Check:
     check.figures = {
         "statements_expected": len(expected),
         "statements": sum(statements.values()),
-        "missing": len(missing),
+        "missed_effects": len(missing),
         "duplicate_effects": sum(n - 1 for n in twice.values()) + len(unexpected),
     }
     if missing:

@@ -41,7 +41,7 @@ KINDS = (
 SESSION_TIMEOUT = 10.0
 """aiokafka's (and FastStream's) default consumer group session timeout."""
 PAUSE = SESSION_TIMEOUT + 5.0
-RECEIVER_OUTAGE = 10.0
+RECEIVER_OUTAGE = 8.0
 """Seconds the webhook receiver answers 500, or hangs past the delivery timeout."""
 HANG = DELIVERY_TIMEOUT + 3.0
 KAFKA_OUTAGE = 45.0

@@ -141,7 +141,8 @@ class Platform:
             await asyncio.to_thread(_start_together, [pair[n] for pair in self.replicas.values()])
         for service, dsn in self.stack.database_urls().items():
             if service in PROCESSES:
-                self.pools[service] = await asyncpg.create_pool(dsn, min_size=1, max_size=3)
+                # No idle connections kept: the cluster restarts under them.
+                self.pools[service] = await asyncpg.create_pool(dsn, min_size=0, max_size=3)
 
     async def stop(self) -> None:
         for pair in self.replicas.values():

@@ -40,10 +40,12 @@ def summary(
         "events_stored": events_stored,
         "faults_injected": dict(Counter(done.fault.kind for done in injected)),
         "faults_total": len(injected),
+        # Acknowledged but not stored, or stored but never on the topic.
         "events_lost": sum(
-            c.figures.get("events_lost", 0) + c.figures.get("missing", 0) + c.figures.get("missed_effects", 0)
-            for c in checks
+            c.figures.get("events_lost", 0) + c.figures.get("missing_on_topic", 0) for c in checks
         ),
+        # Reactions and deliveries that never happened (a reward, a fact, a webhook, a statement).
+        "effects_missing": sum(c.figures.get("missed_effects", 0) for c in checks),
         "duplicate_effects": sum(c.figures.get("duplicate_effects", 0) for c in checks),
         "duplicate_records_on_topics": duplicates_on_topics,
         "max_recovery_seconds": recovery,
@@ -83,6 +85,7 @@ def show(report: dict[str, Any], path: Path, console: Console) -> None:
         + ", ".join(f"{k} {n}" for k, n in sorted(report["faults_injected"].items())),
     )
     table.add_row("events lost (must be 0)", str(report["events_lost"]))
+    table.add_row("effects missing (must be 0)", str(report["effects_missing"]))
     table.add_row("duplicate effects (must be 0)", str(report["duplicate_effects"]))
     table.add_row(
         "duplicate records on topics",

@@ -17,13 +17,14 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from chaos.faults import Poison, dead_letters
-from chaos.load import DELIVERED_TYPES, Ledger
+from chaos.load import DELIVERED_TYPES, PAY_CHANGE_MILESTONE, Ledger
 from chaos.platform import CONSUMER_GROUPS, SERVICES, TOPICS, Platform
 from tests.integrations.lrs import Lrs
 from tests.integrations.receiver import Receiver
 from tests.recognition.test_end_to_end import outcomes_on_topic, partitions_of, read_topic
 from trellis_contracts.envelope import decode_envelope
 from trellis_contracts.goals import GoalAgreed, MilestoneReached
+from trellis_contracts.recognition import CompensationAdjustmentApprovedV2
 from trellis_integrations.domain.xapi import statement_id
 from trellis_kernel.consumers import dead_letter_topic
 from trellis_kernel.consumers.dead_letters import REASON, UNDECODABLE
@@ -34,6 +35,7 @@ from trellis_kernel.store import EventStore, Position
 
 MILESTONE_REACHED = MilestoneReached.event_type()
 GOAL_AGREED = GoalAgreed.event_type()
+PAY_CHANGE_APPROVED = CompensationAdjustmentApprovedV2.event_type()
 MAX_LISTED = 10
 
 
@@ -153,6 +155,10 @@ def check_ledger(ledger: Ledger, stored: dict[str, list[asyncpg.Record]], reacti
     if ledger.refused:
         examples = [f"{c.service} POST {c.path}: {status} {text[:120]}" for c, status, text in ledger.refused]
         check.problem(f"{len(ledger.refused)} commands refused at their first attempt: {listed(examples)}")
+    if ledger.never_proposed:
+        check.problem(
+            f"{len(ledger.never_proposed)} pay changes never proposed for approval: {listed(ledger.never_proposed)}"
+        )
     if ledger.gave_up:
         check.problem(
             f"{len(ledger.gave_up)} commands never answered: {listed(c.path for c in ledger.gave_up)}"
@@ -251,41 +257,99 @@ async def check_rebuild(service: str, pool: asyncpg.Pool, projections: tuple[Pro
 
 
 async def check_recognition_reactions(
-    bootstrap: str, goals_rows: list[asyncpg.Record], pool: asyncpg.Pool, organisation: str
+    bootstrap: str,
+    goals_rows: list[asyncpg.Record],
+    recognition_rows: list[asyncpg.Record],
+    pool: asyncpg.Pool,
+    organisation: str,
+    approved_by_hr: set[str],
+    asked_of_hr: set[str],
 ) -> Check:
-    """Each milestone reached (the policy's trigger) is celebrated exactly once: one reward
-    trigger in the view, one outcome event on the recognition topic."""
-    check = Check("recognition outcomes exactly once per milestone reached")
-    reached = {str(row["event_id"]) for row in goals_rows if row["event_type"] == MILESTONE_REACHED}
+    """Each milestone reached (the policy's trigger) is celebrated exactly once, and the last
+    milestone of a goal also proposes exactly one pay change, which HR approved exactly once:
+    one reward trigger per outcome in the view, one outcome event on the recognition topic."""
+    check = Check("recognition outcomes and approvals exactly once per milestone reached")
+    expected: dict[str, Counter[str]] = {}
+    for row in goals_rows:
+        if row["event_type"] == MILESTONE_REACHED:
+            payload = row["payload"] if isinstance(row["payload"], dict) else json.loads(row["payload"])
+            kinds = Counter({"recognition": 1})
+            if payload["milestone_id"] == PAY_CHANGE_MILESTONE:
+                kinds["compensation_adjustment"] = 1
+            expected[str(row["event_id"])] = kinds
     triggers = await pool.fetch(
-        "SELECT outcome_id, triggering_event_id FROM reward_triggers WHERE organisation_id = $1", organisation
+        "SELECT outcome_id, outcome_kind, triggering_event_id, approval_state FROM reward_triggers "
+        "WHERE organisation_id = $1",
+        organisation,
     )
-    per_trigger = Counter(row["triggering_event_id"] for row in triggers)
-    missing = reached - set(per_trigger)
-    twice = {event: n for event, n in per_trigger.items() if n > 1}
-    unexpected = set(per_trigger) - reached
+    found: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in triggers:
+        found[row["triggering_event_id"]][row["outcome_kind"]] += 1
+    missing = [
+        f"{event} {kind}" for event, kinds in expected.items() for kind in kinds if not found[event][kind]
+    ]
+    twice = [f"{event} {kind} x{n}" for event, kinds in found.items() for kind, n in kinds.items() if n > 1]
+    unexpected = [
+        f"{event} {kind}"
+        for event, kinds in found.items()
+        for kind in kinds
+        if kind not in expected.get(event, {})
+    ]
     on_topic = await outcomes_on_topic(bootstrap, TOPICS["recognition"])
     outcome_ids = {row["outcome_id"] for row in triggers}
     recorded_twice = {outcome: len(ids) for outcome, ids in on_topic.items() if len(ids) > 1}
     not_published = outcome_ids - set(on_topic)
+    adjustments = {row["outcome_id"] for row in triggers if row["outcome_kind"] == "compensation_adjustment"}
+    approvals = Counter(
+        (row["payload"] if isinstance(row["payload"], dict) else json.loads(row["payload"]))["adjustment_id"]
+        for row in recognition_rows
+        if row["event_type"] == PAY_CHANGE_APPROVED
+    )
+    approved_twice = {a: n for a, n in approvals.items() if n > 1}
+    view_approved = {
+        row["outcome_id"]
+        for row in triggers
+        if row["outcome_kind"] == "compensation_adjustment" and row["approval_state"] == "approved"
+    }
+    not_approved = approved_by_hr - set(approvals)
+    shown_otherwise = approved_by_hr - view_approved
+    approved_unasked = (view_approved | set(approvals)) - asked_of_hr
     check.figures = {
-        "milestones_reached": len(reached),
+        "milestones_reached": len(expected),
         "outcomes": len(triggers),
-        "duplicate_effects": sum(n - 1 for n in twice.values()) + sum(n - 1 for n in recorded_twice.values()),
+        "pay_changes": len(adjustments),
+        "approvals": sum(approvals.values()),
+        "duplicate_effects": len(twice)
+        + sum(n - 1 for n in recorded_twice.values())
+        + sum(n - 1 for n in approved_twice.values()),
         "missed_effects": len(missing),
     }
     if missing:
-        check.problem(f"{len(missing)} milestones reached were never celebrated: {listed(missing)}")
+        check.problem(f"{len(missing)} outcomes of milestones reached never recorded: {listed(missing)}")
     if twice:
-        check.problem(f"{len(twice)} milestones celebrated more than once: {listed(twice.items())}")
+        check.problem(f"{len(twice)} outcomes recorded more than once for one milestone: {listed(twice)}")
     if unexpected:
-        check.problem(f"{len(unexpected)} outcomes triggered by no milestone reached: {listed(unexpected)}")
+        check.problem(f"{len(unexpected)} outcomes the policy does not give: {listed(unexpected)}")
     if recorded_twice:
         check.problem(
             f"{len(recorded_twice)} outcomes recorded by several events: {listed(recorded_twice.items())}"
         )
     if not_published:
         check.problem(f"{len(not_published)} outcomes not on the recognition topic: {listed(not_published)}")
+    if approved_twice:
+        check.problem(
+            f"{len(approved_twice)} pay changes approved more than once: {listed(approved_twice.items())}"
+        )
+    if not_approved:
+        check.problem(
+            f"{len(not_approved)} pay changes HR approved were never approved: {listed(not_approved)}"
+        )
+    if shown_otherwise:
+        check.problem(
+            f"{len(shown_otherwise)} approved pay changes not approved in the view: {listed(shown_otherwise)}"
+        )
+    if approved_unasked:
+        check.problem(f"{len(approved_unasked)} pay changes approved without HR: {listed(approved_unasked)}")
     return check
 
 

@@ -60,6 +60,18 @@ class Fault:
     replica: int
     topic: str = ""
 
+    @property
+    def target(self) -> str:
+        if self.kind == "sigkill_relay_leader":
+            return f"the {self.service} relay leader"
+        if self.kind.startswith("sig"):
+            return f"{self.service}-{self.replica + 1}"
+        if self.kind == "poison_record":
+            return self.topic
+        return {"kafka_restart": "the broker", "postgres_restart": "the cluster"}.get(
+            self.kind, "the webhook receiver"
+        )
+
 
 @dataclass
 class Injected:

@@ -30,9 +30,12 @@ MILESTONES = ("ms_1", "ms_2", "ms_3")
 DELIVERED_TYPES = [MilestoneReached.event_type()]
 """What the integrator subscribes to, by webhook and as xAPI statements."""
 DELIVERY_TIMEOUT = 2.0
-"""Seconds the integrations service waits for the receiver or the LRS before trying again."""
+"""Seconds the integrations service waits for the webhook receiver before trying again."""
+LRS_TIMEOUT = 10.0
+"""... and for the LRS (Ralph's file backend slows as it fills)."""
+SUBSCRIPTIONS = ("chaos-webhook", "chaos-lrs")
 PRAISES_PER_JOURNEY = 2
-COMMANDS_PER_JOURNEY = 4 + len(MILESTONES) + PRAISES_PER_JOURNEY + 1
+COMMANDS_PER_JOURNEY = 4 + len(MILESTONES) + PRAISES_PER_JOURNEY + 2
 MANAGERS = 10
 RETRY_FOR = 180.0
 """Seconds a command is tried again for (a broker or database restart on a busy machine)."""
@@ -47,12 +50,20 @@ rules:
     when: {{event: goals.MilestoneReached, career_track: [leadership]}}
     then:
       - recognition: {{visibility: public, kind: milestone_celebration}}
+  - id: guild-completed
+    when: {{event: goals.MilestoneReached, career_track: [leadership], where: {{milestone_id: {{equals: {last}}}}}}}
+    then:
+      - compensation_adjustment: {{kind: merit_increase, change: {{amount: "500.00", currency: EUR}}, pay_period: annual}}
 peer_recognition:
   per_giver: {{at_most: 1000, window: month}}
   per_recipient: {{at_most: 100, window: week}}
   visibility: [public]
 """
-"""One outcome per milestone reached: a reaction whose exactly-once the checks count."""
+"""A celebration per milestone reached, and a pay change (held for HR's approval) for the last
+one: reactions whose exactly-once the checks count."""
+PAY_CHANGE_MILESTONE = MILESTONES[-1]
+APPROVAL_WAIT = 240.0
+"""Seconds HR waits for a pay change to be proposed (a reaction, late while things break)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,9 @@ class Command:
     aggregate_id: str
     """The id that names the command's stream (after the organisation in the stream id)."""
     hr: bool = False
+    approves_pay_change_of: str | None = None
+    """HR's approval of the pay change proposed for this employee: the path is known once the
+    proposal appears among the pending approvals."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,8 @@ class Ledger:
     gave_up: list[Command] = field(default_factory=list)
     """Commands no attempt got an answer for within RETRY_FOR: their events may exist."""
     attempts_failed: int = 0
+    never_proposed: list[str] = field(default_factory=list)
+    """Employees whose pay change never appeared for approval."""
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     setup: set[tuple[str, str]] = field(default_factory=set)
     """(service, aggregate id) of what the run set up before the load: the reward policy."""
@@ -99,6 +115,16 @@ class Ledger:
         while self.sent < commands:
             self.answered.clear()
             await self.answered.wait()
+
+
+def bearer(subject: str, organisation: str, *, hr: bool = False) -> dict[str, str]:
+    roles = ("hr_admin",) if hr else ()
+    token = mint_token(SECRET, subject, roles=roles, organisation_id=organisation)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def hr_headers(organisation: str) -> dict[str, str]:
+    return bearer("hr_chaos", organisation, hr=True)
 
 
 class Load:
@@ -125,14 +151,12 @@ class Load:
         self.today = datetime.now(UTC).date()
 
     def headers(self, subject: str, *, hr: bool = False) -> dict[str, str]:
-        roles = ("hr_admin",) if hr else ()
-        token = mint_token(SECRET, subject, roles=roles, organisation_id=self.ledger.organisation)
-        return {"Authorization": f"Bearer {token}"}
+        return bearer(subject, self.ledger.organisation, hr=hr)
 
     async def publish_policy(self, http: httpx.AsyncClient) -> None:
         answer = await http.post(
             f"{self._urls('recognition')[0]}/policies",
-            content=POLICY.format(today=self.today.isoformat()).encode(),
+            content=POLICY.format(today=self.today.isoformat(), last=PAY_CHANGE_MILESTONE).encode(),
             headers={**self.headers("hr_chaos", hr=True), "content-type": "application/yaml"},
         )
         if answer.status_code != 201:
@@ -147,20 +171,20 @@ class Load:
         headers = self.headers("hr_chaos", hr=True)
         bodies = {
             "/subscriptions/webhooks": {
-                "subscription_id": "chaos-webhook",
+                "subscription_id": SUBSCRIPTIONS[0],
                 "endpoint": receiver.url,
                 "event_types": DELIVERED_TYPES,
                 "secret": secret,
                 "timeout_seconds": DELIVERY_TIMEOUT,
             },
             "/subscriptions/xapi": {
-                "subscription_id": "chaos-lrs",
+                "subscription_id": SUBSCRIPTIONS[1],
                 "endpoint": lrs.url,
                 "username": lrs.username,
                 "password": lrs.password,
                 "home_page": "https://people.example.com",
                 "event_types": DELIVERED_TYPES,
-                "timeout_seconds": DELIVERY_TIMEOUT,
+                "timeout_seconds": LRS_TIMEOUT,
             },
         }
         for path, body in bodies.items():
@@ -177,8 +201,18 @@ class Load:
 
         async def worker() -> None:
             while not queue.empty():
+                last_reached = False
                 for command in self.journey(queue.get_nowait(), journeys):
-                    await self._send(http, command)
+                    if command.approves_pay_change_of is not None:
+                        if not last_reached or self._issued >= self._commands:
+                            continue  # no milestone for a pay change, or the load is done
+                        found = await self._pay_change_approval(http, command.approves_pay_change_of)
+                        if found is None:
+                            continue
+                        command = found
+                    acknowledged = await self._send(http, command)
+                    if command.path.endswith(f"/milestones/{PAY_CHANGE_MILESTONE}/reached"):
+                        last_reached = acknowledged
 
         await asyncio.gather(*(worker() for _ in range(self._concurrency)))
 
@@ -261,7 +295,40 @@ class Load:
                 recognition_id,
             )
         )
+        commands.append(
+            Command("recognition", "", {}, "hr_chaos", "", hr=True, approves_pay_change_of=employee)
+        )
         return commands
+
+    async def _pay_change_approval(self, http: httpx.AsyncClient, employee: str) -> Command | None:
+        """HR's approval of the employee's proposed pay change, once it is pending."""
+        headers = self.headers("hr_chaos", hr=True)
+        urls = self._urls("recognition")
+        deadline = time.monotonic() + APPROVAL_WAIT
+        attempt = 0
+        while time.monotonic() < deadline:
+            attempt += 1
+            try:
+                answer = await http.get(
+                    f"{urls[attempt % len(urls)]}/approvals", headers=headers, timeout=ATTEMPT_TIMEOUT
+                )
+                pending = answer.json() if answer.status_code == 200 else []
+            except (httpx.HTTPError, ValueError):
+                pending = []
+            for item in pending:
+                if item["kind"] == "compensation_adjustment" and item["employee_id"] == employee:
+                    subject = item["subject_id"]
+                    return Command(
+                        "recognition",
+                        f"/approvals/compensation/{subject}/approve",
+                        {},
+                        "hr_chaos",
+                        subject,
+                        hr=True,
+                    )
+            await asyncio.sleep(1.0)
+        self.ledger.never_proposed.append(employee)
+        return None
 
     async def _slot(self) -> int | None:
         """The next command's number, at the steady rate; None once all are issued."""
@@ -278,15 +345,16 @@ class Load:
             await asyncio.sleep(wait)
         return number
 
-    async def _send(self, http: httpx.AsyncClient, command: Command) -> None:
+    async def _send(self, http: httpx.AsyncClient, command: Command) -> bool:
+        """Send the command (if the load is not done); True if it was acknowledged."""
         if await self._slot() is None:
-            return
+            return False
         try:
-            await self._attempts(http, command)
+            return await self._attempts(http, command)
         finally:
             self.ledger.answered.set()
 
-    async def _attempts(self, http: httpx.AsyncClient, command: Command) -> None:
+    async def _attempts(self, http: httpx.AsyncClient, command: Command) -> bool:
         urls = self._urls(command.service)
         headers = self.headers(command.as_person, hr=command.hr)
         started = time.monotonic()
@@ -306,15 +374,15 @@ class Load:
                 self.ledger.acknowledged.append(
                     Acknowledged(command, body["stream_id"], body["version"], len(body["events"]), attempts)
                 )
-                return
+                return True
             if answer is not None and answer.status_code < 500:
                 if attempts == 1:
                     self.ledger.refused.append((command, answer.status_code, answer.text[:300]))
                 else:
                     self.ledger.retried.append(command)
-                return
+                return False
             self.ledger.attempts_failed += 1
             if time.monotonic() - started > RETRY_FOR:
                 self.ledger.gave_up.append(command)
-                return
+                return False
             await asyncio.sleep(min(0.2 * attempts, 2.0))

@@ -171,7 +171,11 @@ async def _check(
         await eventually(
             delivered, "every subscribed event delivered", within=DELIVERY_BOUND + 0.2 * len(expected)
         )
-    found.append(checks.Check("integrations delivery log", figures={"deliveries": statuses}))
+    log = checks.Check("integrations delivery log: every delivery made", figures={"deliveries": statuses})
+    for subscription, counts in statuses.items():
+        if any(count for status, count in counts.items() if status != "delivered"):
+            log.problem(f"{subscription}: deliveries not made: {counts}")
+    found.append(log)
     found.append(checks.check_webhooks(stored["goals"], platform.receiver))
     found.append(checks.check_lrs(stored["goals"], await asyncio.to_thread(checks.lrs_statements, lrs)))
     found.append(await checks.check_dead_letters(bootstrap, injector.poison))

@@ -13,15 +13,13 @@ from typing import Any
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient
 
 from chaos.faults import Poison, dead_letters
 from chaos.load import DELIVERED_TYPES, PAY_CHANGE_MILESTONE, Ledger
 from chaos.platform import CONSUMER_GROUPS, SERVICES, TOPICS, Platform
 from tests.integrations.lrs import Lrs
 from tests.integrations.receiver import Receiver
-from tests.recognition.test_end_to_end import outcomes_on_topic, partitions_of, read_topic
+from tests.recognition.test_end_to_end import consumer_lag, outcomes_on_topic, read_topic
 from trellis_contracts.envelope import decode_envelope
 from trellis_contracts.goals import GoalAgreed, MilestoneReached
 from trellis_contracts.recognition import CompensationAdjustmentApprovedV2
@@ -67,22 +65,6 @@ class Lags:
     @property
     def zero(self) -> bool:
         return all(v == 0 for v in self.relay.values()) and all(v == 0 for v in self.consumer.values())
-
-
-async def consumer_lag(bootstrap: str, group: str, topics: tuple[str, ...]) -> int:
-    """Records on the topics the group has not committed past."""
-    partitions = await partitions_of(bootstrap, list(topics))
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    await admin.start()
-    await consumer.start()
-    try:
-        committed = await admin.list_consumer_group_offsets(group)
-        ends = await consumer.end_offsets(partitions)
-        return sum(ends[tp] - (committed[tp].offset if tp in committed else 0) for tp in partitions)
-    finally:
-        await consumer.stop()
-        await admin.close()
 
 
 async def lags(platform: Platform, http: httpx.AsyncClient) -> Lags:

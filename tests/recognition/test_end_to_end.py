@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -165,9 +165,9 @@ async def outcomes_on_topic(bootstrap: str, topic: str) -> dict[str, set[str]]:
     return found
 
 
-async def caught_up(bootstrap: str, group: str, topics: list[str]) -> bool:
-    """The group's committed offsets are at the topics' ends."""
-    partitions = await partitions_of(bootstrap, topics)
+async def consumer_lag(bootstrap: str, group: str, topics: Sequence[str]) -> int:
+    """Records on the topics the group has not committed past."""
+    partitions = await partitions_of(bootstrap, list(topics))
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
     await admin.start()
@@ -175,12 +175,15 @@ async def caught_up(bootstrap: str, group: str, topics: list[str]) -> bool:
     try:
         committed = await admin.list_consumer_group_offsets(group)
         ends = await consumer.end_offsets(partitions)
-        return all(
-            ends[tp] == 0 or (tp in committed and committed[tp].offset >= ends[tp]) for tp in partitions
-        )
+        return sum(max(0, ends[tp] - (committed[tp].offset if tp in committed else 0)) for tp in partitions)
     finally:
         await consumer.stop()
         await admin.close()
+
+
+async def caught_up(bootstrap: str, group: str, topics: list[str]) -> bool:
+    """The group's committed offsets are at the topics' ends."""
+    return await consumer_lag(bootstrap, group, topics) == 0
 
 
 async def rewind(bootstrap: str, group: str, topics: list[str]) -> None:

@@ -1,8 +1,9 @@
 """The short chaos run CI makes (`make chaos` makes the long one): at least 1,000 commands
-through the public APIs of goals, feedback and recognition (two processes each, on a private
-Kafka and PostgreSQL) while faults strike one after another, one of each kind. Afterwards
-nothing acknowledged is lost, no effect is applied twice, the dead-letter topics hold exactly
-the poison records and every lag is back to zero. TRELLIS_CHAOS_SEED replays another schedule."""
+through the public APIs of goals, feedback and recognition, with the integrations service
+delivering to a webhook receiver and an LRS (two processes each, on a private Kafka and
+PostgreSQL), while faults strike one after another, one of each kind. Afterwards nothing
+acknowledged is lost, no effect is applied twice, the dead-letter topics hold exactly the
+poison records (every check of the report passes) and every lag is back to zero. TRELLIS_CHAOS_SEED replays another schedule."""
 
 from __future__ import annotations
 

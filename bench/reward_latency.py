@@ -51,6 +51,7 @@ from bench.relay import kafka_bootstrap
 from trellis_contracts.envelope import decode_envelope
 from trellis_deploy.local import processes
 from trellis_kernel.identity import mint_token
+from trellis_kernel.privacy import KEY_ENCRYPTION_KEYS_SETTING, new_key_encryption_key
 from trellis_kernel.store import NOTIFY_CHANNEL
 
 ORG = "org_bench"
@@ -291,6 +292,7 @@ async def services(admin: str, bootstrap: str, logs: Path) -> Any:
         common = {
             "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
             "TRELLIS_JWT_SECRET": SECRET,
+            KEY_ENCRYPTION_KEYS_SETTING: new_key_encryption_key("bench"),
             "GOALS_EVENTS_TOPIC": topics["goals"],
             "FEEDBACK_EVENTS_TOPIC": topics["feedback"],
             "RECOGNITION_EVENTS_TOPIC": topics["recognition"],

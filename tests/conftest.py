@@ -24,7 +24,13 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 # pytest's assertion messages for them.
 pytest.register_assert_rewrite("trellis_kernel.testing", "tests.kernel.store.fixtures")
 
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS  # noqa: E402
 from trellis_deploy import infrastructure  # noqa: E402
+from trellis_kernel.privacy import KEY_ENCRYPTION_KEYS_SETTING  # noqa: E402
+
+# Services started by a test (in its process or in a child) seal personal data under the suite's
+# fixed keys unless the test gives its own.
+os.environ.setdefault(KEY_ENCRYPTION_KEYS_SETTING, TEST_KEY_ENCRYPTION_KEYS)
 
 
 @dataclass

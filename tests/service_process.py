@@ -13,6 +13,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
+from trellis_kernel.privacy import KEY_ENCRYPTION_KEYS_SETTING
+
 READY_TIMEOUT = 90.0
 
 
@@ -58,7 +61,8 @@ class ServiceProcess:
                     "--port",
                     str(self.port),
                 ],
-                env={**os.environ, **self.environment},
+                # The suite's fixed key-encryption keys unless the test brings its own.
+                env={**os.environ, KEY_ENCRYPTION_KEYS_SETTING: TEST_KEY_ENCRYPTION_KEYS, **self.environment},
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

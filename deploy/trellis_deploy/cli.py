@@ -1,5 +1,5 @@
 """The `trellis` command: `run`, `token`, `infra up|down|status|env`, `projections`,
-`relay quarantined|retry|lag`, `backfill start|status|cancel`; for images and clusters `serve`, `migrate`, `health` and
+`relay quarantined|retry|lag`, `backfill start|status|cancel`, `keys new-kek`; for images and clusters `serve`, `migrate`, `health` and
 `docker up|down|status|build`."""
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from trellis_deploy.supervisor import runner
 from trellis_kernel.decider import DomainError
 from trellis_kernel.http import Forbidden, NotFound
 from trellis_kernel.identity import mint_token
+from trellis_kernel.privacy import KEY_ENCRYPTION_KEYS_SETTING, new_key_encryption_key
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,6 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     lag = relay_commands.add_parser("lag", help="events stored but not yet published, and how old")
     lag.add_argument("service")
     _add_backfill_commands(commands)
+    keys = commands.add_parser("keys", help="key-encryption keys of personal data")
+    key_commands = keys.add_subparsers(dest="action", required=True)
+    new_kek = key_commands.add_parser(
+        "new-kek",
+        help=f"print a fresh entry for {KEY_ENCRYPTION_KEYS_SETTING} (put it first to make it current)",
+    )
+    new_kek.add_argument("kek_id", nargs="?", default=f"kek_{time.strftime('%Y%m%d')}")
     args = parser.parse_args(argv)
 
     try:
@@ -82,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
             return _relay(args)
         if args.command == "backfill":
             return _backfill(args)
+        if args.command == "keys":
+            print(new_key_encryption_key(args.kek_id))
+            return 0
         if args.command == "token":
             return _token(args.subject, args.role, args.org, args.hours)
         return INFRA_ACTIONS[args.action]()

@@ -26,6 +26,7 @@ from trellis_deploy.settings import DEPLOY_DIR, PROJECT_DIR
 from trellis_deploy.supervisor.runner import WEB_FACTORY
 from trellis_kernel.health import LIVENESS_PATH, READINESS_PATH
 from trellis_kernel.observability.metrics import METRICS_PATH
+from trellis_kernel.privacy import KEY_ENCRYPTION_KEYS_SETTING
 from trellis_web.settings import SERVICES as SERVICES_THE_WEB_APP_CALLS
 
 IMAGE = "trellis"
@@ -40,6 +41,7 @@ COMPOSE_DATABASES = DEPLOY_DIR / "compose" / "create-databases.sql"
 K8S_DIR = DEPLOY_DIR / "k8s"
 SHARED_CONFIG = "trellis-config"
 SHARED_SECRET = "trellis-jwt"
+KEYS_SECRET = "trellis-key-encryption-keys"
 SHARED_SETTINGS = ("KAFKA_BOOTSTRAP_SERVERS", "TRELLIS_JWKS_URL", "TRELLIS_JWT_ISSUER", "TRELLIS_JWT_AUDIENCE")
 """Settings every service reads alike (ServiceSettings.common_values): one ConfigMap for all."""
 WEB = "web"
@@ -67,8 +69,10 @@ def database_secret_name(app: ServiceApp) -> str:
 
 
 def own_settings(app: ServiceApp) -> list[str]:
-    """The service's settings that are neither shared nor its database URL (a secret)."""
-    return sorted(settings_variables(app) - set(SHARED_SETTINGS) - {database_variable(app), "TRELLIS_JWT_SECRET"})
+    """The service's settings that are neither shared nor secrets (its database URL, the token
+    secret, the key-encryption keys)."""
+    secrets = {database_variable(app), "TRELLIS_JWT_SECRET", KEY_ENCRYPTION_KEYS_SETTING}
+    return sorted(settings_variables(app) - set(SHARED_SETTINGS) - secrets)
 
 
 # --- compose ---------------------------------------------------------------------------------
@@ -122,6 +126,10 @@ def _compose_environment(app: ServiceApp) -> dict[str, str]:
         ),
         "KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
         "TRELLIS_JWT_SECRET": "${TRELLIS_JWT_SECRET:?set TRELLIS_JWT_SECRET to the secret your tokens are signed with}",
+        KEY_ENCRYPTION_KEYS_SETTING: (
+            f"${{{KEY_ENCRYPTION_KEYS_SETTING}:?set {KEY_ENCRYPTION_KEYS_SETTING} to the keys that wrap "
+            "personal data keys (trellis keys new-kek)}"
+        ),
     }
 
 
@@ -234,6 +242,8 @@ def _service_objects(app: ServiceApp) -> list[dict[str, Any]]:
         {"secretRef": {"name": database_secret_name(app)}},
         # HS256 tokens only; with TRELLIS_JWKS_URL in trellis-config this Secret is not needed.
         {"secretRef": {"name": SHARED_SECRET, "optional": True}},
+        # The keys that wrap the per-person data keys: losing them makes all personal text unreadable.
+        {"secretRef": {"name": KEYS_SECRET}},
     ]
     container = {
         "name": app.name,
@@ -422,6 +432,7 @@ def _example_kustomization() -> dict[str, Any]:
             for app in SERVICE_APPS
         ]
         + [
+            {"name": KEYS_SECRET, "literals": [f"{KEY_ENCRYPTION_KEYS_SETTING}=change-me-with-trellis-keys-new-kek"]},
             {
                 "name": WEB_SECRET,
                 "literals": ["TRELLIS_OIDC_CLIENT_SECRET=change-me", "TRELLIS_WEB_SESSION_SECRET=change-me"],
@@ -448,6 +459,7 @@ def rendered_files() -> dict[Path, str]:
         f"# {GENERATED}\n"
         "# Trellis on a laptop: Kafka (KRaft), PostgreSQL and every service, built from this checkout.\n"
         "#   export TRELLIS_JWT_SECRET=$(openssl rand -hex 32)\n"
+        "#   export TRELLIS_KEY_ENCRYPTION_KEYS=$(trellis keys new-kek)   # keep it: it unlocks personal data\n"
         "#   docker compose -f deploy/compose.yaml up --build     # the web app: http://localhost:8080\n"
         + yaml.safe_dump(compose(), sort_keys=False, width=110)
     )

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from trellis_deploy import infrastructure, settings
-from trellis_deploy.local.secrets import local_jwt_secret
+from trellis_deploy.local.secrets import local_jwt_secret, local_key_encryption_keys
+from trellis_kernel.privacy import KEY_ENCRYPTION_KEYS_SETTING
 from trellis_kernel.settings import ServiceSettings
 
 
@@ -107,6 +108,7 @@ def service_environment() -> dict[str, str]:
         environment[f"{service.upper()}_DATABASE_URL"] = url
     if not os.environ.get("TRELLIS_JWKS_URL"):
         environment["TRELLIS_JWT_SECRET"] = local_jwt_secret(settings.trellis_home())
+    environment[KEY_ENCRYPTION_KEYS_SETTING] = local_key_encryption_keys(settings.trellis_home())
     return environment
 
 

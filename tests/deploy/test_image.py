@@ -15,11 +15,13 @@ import pytest
 
 from tests.conftest import PostgresServer
 from tests.kernel.relay.support import read_topic
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from trellis_deploy.container.engine import Docker
 from trellis_deploy.container.image import BuiltImage
 from trellis_deploy.local.processes import free_port_from
 from trellis_kernel.health import READINESS_PATH
 from trellis_kernel.identity import mint_token
+from trellis_kernel.privacy import KEY_ENCRYPTION_KEYS_SETTING
 
 pytestmark = pytest.mark.infra
 
@@ -59,6 +61,7 @@ async def test_the_goals_container_takes_a_command_and_publishes_its_cloudevent(
             "GOALS_DATABASE_URL": database,
             "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
             "TRELLIS_JWT_SECRET": SECRET,
+            KEY_ENCRYPTION_KEYS_SETTING: TEST_KEY_ENCRYPTION_KEYS,
             "GOALS_EVENTS_TOPIC": topic,
             "TRELLIS_PORT": str(port),
         }

@@ -20,14 +20,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
-from uuid import uuid4
+from typing import Any, Protocol, runtime_checkable
+from uuid import UUID, uuid4
 
-from trellis_kernel.codec import EventCodec
+from trellis_kernel.codec import AsyncEventCodec, EventCodec, asynchronous
 from trellis_kernel.metadata import EventMetadata
 from trellis_kernel.projections.inline import apply_all
 from trellis_kernel.projections.projection import Projection, render_ddl
-from trellis_kernel.store.connections import Pool
+from trellis_kernel.store.connections import Connection, Pool
 from trellis_kernel.store.records import NewEvent, Position, StoredEvent
 
 SPEC_METADATA = EventMetadata(principal="projection-spec")
@@ -50,7 +50,7 @@ class ProjectionSpecification:
         pool: Pool,
         projection: Projection,
         *,
-        codec: EventCodec[Any] | None = None,
+        codec: EventCodec[Any] | AsyncEventCodec[Any] | None = None,
         metadata: EventMetadata = SPEC_METADATA,
     ) -> None:
         self._pool = pool
@@ -60,45 +60,98 @@ class ProjectionSpecification:
 
     def given(self, *streams: StreamEvents) -> ProjectionScenario:
         versions: dict[str, int] = {}
-        stored: list[StoredEvent] = []
+        given: list[StoredEvent | _Unencoded] = []
         for position, (stream_id, event) in enumerate(
             ((group.stream_id, event) for group in streams for event in group.events), start=1
         ):
             version = versions.get(stream_id, 0) + 1
             versions[stream_id] = version
-            stored.append(self._stored(stream_id, version, Position(1, position), event))
-        return ProjectionScenario(self._pool, self._projection, stored)
+            given.append(self._stored_or_later(stream_id, version, Position(1, position), event))
+        return ProjectionScenario(self._pool, self._projection, given, self._codec)
 
-    def _stored(self, stream_id: str, version: int, position: Position, event: Any) -> StoredEvent:
+    def _stored_or_later(
+        self, stream_id: str, version: int, position: Position, event: Any
+    ) -> StoredEvent | _Unencoded:
         if isinstance(event, StoredEvent):
             return replace(event, stream_id=stream_id, version=version, position=position)
-        if not isinstance(event, NewEvent):
-            if self._codec is None:
-                raise TypeError(f"give the specification a codec to encode {type(event).__name__}")
-            event = self._codec.encode(event)
-        now = datetime.now(UTC)
-        return StoredEvent(
-            event_id=event.event_id,
-            stream_id=stream_id,
-            version=version,
-            position=position,
-            event_type=event.event_type,
-            schema_version=event.schema_version,
-            payload=event.payload,
-            occurred_at=event.occurred_at or now,
-            recorded_at=now,
-            correlation_id=self._metadata.correlation_id,
-            causation_id=self._metadata.causation_id,
-            principal=self._metadata.principal,
-            traceparent=self._metadata.traceparent,
-        )
+        if isinstance(event, NewEvent):
+            return stored_event(event, stream_id, version, position, self._metadata)
+        if self._codec is None:
+            raise TypeError(f"give the specification a codec to encode {type(event).__name__}")
+        if isinstance(self._codec, _SyncEncoder):
+            return stored_event(self._codec.encode(event), stream_id, version, position, self._metadata)
+        # A codec that needs I/O (a ProtectingCodec seals with keys from the database) encodes
+        # inside the scenario's transaction.
+        return _Unencoded(stream_id, version, position, event, self._metadata)
+
+
+@runtime_checkable
+class _SyncEncoder(Protocol):
+    def encode(self, event: Any, *, event_id: UUID | None = None) -> NewEvent: ...
+
+
+@dataclass(frozen=True)
+class _Unencoded:
+    stream_id: str
+    version: int
+    position: Position
+    event: Any
+    metadata: EventMetadata
+
+
+def stored_event(
+    event: NewEvent, stream_id: str, version: int, position: Position, metadata: EventMetadata
+) -> StoredEvent:
+    now = datetime.now(UTC)
+    return StoredEvent(
+        event_id=event.event_id,
+        stream_id=stream_id,
+        version=version,
+        position=position,
+        event_type=event.event_type,
+        schema_version=event.schema_version,
+        payload=event.payload,
+        occurred_at=event.occurred_at or now,
+        recorded_at=now,
+        correlation_id=metadata.correlation_id,
+        causation_id=metadata.causation_id,
+        principal=metadata.principal,
+        traceparent=metadata.traceparent,
+    )
 
 
 class ProjectionScenario:
-    def __init__(self, pool: Pool, projection: Projection, events: Sequence[StoredEvent]) -> None:
+    def __init__(
+        self,
+        pool: Pool,
+        projection: Projection,
+        events: Sequence[StoredEvent | _Unencoded],
+        codec: EventCodec[Any] | AsyncEventCodec[Any] | None = None,
+    ) -> None:
         self._pool = pool
         self._projection = projection
-        self.events = tuple(events)
+        self._given = tuple(events)
+        self._codec = codec
+
+    @property
+    def events(self) -> tuple[StoredEvent, ...]:
+        """The stored events given (those a codec with I/O encodes exist only inside a run)."""
+        if not all(isinstance(event, StoredEvent) for event in self._given):
+            raise TypeError("the events are encoded inside each run by the specification's codec")
+        return tuple(event for event in self._given if isinstance(event, StoredEvent))
+
+    async def _stored(self, connection: Connection) -> list[StoredEvent]:
+        stored: list[StoredEvent] = []
+        for given in self._given:
+            if isinstance(given, StoredEvent):
+                stored.append(given)
+                continue
+            assert self._codec is not None
+            [encoded] = await asynchronous(self._codec).encode_all([given.event], connection=connection)
+            stored.append(
+                stored_event(encoded, given.stream_id, given.version, given.position, given.metadata)
+            )
+        return stored
 
     async def then(self, query: str, rows: Sequence[Sequence[Any]], *arguments: Any) -> None:
         """Then: ``query`` (``{schema}`` names the projection's schema) returns exactly ``rows``."""
@@ -127,7 +180,7 @@ class ProjectionScenario:
                 await connection.execute(f"CREATE SCHEMA {schema}")
                 for statement in render_ddl(self._projection, schema):
                     await connection.execute(statement)
-                await apply_all(connection, (self._projection,), self.events, schema)
+                await apply_all(connection, (self._projection,), await self._stored(connection), schema)
                 if query is None:
                     return []
                 records = await connection.fetch(query.format(schema=schema), *arguments)

@@ -20,6 +20,7 @@ from tests.kernel.privacy.support import (
     Praise,
     PrivacyEvent,
     Timeline,
+    decide,
     text_everywhere,
     timeline,
 )
@@ -38,6 +39,7 @@ from trellis_kernel.privacy import (
 )
 from trellis_kernel.projections import rebuild, setup_projection
 from trellis_kernel.store import EventStore, InvalidValue, Pool, organisation_stream_id
+from trellis_kernel.testing import ProjectionSpecification, on
 
 ADA, BOB = "emp_ada", "emp_bob"
 HR = EventMetadata(principal="hr_1")
@@ -132,6 +134,20 @@ class TestProtectingCodec(PrivacyFixtures):
         )
         rows = await pool.fetch("SELECT goal_id, title, steps FROM goal_board ORDER BY goal_id")
         assert [tuple(r) for r in rows] == [("goal_ada", ADA_TEXT[0], 2), ("goal_bob", BOB_TEXT[0], 1)]
+
+    async def test_a_projection_specification_seals_with_a_protecting_codec_inside_its_transaction(
+        self, pool: Pool, codec: ProtectingCodec[PrivacyEvent]
+    ) -> None:
+        planned = decide(PlanGoal("goal_spec", ADA, ADA_TEXT[0], steps=(ADA_TEXT[1],)), Timeline())
+        scenario = ProjectionSpecification(pool, Board(codec), codec=codec).given(
+            on(goal_stream("goal_spec"), *planned)
+        )
+        await scenario.then(
+            "SELECT goal_id, title, step_titles, steps FROM {schema}.goal_board",
+            [("goal_spec", ADA_TEXT[0], f'["{ADA_TEXT[1]}"]', 1)],
+        )
+        # Its key was made in the rolled-back transaction: nothing of the scenario stays.
+        assert await pool.fetchval("SELECT count(*) FROM privacy_data_keys") == 0
 
     async def test_each_field_is_sealed_with_the_key_of_the_person_it_is_about(
         self, store: EventStore, keys: DataKeyStore, history: None

@@ -5,10 +5,13 @@
 - ``keys``: ``DataKeyStore``, the per-person data keys in the service's database, their erasure
   and the record of every key handed out.
 - ``codec``: ``ProtectingCodec``, the service's codec with personal fields encrypted per person.
-- The key endpoint and the erasure route: ``trellis_kernel.http.privacy_router``.
+- ``export``: ``export_person``, what a service holds about a person (an access request).
+- The key endpoint and the erasure route: ``trellis_kernel.http.privacy_router``; the export
+  route: ``trellis_kernel.http.export_router``.
 """
 
 from trellis_kernel.privacy.codec import KeyScope, ProtectingCodec
+from trellis_kernel.privacy.export import ABOUT_SOMEONE_ELSE, ExportedEvent, PersonExport, export_person
 from trellis_kernel.privacy.keys import (
     DEFAULT_SCOPE,
     DataKey,
@@ -29,11 +32,13 @@ from trellis_kernel.privacy.kms import (
 )
 
 __all__ = [
+    "ABOUT_SOMEONE_ELSE",
     "DEFAULT_SCOPE",
     "KEY_ENCRYPTION_KEYS_SETTING",
     "DataKey",
     "DataKeyStore",
     "Erasure",
+    "ExportedEvent",
     "KeyEncryptionError",
     "KeyEncryptionKeys",
     "KeyOwner",
@@ -42,7 +47,9 @@ __all__ = [
     "KeyScope",
     "LocalKeyEncryptionKeys",
     "MissingDataKey",
+    "PersonExport",
     "ProtectingCodec",
     "WrappedKey",
+    "export_person",
     "new_key_encryption_key",
 ]

@@ -177,6 +177,17 @@ WHERE (transaction_id, global_position) > ($1::bigint::text::xid8, $2::bigint)
   AND ($7::text IS NULL OR payload->>'organisation_id' = $7::text)
 """
 
+# Events of one organisation with a value anywhere in their payload (a person's id, for an
+# access request): a scan of the organisation's events, which is acceptable for rare requests.
+_READ_NAMING: Final = f"""
+SELECT {_COLUMNS} FROM events
+WHERE payload->>'organisation_id' = $1::text
+  AND jsonb_path_exists(payload, '$.** ? (@ == $value)', jsonb_build_object('value', $2::text))
+  AND (transaction_id, global_position) > ($3::bigint::text::xid8, $4::bigint)
+ORDER BY events.transaction_id, events.global_position  -- the columns, not the aliases
+LIMIT $5
+"""
+
 _HORIZON: Final = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 _FRONTIER: Final = "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
 
@@ -541,6 +552,27 @@ class EventStore:
         else:
             count = await connection.fetchval(_COUNT_HISTORY, *arguments)
         return count
+
+    async def read_naming(
+        self,
+        organisation_id: str,
+        value: str,
+        after: Position,
+        limit: int,
+        *,
+        connection: Connection | None = None,
+    ) -> list[StoredEvent]:
+        """Up to ``limit`` committed events of the organisation, after ``after`` in global order,
+        whose payload holds the string ``value`` in any field at any depth (every event that names
+        a person by id, say). A scan of the organisation's events: for rare requests, such as a
+        person's request for a copy of their data. Not gap-safe (a snapshot of what has
+        committed)."""
+        arguments = (organisation_id, value, after.transaction_id, after.global_position, limit)
+        if connection is None:
+            rows = await self._pool.fetch(_READ_NAMING, *arguments)
+        else:
+            rows = await connection.fetch(_READ_NAMING, *arguments)
+        return [self._decode(row) for row in rows]
 
     async def read_all_visible(
         self,

@@ -1,8 +1,6 @@
 """The access-request route every service mounts with one line: a person's copy of its data.
 
-    app.include_router(
-        export_router("goals", lambda r: r.app.state.goals.store, lambda r: CODEC, authenticate)
-    )
+    app.include_router(export_router("goals", lambda r: r.app.state.goals.store, lambda r: CODEC))
 
 ``GET /privacy/people/{person_id}/export``: for an HR admin of the organisation, or the person
 themselves. What the service holds about the person (see ``trellis_kernel.privacy.export``): the
@@ -27,7 +25,7 @@ from trellis_kernel.http.errors import Forbidden, NotFound
 from trellis_kernel.http.privacy import HR_ADMIN_ROLE
 from trellis_kernel.http.problems import QUERY_RESPONSES
 from trellis_kernel.identity import Principal
-from trellis_kernel.identity.fastapi import PrincipalDependency
+from trellis_kernel.identity.fastapi import PrincipalDependency, request_principal
 from trellis_kernel.privacy.codec import ProtectingCodec
 from trellis_kernel.privacy.export import ABOUT_SOMEONE_ELSE, PersonExport, export_person
 from trellis_kernel.store.event_store import EventStore
@@ -76,11 +74,14 @@ class PersonExportAnswer(BaseModel):
     erasure: ExportedErasure | None = Field(description="The person's erasure, if they were erased.")
 
 
-def export_router(service: str, store: StoreOf, codec: CodecOf, authenticate: PrincipalDependency) -> APIRouter:
+def export_router(
+    service: str, store: StoreOf, codec: CodecOf, authenticate: PrincipalDependency | None = None
+) -> APIRouter:
     """The access-request route of ``service``, on its event store (``store(request)``) and codec
-    (``codec(request)``; a ProtectingCodec brings its key store: key reads and erasure)."""
+    (``codec(request)``; a ProtectingCodec brings its key store: key reads and erasure), for
+    callers verified by ``authenticate`` (by default the app's ``app.state.authenticate``)."""
     router = APIRouter(prefix="/privacy", tags=["privacy"])
-    Caller = Annotated[Principal, Depends(authenticate)]
+    Caller = Annotated[Principal, Depends(authenticate or request_principal)]
     Bearer = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
 
     @router.get("/people/{person_id}/export", response_model=PersonExportAnswer, responses=QUERY_RESPONSES)

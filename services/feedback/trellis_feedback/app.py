@@ -18,9 +18,10 @@ from trellis_feedback.api import conversations, feedback, organisation, requests
 from trellis_feedback.api.context import install_id_taken_handler
 from trellis_feedback.application import FeedbackApplication, utc_now
 from trellis_feedback.consumers.goals import goals_consumer
+from trellis_feedback.event_codec import FEEDBACK_CODEC
 from trellis_feedback.settings import FeedbackSettings
 from trellis_kernel.health import health_router
-from trellis_kernel.http import service_api, service_runtime
+from trellis_kernel.http import export_router, service_api, service_runtime
 from trellis_kernel.identity import TokenVerifier, bearer_principal
 from trellis_kernel.observability import configure_tracing
 
@@ -102,6 +103,9 @@ def create_app(
     install_id_taken_handler(app)
     app.state.authenticate = bearer_principal(token_verifier)
     app.include_router(health_router())
+    app.include_router(
+        export_router("feedback", lambda r: r.app.state.feedback.store, lambda r: FEEDBACK_CODEC)
+    )
     for module in (requests, feedback, conversations, organisation):
         app.include_router(module.router)
     return app

@@ -18,7 +18,7 @@ from trellis_goals.settings import GoalsSettings
 from trellis_kernel.backfill import BackfillRunner, Backfills, BackfillSettings
 from trellis_kernel.backfill.api import backfill_router
 from trellis_kernel.health import health_router
-from trellis_kernel.http import IdempotencyKeys, service_api, service_runtime
+from trellis_kernel.http import IdempotencyKeys, export_router, service_api, service_runtime
 from trellis_kernel.identity import TokenVerifier, bearer_principal
 from trellis_kernel.observability import configure_tracing
 from trellis_kernel.relay.cloudevents import encode_cloudevent
@@ -79,6 +79,7 @@ def create_app(
     )
     app.state.authenticate = bearer_principal(token_verifier)
     app.include_router(health_router())
+    app.include_router(export_router("goals", lambda r: r.app.state.goals.store, lambda r: GOALS_CODEC))
     for module in (goal_commands, goal_queries, people, career_tracks):
         app.include_router(module.router)
     app.include_router(backfill_router(GOALS_CODEC.event_types))

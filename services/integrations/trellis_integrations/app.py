@@ -23,11 +23,12 @@ from trellis_integrations.delivery.dispatcher import Dispatcher, DispatcherSetti
 from trellis_integrations.delivery.webhooks import WebhookTransport
 from trellis_integrations.delivery.xapi import XapiTransport
 from trellis_integrations.domain.endpoints import EndpointRules
+from trellis_integrations.event_codec import INTEGRATIONS_CODEC
 from trellis_integrations.settings import IntegrationsSettings
 from trellis_integrations.topics import ensure_backfill_topic
 from trellis_kernel.consumers import ConsumerSettings
 from trellis_kernel.health import BrokerCheck, health_router
-from trellis_kernel.http import service_api, service_runtime
+from trellis_kernel.http import export_router, service_api, service_runtime
 from trellis_kernel.identity import TokenVerifier, bearer_principal
 from trellis_kernel.observability import configure_tracing
 
@@ -133,5 +134,8 @@ def create_app(
         )
 
     app.include_router(health_router())
+    app.include_router(
+        export_router("integrations", lambda r: r.app.state.integrations.store, lambda r: INTEGRATIONS_CODEC)
+    )
     app.include_router(routes.router)
     return app

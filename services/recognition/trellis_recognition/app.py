@@ -15,12 +15,13 @@ from faststream.kafka import KafkaBroker
 
 from trellis_kernel.consumers import ConsumerSettings
 from trellis_kernel.health import CheckResult, ReadinessCheck, health_router
-from trellis_kernel.http import service_api, service_runtime
+from trellis_kernel.http import export_router, service_api, service_runtime
 from trellis_kernel.identity import TokenVerifier, bearer_principal
 from trellis_kernel.observability import configure_tracing
 from trellis_recognition.api import approvals, budgets, policies, recognitions, views
 from trellis_recognition.application import RecognitionApplication, utc_now
 from trellis_recognition.consumers import recognition_consumer
+from trellis_recognition.event_codec import RECOGNITION_CODEC
 from trellis_recognition.settings import RecognitionSettings
 
 RELAY_NAME = "recognition-outbox"
@@ -82,6 +83,9 @@ def create_app(
     )
     app.state.authenticate = bearer_principal(token_verifier)
     app.include_router(health_router())
+    app.include_router(
+        export_router("recognition", lambda r: r.app.state.recognition.store, lambda r: RECOGNITION_CODEC)
+    )
     for module in (policies, budgets, approvals, recognitions, views):
         app.include_router(module.router)
     return app

@@ -95,6 +95,7 @@ KNOWN = {
     "conversation_id": "conv_s",
     "action_id": "act_s",
     "goal_id": "goal_s",
+    "person_id": "emp_1",
 }
 """Ids of things that exist, for a pass whose requests reach them (random ids mostly meet 404)."""
 

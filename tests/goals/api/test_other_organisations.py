@@ -34,6 +34,7 @@ IDS = {
     "activity_id": "act_1",
     "employee_id": "emp_1",
     "manager_id": "mgr_1",
+    "person_id": "emp_1",
     "track_id": "ic",
     "version": 2,
     "backfill_id": "5f0c4a52-2d1e-4a43-9a43-3f6f0b1d2c11",

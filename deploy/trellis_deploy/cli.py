@@ -1,20 +1,23 @@
-"""The `trellis` command: `run`, `token`, `infra up|down|status|env`, `projections`,
+"""The `trellis` command: `run`, `token`, `export`, `infra up|down|status|env`, `projections`,
 `relay quarantined|retry|lag`, `backfill start|status|cancel`, `keys new-kek`; for images and clusters `serve`, `migrate`, `health` and
 `docker up|down|status|build`."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from trellis_deploy import backfill, infrastructure, projections, relay, serving, settings
 from trellis_deploy.container import image
 from trellis_deploy.container.base_image import ensure_base_image
 from trellis_deploy.container.engine import DockerError, LocalDockerEngine, docker_engine
 from trellis_deploy.demo.context import DemoError
+from trellis_deploy.export import ExportError
 from trellis_deploy.local.kafka import KafkaStartError
 from trellis_deploy.local.postgres import PostgresStartError
 from trellis_deploy.local.prerequisites import MissingPrerequisite
@@ -38,6 +41,14 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="start the infrastructure and run every service (Ctrl-C stops)")
     run.add_argument("--host", default="127.0.0.1")
     commands.add_parser("demo", help="seed a fresh demo organisation through the running platform's APIs")
+    export = commands.add_parser(
+        "export", help="a person's access request: everything every service holds about them, as one zip"
+    )
+    export.add_argument("organisation", help="the organisation id")
+    export.add_argument("person", help="the person's id")
+    export.add_argument(
+        "--out", type=Path, help="the archive to write (default: export-<org>-<person>-<when>.zip)"
+    )
     token = commands.add_parser("token", help="mint a bearer token signed with the local HS256 secret")
     token.add_argument("subject", help="the principal's opaque id, e.g. an employee id")
     token.add_argument("--role", action="append", default=[], help="a role such as hr_admin (repeatable)")
@@ -84,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             from trellis_deploy.demo import runner as demo
 
             return demo.run()
+        if args.command == "export":
+            return _export(args.organisation, args.person, args.out)
         if args.command == "projections":
             return _projections(args)
         if args.command == "relay":
@@ -102,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         PostgresStartError,
         DemoError,
         DockerError,
+        ExportError,
         ValueError,
     ) as error:
         print(f"trellis: {error}", file=sys.stderr)
@@ -253,6 +267,36 @@ def _relay(args: argparse.Namespace) -> int:
         return 1
     print("\n".join(lines))
     return 0 if published else 1
+
+
+def _export(organisation: str, person: str, out: Path | None) -> int:
+    import httpx
+
+    from trellis_deploy import export, services
+    from trellis_deploy.demo.runner import platform_addresses
+
+    if os.environ.get("TRELLIS_JWKS_URL"):
+        raise ExportError(
+            "the export asks the services as HR with a local token: run the platform in local mode"
+        )
+    with httpx.Client(timeout=120) as http:
+        archive = export.export_person(
+            organisation,
+            person,
+            addresses=platform_addresses(),
+            services=[app.name for app in services.SERVICE_APPS],
+            secret=local_jwt_secret(settings.trellis_home()),
+            out=out,
+            http=http,
+        )
+    for entry in archive.manifest["files"]:
+        held = (
+            f"{entry['events']} events, {entry['key_reads']} key reads" if entry["holds_data"] else "nothing"
+        )
+        erased = ", erased" if entry["erased"] else ""
+        print(f"{entry['service']:<14} {held}{erased}")
+    print(f"Wrote {archive.path} (readable by you only: it holds personal data)")
+    return 0
 
 
 def _token(subject: str, roles: list[str], organisation: str | None, hours: float) -> int:

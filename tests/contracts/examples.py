@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from trellis_contracts.base import EventContract
 from trellis_contracts.catalogue import CATALOGUE
+from trellis_contracts.personal import personal_values
+from trellis_contracts.protected import seal
+from trellis_contracts.schemas import EXAMPLE_KEY, EXAMPLE_KEY_ID
 
 GOALS_EXAMPLES: dict[str, list[dict[str, Any]]] = {
     "dev.trellis.goals.MilestoneReached.v1": [
@@ -64,3 +68,15 @@ def all_examples() -> list[tuple[str, dict[str, Any]]]:
         for event_type, contract in CATALOGUE.items()
         for payload in examples_of(contract)
     ]
+
+
+def on_the_wire(event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as it travels: its personal fields sealed (with the example key) when the
+    event's contract protects them."""
+    contract = CATALOGUE[event_type]
+    if not contract.protects_personal_data:
+        return payload
+    sealed = copy.deepcopy(payload)
+    for personal in personal_values(contract, sealed):
+        personal.replace(seal(personal.value, key=EXAMPLE_KEY, key_id=EXAMPLE_KEY_ID))
+    return sealed

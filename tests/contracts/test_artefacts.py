@@ -21,7 +21,7 @@ from trellis_contracts.catalogue import CATALOGUE, RETIRED_TYPES
 from trellis_contracts.envelope import dataschema_for, schema_path_for_uri
 from trellis_contracts.generate import stale_files
 
-from .examples import all_examples
+from .examples import all_examples, on_the_wire
 
 FORMATS = Draft202012Validator.FORMAT_CHECKER
 
@@ -51,7 +51,7 @@ def test_every_schema_file_belongs_to_a_current_or_retired_event() -> None:
 
 @pytest.mark.parametrize(("event_type", "payload"), all_examples(), ids=lambda x: str(x)[:60])
 def test_schemas_accept_the_example_payloads(event_type: str, payload: dict[str, Any]) -> None:
-    validator_for(event_type).validate(payload)
+    validator_for(event_type).validate(on_the_wire(event_type, payload))
     CATALOGUE[event_type].model_validate(payload)
 
 

@@ -25,7 +25,7 @@ from trellis_contracts.goals import (
 )
 from trellis_contracts.recognition import (
     CompensationAdjustmentApprovedV2,
-    CompensationAdjustmentProposedV2,
+    CompensationAdjustmentProposedV3,
     LearningAssignmentRequestedV2,
     RewardGrantedV2,
 )
@@ -125,8 +125,8 @@ def assignment(org: str, assignment_id: str) -> LearningAssignmentRequestedV2:
     )
 
 
-def proposed(org: str, adjustment: str) -> CompensationAdjustmentProposedV2:
-    return CompensationAdjustmentProposedV2(
+def proposed(org: str, adjustment: str) -> CompensationAdjustmentProposedV3:
+    return CompensationAdjustmentProposedV3(
         adjustment_id=adjustment,
         organisation_id=org,
         employee_id="emp_1",

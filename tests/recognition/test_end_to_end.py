@@ -42,12 +42,12 @@ ORG, EMP, MGR, PEERS = "org_e2e", "emp_1", "mgr_1", ("emp_2", "emp_3", "emp_4")
 MILESTONES = tuple(f"ms_{n}" for n in range(1, 9))
 EXPECTED = 2 * len(MILESTONES) + 1  # recognition and an initiative per milestone; one for the praise
 OUTCOME_IDS = {
-    r.RecognitionAwardedV2.event_type(): "recognition_id",
+    r.RecognitionAwardedV3.event_type(): "recognition_id",
     r.RewardGrantedV2.event_type(): "reward_id",
     r.RewardHeldForApproval.event_type(): "reward_id",
-    r.CompensationAdjustmentProposedV2.event_type(): "adjustment_id",
+    r.CompensationAdjustmentProposedV3.event_type(): "adjustment_id",
     r.LearningAssignmentRequestedV2.event_type(): "assignment_id",
-    r.InitiativeLeadProposed.event_type(): "proposal_id",
+    r.InitiativeLeadProposedV2.event_type(): "proposal_id",
 }
 """The event recording each kind of policy outcome, and the field naming the outcome."""
 SECRET = "end-to-end-secret-of-at-least-32-bytes"

@@ -15,6 +15,13 @@ peer recognitions one employee gives) and ``budget_id`` (a team's budget for a y
 
 Version 2 of the types that existed before adds ``organisation_id`` and the policy that
 decided; the version 1 types were never published by a running service and are retired.
+
+The events carrying personal text (a recognition's message, a rejection's reason, a pay
+change's justification, the initiative proposed) protect it in their next major version, sealed
+with the data key of the person it is about (``protects_personal_data``); the majors they
+replaced were never published by a running service either and are retired. What payroll and the
+LMS act on (``RewardGranted``, ``CompensationAdjustmentApproved``,
+``LearningAssignmentRequested``) carries no personal text and is read without keys.
 """
 
 from __future__ import annotations
@@ -670,17 +677,69 @@ class BudgetCharged(EventContract):
     charged_at: AwareDatetime = Field(description="When it was charged.")
 
 
+# --- protected majors: personal text sealed with the key of the person it is about --------------
+
+
+class RecognitionAwardedV3(RecognitionAwardedV2):
+    """An employee was recognised because a reward policy's rule fired. The ``message`` is
+    protected with the recipient's data key (erasing them makes it unreadable)."""
+
+    major: ClassVar[int] = 3
+    protects_personal_data: ClassVar[bool] = True
+
+
+class RewardRejectedV2(RewardRejected):
+    """An HR admin rejected a reward held for approval; nothing is paid. The ``reason`` is
+    protected with the recipient's data key."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class CompensationAdjustmentProposedV3(CompensationAdjustmentProposedV2):
+    """A reward policy proposed a change of base pay; it awaits an HR admin's decision. The
+    ``justification`` is protected with the employee's data key."""
+
+    major: ClassVar[int] = 3
+    protects_personal_data: ClassVar[bool] = True
+
+
+class CompensationAdjustmentRejectedV3(CompensationAdjustmentRejectedV2):
+    """An HR admin (never the employee concerned) rejected a proposed pay change; nothing
+    changes in payroll. The ``reason`` is protected with the employee's data key."""
+
+    major: ClassVar[int] = 3
+    protects_personal_data: ClassVar[bool] = True
+
+
+class InitiativeLeadProposedV2(InitiativeLeadProposed):
+    """A reward policy proposed that the employee lead an initiative (an expanded
+    responsibility); the manager and the employee take it from there. The ``initiative`` is
+    protected with the employee's data key."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class PeerRecognitionGivenV2(PeerRecognitionGiven):
+    """An employee recognised a colleague directly, within the limits of the reward policy in
+    effect. The ``message`` is protected with the recipient's data key."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
 RECOGNITION_EVENTS: tuple[type[EventContract], ...] = (
-    RecognitionAwardedV2,
+    RecognitionAwardedV3,
     RewardGrantedV2,
     RewardHeldForApproval,
-    RewardRejected,
-    CompensationAdjustmentProposedV2,
+    RewardRejectedV2,
+    CompensationAdjustmentProposedV3,
     CompensationAdjustmentApprovedV2,
-    CompensationAdjustmentRejectedV2,
+    CompensationAdjustmentRejectedV3,
     LearningAssignmentRequestedV2,
-    InitiativeLeadProposed,
-    PeerRecognitionGiven,
+    InitiativeLeadProposedV2,
+    PeerRecognitionGivenV2,
     PolicyPublishedV2,
     BudgetSet,
     BudgetCharged,
@@ -688,17 +747,41 @@ RECOGNITION_EVENTS: tuple[type[EventContract], ...] = (
 """Every event the recognition service publishes."""
 
 RecognitionEvent = (
-    RecognitionAwardedV2
+    RecognitionAwardedV3
     | RewardGrantedV2
     | RewardHeldForApproval
-    | RewardRejected
-    | CompensationAdjustmentProposedV2
+    | RewardRejectedV2
+    | CompensationAdjustmentProposedV3
     | CompensationAdjustmentApprovedV2
-    | CompensationAdjustmentRejectedV2
+    | CompensationAdjustmentRejectedV3
     | LearningAssignmentRequestedV2
-    | InitiativeLeadProposed
-    | PeerRecognitionGiven
+    | InitiativeLeadProposedV2
+    | PeerRecognitionGivenV2
     | PolicyPublishedV2
     | BudgetSet
     | BudgetCharged
 )
+
+
+RETIRED_RECOGNITION_TYPES: frozenset[str] = frozenset(
+    {
+        # Superseded by version 2 (with organisation_id and the deciding policy) before any
+        # running service published them.
+        "dev.trellis.recognition.RecognitionAwarded.v1",
+        "dev.trellis.recognition.RewardGranted.v1",
+        "dev.trellis.recognition.CompensationAdjustmentProposed.v1",
+        "dev.trellis.recognition.CompensationAdjustmentApproved.v1",
+        "dev.trellis.recognition.CompensationAdjustmentRejected.v1",
+        "dev.trellis.recognition.LearningAssignmentRequested.v1",
+        "dev.trellis.recognition.PolicyPublished.v1",
+        # Superseded by the majors that protect their personal text, before any running service
+        # published them (their classes stay: they describe the same fields in the clear).
+        "dev.trellis.recognition.RecognitionAwarded.v2",
+        "dev.trellis.recognition.RewardRejected.v1",
+        "dev.trellis.recognition.CompensationAdjustmentProposed.v2",
+        "dev.trellis.recognition.CompensationAdjustmentRejected.v2",
+        "dev.trellis.recognition.InitiativeLeadProposed.v1",
+        "dev.trellis.recognition.PeerRecognitionGiven.v1",
+    }
+)
+"""Recognition types no class publishes any more: their schemas stay as a record."""

@@ -148,7 +148,7 @@ def _highlight(event: object) -> str | None:
         case recognition.RecognitionAwardedV2():
             return f"recognition ({event.visibility}) for {event.recipient_id} by rule {event.rule_id}"
         case recognition.InitiativeLeadProposed():
-            return f"{event.employee_id} is proposed to lead: {event.initiative}"
+            return f"{event.employee_id} is proposed to lead an initiative (rule {event.rule_id})"
         case recognition.PeerRecognitionGiven():
             return f"{event.giver_id} recognised {event.recipient_id} ({event.visibility})"
     return None

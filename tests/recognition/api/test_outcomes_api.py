@@ -158,7 +158,7 @@ async def test_a_certification_earns_a_bonus_within_budget_and_a_pay_change_hr_a
         f"/approvals/compensation/{adjustment}/reject", json={"reason": "Next cycle"}, headers=HR
     )
     assert rejected.status_code == 200
-    assert rejected.json()["events"] == ["dev.trellis.recognition.CompensationAdjustmentRejected.v2"]
+    assert rejected.json()["events"] == ["dev.trellis.recognition.CompensationAdjustmentRejected.v3"]
     assert len((await recognition.http.get("/approvals", headers=HR)).json()) == 1
     missing = await recognition.http.post(
         f"/approvals/compensation/{uuid.uuid4()}/approve", json={}, headers=HR
@@ -225,7 +225,7 @@ async def test_colleagues_recognise_each_other_within_the_policy_and_retries_ans
     assert given.json() == {
         "stream_id": f"peer-{ORG}/{TEAMMATE}",
         "version": 1,
-        "events": ["dev.trellis.recognition.PeerRecognitionGiven.v1"],
+        "events": ["dev.trellis.recognition.PeerRecognitionGiven.v2"],
     }
     assert (
         await recognition.http.post("/recognitions", json=body, headers=bearer(TEAMMATE))

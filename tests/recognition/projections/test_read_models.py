@@ -33,7 +33,7 @@ from tests.recognition.projections.feedback_records import store_feedback
 from trellis_contracts import EventContract
 from trellis_contracts import goals as g
 from trellis_contracts.fields import Money
-from trellis_contracts.recognition import BudgetCharged, BudgetSet, PeerRecognitionGiven
+from trellis_contracts.recognition import BudgetCharged, BudgetSet, PeerRecognitionGivenV2
 from trellis_kernel.projections import InlineProjector, rebuild, setup_projection
 from trellis_kernel.store import EventMetadata, EventStore, ExpectedVersion, NewEvent, Pool
 from trellis_kernel.testing import replay
@@ -223,7 +223,7 @@ async def test_rows_of_two_organisations_never_mix(world: World) -> None:
 async def test_the_feed_holds_recognition_from_policies_and_colleagues_and_rewards(world: World) -> None:
     recognition, _ = outcomes_of_the_leadership_milestone()
     await world.record("outcome-r", *replay(outcome_decider, RecordOutcome(planned=recognition, now=NOW)))
-    peer = PeerRecognitionGiven(
+    peer = PeerRecognitionGivenV2(
         giver_id=TEAMMATE,
         organisation_id=ORG,
         recognition_id="kudos-1",

@@ -11,7 +11,9 @@ from typing import Literal
 from trellis_contracts.recognition import (
     CompensationAdjustmentApprovedV2,
     CompensationAdjustmentProposedV2,
+    CompensationAdjustmentProposedV3,
     CompensationAdjustmentRejectedV2,
+    CompensationAdjustmentRejectedV3,
 )
 from trellis_contracts.reward_policy import CompensationOutcome
 from trellis_kernel.decider import Decider, DomainError
@@ -67,7 +69,7 @@ def _propose(command: ProposeAdjustment) -> CompensationAdjustmentProposedV2:
     if not isinstance(detail, CompensationOutcome):
         raise DomainError(f"a {planned.kind} outcome is not a pay change", field="kind")
     cause = planned.cause
-    return CompensationAdjustmentProposedV2(
+    return CompensationAdjustmentProposedV3(
         adjustment_id=planned.outcome_id,
         organisation_id=planned.organisation_id,
         employee_id=planned.employee_id,
@@ -102,7 +104,7 @@ def decide_adjustment(command: AdjustmentCommand, state: AdjustmentState) -> Seq
         raise DomainError(f"The pay change is {state.status} already", field="adjustment_id")
     if isinstance(command, RejectAdjustment):
         return [
-            CompensationAdjustmentRejectedV2(
+            CompensationAdjustmentRejectedV3(
                 adjustment_id=proposal.adjustment_id,
                 organisation_id=proposal.organisation_id,
                 employee_id=proposal.employee_id,

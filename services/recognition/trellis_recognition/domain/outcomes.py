@@ -9,8 +9,10 @@ from datetime import datetime
 
 from trellis_contracts.recognition import (
     InitiativeLeadProposed,
+    InitiativeLeadProposedV2,
     LearningAssignmentRequestedV2,
     RecognitionAwardedV2,
+    RecognitionAwardedV3,
 )
 from trellis_contracts.reward_policy import InitiativeOutcome, LearningOutcome, RecognitionOutcome
 from trellis_kernel.decider import Decider, DomainError
@@ -46,7 +48,7 @@ def decide_outcome(command: RecordOutcome, state: OutcomeState) -> Sequence[Outc
     detail = planned.detail
     if isinstance(detail, RecognitionOutcome):
         return [
-            RecognitionAwardedV2(
+            RecognitionAwardedV3(
                 recognition_id=planned.outcome_id,
                 recipient_id=planned.employee_id,
                 kind=detail.kind,
@@ -70,7 +72,7 @@ def decide_outcome(command: RecordOutcome, state: OutcomeState) -> Sequence[Outc
         ]
     if isinstance(detail, InitiativeOutcome):
         return [
-            InitiativeLeadProposed(
+            InitiativeLeadProposedV2(
                 proposal_id=planned.outcome_id,
                 employee_id=planned.employee_id,
                 initiative=detail.initiative,

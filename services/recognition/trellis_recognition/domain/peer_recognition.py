@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from trellis_contracts.recognition import PeerRecognitionGiven, RecognitionVisibility
+from trellis_contracts.recognition import PeerRecognitionGiven, PeerRecognitionGivenV2, RecognitionVisibility
 from trellis_contracts.reward_policy import PeerRecognitionLimits, WindowLimit
 from trellis_kernel.decider import Decider, DomainError
 from trellis_recognition.domain.evaluation import GoalFacts
@@ -135,7 +135,7 @@ def decide_peer_recognition(
             field="recipient_id",
         )
     return [
-        PeerRecognitionGiven(
+        PeerRecognitionGivenV2(
             giver_id=command.giver_id,
             organisation_id=command.organisation_id,
             recognition_id=command.recognition_id,

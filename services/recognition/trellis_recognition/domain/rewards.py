@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from trellis_contracts.recognition import RewardGrantedV2, RewardHeldForApproval, RewardRejected
+from trellis_contracts.recognition import (
+    RewardGrantedV2,
+    RewardHeldForApproval,
+    RewardRejected,
+    RewardRejectedV2,
+)
 from trellis_contracts.reward_policy import BonusOutcome, PointsOutcome
 from trellis_kernel.decider import Decider, DomainError
 from trellis_recognition.domain.budgets import BudgetVerdict, Exceeded
@@ -131,7 +136,7 @@ def decide_reward(command: RewardCommand, state: RewardState) -> Sequence[Reward
     held = _held(command, state)
     if isinstance(command, RejectHeldReward):
         return [
-            RewardRejected(
+            RewardRejectedV2(
                 reward_id=held.reward_id,
                 organisation_id=held.organisation_id,
                 recipient_id=held.recipient_id,

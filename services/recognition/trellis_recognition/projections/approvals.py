@@ -10,9 +10,9 @@ from trellis_kernel.store import Connection, StoredEvent
 
 _DONE: Final[dict[str, str]] = {
     r.RewardGrantedV2.event_type(): "reward_id",
-    r.RewardRejected.event_type(): "reward_id",
+    r.RewardRejectedV2.event_type(): "reward_id",
     r.CompensationAdjustmentApprovedV2.event_type(): "adjustment_id",
-    r.CompensationAdjustmentRejectedV2.event_type(): "adjustment_id",
+    r.CompensationAdjustmentRejectedV3.event_type(): "adjustment_id",
 }
 
 
@@ -56,7 +56,7 @@ class PendingApprovals:
                 payload["amount"],
                 payload["reason"],
             )
-        elif event.event_type == r.CompensationAdjustmentProposedV2.event_type():
+        elif event.event_type == r.CompensationAdjustmentProposedV3.event_type():
             detail = f"{payload['kind']} per {payload['pay_period']} period"
             row = (
                 "compensation_adjustment",

@@ -39,11 +39,11 @@ class RecognitionFeed:
 
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
         p = event.payload
-        if event.event_type == r.RecognitionAwardedV2.event_type():
+        if event.event_type == r.RecognitionAwardedV3.event_type():
             row = (p["recognition_id"], p["recipient_id"], "recognition", "policy", p["visibility"], None)
             reward: tuple[object, ...] = (None, None, None, None)
             message = p.get("message")
-        elif event.event_type == r.PeerRecognitionGiven.event_type():
+        elif event.event_type == r.PeerRecognitionGivenV2.event_type():
             row = (
                 p["recognition_id"],
                 p["recipient_id"],

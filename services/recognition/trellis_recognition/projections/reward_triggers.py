@@ -13,26 +13,26 @@ from trellis_kernel.store import Connection, StoredEvent
 
 _OUTCOMES: Final[dict[str, tuple[str, str, str]]] = {
     # event type: (kind, id field, employee field)
-    r.RecognitionAwardedV2.event_type(): ("recognition", "recognition_id", "recipient_id"),
+    r.RecognitionAwardedV3.event_type(): ("recognition", "recognition_id", "recipient_id"),
     r.RewardGrantedV2.event_type(): ("reward", "reward_id", "recipient_id"),
     r.RewardHeldForApproval.event_type(): ("reward", "reward_id", "recipient_id"),
-    r.CompensationAdjustmentProposedV2.event_type(): (
+    r.CompensationAdjustmentProposedV3.event_type(): (
         "compensation_adjustment",
         "adjustment_id",
         "employee_id",
     ),
     r.LearningAssignmentRequestedV2.event_type(): ("learning_assignment", "assignment_id", "learner_id"),
-    r.InitiativeLeadProposed.event_type(): ("lead_initiative", "proposal_id", "employee_id"),
+    r.InitiativeLeadProposedV2.event_type(): ("lead_initiative", "proposal_id", "employee_id"),
 }
 _DECISIONS: Final[dict[str, tuple[str, str, str]]] = {
     # event type: (id field, state, by field)
     r.CompensationAdjustmentApprovedV2.event_type(): ("adjustment_id", "approved", "approved_by_id"),
-    r.CompensationAdjustmentRejectedV2.event_type(): ("adjustment_id", "rejected", "rejected_by_id"),
-    r.RewardRejected.event_type(): ("reward_id", "rejected", "rejected_by_id"),
+    r.CompensationAdjustmentRejectedV3.event_type(): ("adjustment_id", "rejected", "rejected_by_id"),
+    r.RewardRejectedV2.event_type(): ("reward_id", "rejected", "rejected_by_id"),
 }
 _APPROVAL_STATE: Final[dict[str, str]] = {
     r.RewardHeldForApproval.event_type(): "pending",
-    r.CompensationAdjustmentProposedV2.event_type(): "pending",
+    r.CompensationAdjustmentProposedV3.event_type(): "pending",
 }
 
 

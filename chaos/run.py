@@ -18,10 +18,13 @@ from chaos import checks, report
 from chaos.faults import Injector, eventually, schedule
 from chaos.load import SUBSCRIPTIONS, Ledger, Load, hr_headers
 from chaos.platform import SERVICES, Platform, PrivateStack
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from trellis_feedback.projections import FEEDBACK_PROJECTIONS
 from trellis_goals.read_models import PROJECTIONS as GOALS_PROJECTIONS
 from trellis_integrations.domain.xapi import statement_id
-from trellis_recognition.projections import OWN_PROJECTIONS
+from trellis_kernel.privacy import DataKeyStore, LocalKeyEncryptionKeys
+from trellis_recognition.event_codec import recognition_codec
+from trellis_recognition.projections import own_projections
 
 CATCH_UP_BOUND = 300.0
 """Seconds the platform has, after the last fault and command, to publish and consume everything."""
@@ -106,6 +109,11 @@ async def run(options: Options, console: Console | None = None) -> dict[str, Any
         await platform.stop()
 
 
+def _recognition_keys(platform: Platform) -> DataKeyStore:
+    # The services run with the suite's key-encryption keys (tests.service_process).
+    return DataKeyStore(platform.pools["recognition"], LocalKeyEncryptionKeys.from_setting(TEST_KEY_ENCRYPTION_KEYS))
+
+
 async def _check(
     platform: Platform, ledger: Ledger, injector: Injector, final: checks.Lags, seconds: float
 ) -> dict[str, Any]:
@@ -124,7 +132,7 @@ async def _check(
     for service, projections in (
         ("goals", GOALS_PROJECTIONS),
         ("feedback", FEEDBACK_PROJECTIONS),
-        ("recognition", OWN_PROJECTIONS),
+        ("recognition", own_projections(recognition_codec(_recognition_keys(platform)))),
     ):
         found.append(await checks.check_rebuild(service, platform.pools[service], tuple(projections)))
     found.append(

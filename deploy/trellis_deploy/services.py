@@ -76,7 +76,7 @@ SERVICE_APPS = (
         "recognition",
         factory="trellis_recognition.app:create_app",
         default_port=8003,
-        inline_projections="trellis_recognition.projections:OWN_PROJECTIONS",
+        inline_projections="trellis_recognition.projections:inline_projections",
         migrations="trellis_recognition.migrations:migrate",
         relay_name="trellis_recognition.app:RELAY_NAME",
         consumes=("goals", "feedback"),

@@ -22,6 +22,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from tests.conftest import PostgresServer
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from trellis_goals.app import create_app as goals_app
 from trellis_goals.settings import GoalsSettings
 from trellis_kernel.identity import mint_token
@@ -88,6 +89,7 @@ async def services(
         RecognitionSettings(
             database_url=await postgres.create_database("traced_recognition"),
             jwt_secret=SECRET,
+            key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS,
             kafka_bootstrap_servers=kafka_bootstrap,
             events_topic=recognition_topic,
             goals_topic=goals_topic,

@@ -13,6 +13,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from tests.recognition.upstream import record
 from trellis_contracts import EventContract
 from trellis_contracts.envelope import KafkaRecord
@@ -36,6 +37,7 @@ class KafkaWorld:
         return RecognitionSettings(
             database_url=self.database_url,
             jwt_secret=SECRET,
+            key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS,
             kafka_bootstrap_servers=self.bootstrap,
             events_topic=self.recognition_topic,
             goals_topic=self.goals_topic,

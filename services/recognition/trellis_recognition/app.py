@@ -10,18 +10,19 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import datetime
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from faststream.kafka import KafkaBroker
 
 from trellis_kernel.consumers import ConsumerSettings
 from trellis_kernel.health import CheckResult, ReadinessCheck, health_router
 from trellis_kernel.http import export_router, service_api, service_runtime
+from trellis_kernel.http.privacy import privacy_router
 from trellis_kernel.identity import TokenVerifier, bearer_principal
 from trellis_kernel.observability import configure_tracing
+from trellis_kernel.privacy import DataKeyStore
 from trellis_recognition.api import approvals, budgets, policies, recognitions, views
 from trellis_recognition.application import RecognitionApplication, utc_now
 from trellis_recognition.consumers import recognition_consumer
-from trellis_recognition.event_codec import RECOGNITION_CODEC
 from trellis_recognition.settings import RecognitionSettings
 
 RELAY_NAME = "recognition-outbox"
@@ -36,6 +37,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or RecognitionSettings.from_env()
     token_verifier = verifier or settings.token_verifier()
+    key_encryption = settings.key_encryption()
     configure_tracing("recognition")
 
     @contextlib.asynccontextmanager
@@ -47,7 +49,9 @@ def create_app(
             # One connection per consumer worker and topic besides those the API uses.
             pool_size=10 + 2 * settings.consumer_workers,
         ) as runtime:
-            recognition = RecognitionApplication(runtime.pool, clock=clock)
+            recognition = RecognitionApplication(
+                runtime.pool, DataKeyStore(runtime.pool, key_encryption), clock=clock
+            )
             await recognition.setup()
             runtime.flush_at_stop(recognition.store)
             app.state.recognition = recognition
@@ -84,11 +88,18 @@ def create_app(
     app.state.authenticate = bearer_principal(token_verifier)
     app.include_router(health_router())
     app.include_router(
-        export_router("recognition", lambda r: r.app.state.recognition.store, lambda r: RECOGNITION_CODEC)
+        export_router("recognition", lambda r: r.app.state.recognition.store, lambda r: r.app.state.recognition.codec)
     )
     for module in (policies, budgets, approvals, recognitions, views):
         app.include_router(module.router)
+    # The key endpoint for integrators; people are erased in the goals service (PersonErased).
+    app.include_router(privacy_router(_data_keys, app.state.authenticate))
     return app
+
+
+def _data_keys(request: Request) -> DataKeyStore:
+    application: RecognitionApplication = request.app.state.recognition
+    return application.keys
 
 
 def _consumer_check(broker: KafkaBroker) -> ReadinessCheck:

@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from tests.recognition.upstream import Feed
 from trellis_kernel.consumers import ConsumerSettings
 from trellis_kernel.identity import mint_token
@@ -84,7 +85,12 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def recognition(database_dsn: str, clock: Clock) -> AsyncIterator[Recognition]:
-    app = create_app(RecognitionSettings(database_url=database_dsn, jwt_secret=SECRET), clock=clock)
+    app = create_app(
+        RecognitionSettings(
+            database_url=database_dsn, jwt_secret=SECRET, key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS
+        ),
+        clock=clock,
+    )
     async with app.router.lifespan_context(app):
         # The consumer's processing, fed directly (the Kafka path has tests of its own).
         consumer = recognition_consumer(

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.kernel.store.fixtures import open_pool
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from tests.recognition.domain.builders import (
     EMPLOYEE,
     HR,
@@ -34,6 +35,7 @@ from trellis_contracts import EventContract
 from trellis_contracts import goals as g
 from trellis_contracts.fields import Money
 from trellis_contracts.recognition import BudgetCharged, BudgetSet, PeerRecognitionGivenV2
+from trellis_kernel.privacy import DataKeyStore, LocalKeyEncryptionKeys
 from trellis_kernel.projections import InlineProjector, rebuild, setup_projection
 from trellis_kernel.store import EventMetadata, EventStore, ExpectedVersion, NewEvent, Pool
 from trellis_kernel.testing import replay
@@ -44,7 +46,8 @@ from trellis_recognition.domain.evaluation import count_queries, evaluate
 from trellis_recognition.domain.outcomes import RecordOutcome, outcome_decider
 from trellis_recognition.domain.rewards import ApproveHeldReward, GrantReward, reward_decider
 from trellis_recognition.domain.rules import Approver
-from trellis_recognition.projections import FACT_PROJECTIONS, OWN_PROJECTIONS
+from trellis_recognition.event_codec import recognition_codec
+from trellis_recognition.projections import FACT_PROJECTIONS, own_projections
 from trellis_recognition.projections import facts as fact_tables
 
 ACTOR = EventMetadata(principal="trellis-recognition")
@@ -52,23 +55,25 @@ NOW = at(date(2026, 3, 10), 15)
 HR_ADMIN = Approver(HR, hr_admin=True)
 
 
-def new_event(event: EventContract) -> NewEvent:
-    """As the service's codec stores it: the contract's payload, at the event's own time."""
-    payload = event.model_dump(mode="json")
-    moment = next(v for k, v in event if k.endswith("_at") and isinstance(v, datetime))
-    return NewEvent(event_type=event.event_type(), payload=payload, occurred_at=moment)
-
-
 class World:
     def __init__(self, store: EventStore, pool: Pool) -> None:
         self.store = store
         self.pool = pool
-        self.projector = InlineProjector(store, [*OWN_PROJECTIONS, *FACT_PROJECTIONS])
+        self.keys = DataKeyStore(pool, LocalKeyEncryptionKeys.from_setting(TEST_KEY_ENCRYPTION_KEYS))
+        self.codec = recognition_codec(self.keys)
+        self.own_projections = own_projections(self.codec)
+        self.projector = InlineProjector(store, [*self.own_projections, *FACT_PROJECTIONS])
 
     async def record(self, stream: str, *events: EventContract) -> None:
-        await self.projector.append(
-            stream, [new_event(e) for e in events], expected=ExpectedVersion.ANY, metadata=ACTOR
-        )
+        """Recognition events as the service stores them: through its codec (personal text
+        sealed); other services' events as their contract's payload, at the event's own time."""
+        records = [
+            (await self.codec.encode_all([e]))[0]
+            if e.event_type() in self.codec.event_types
+            else NewEvent(event_type=e.event_type(), payload=e.model_dump(mode="json"), occurred_at=e.moment())
+            for e in events
+        ]
+        await self.projector.append(stream, records, expected=ExpectedVersion.ANY, metadata=ACTOR)
 
     async def rows(self, table: str, order: str) -> list[dict[str, Any]]:
         return [dict(row) for row in await self.pool.fetch(f"SELECT * FROM {table} ORDER BY {order}")]
@@ -80,9 +85,11 @@ async def world(database_dsn: str) -> AsyncIterator[World]:
     try:
         store = EventStore(pool)
         await store.setup()
-        for projection in (*OWN_PROJECTIONS, *FACT_PROJECTIONS):
+        world = World(store, pool)
+        await world.keys.setup()
+        for projection in (*world.own_projections, *FACT_PROJECTIONS):
             await setup_projection(pool, projection, checkpoint=False)
-        yield World(store, pool)
+        yield world
     finally:
         await pool.close()
 
@@ -424,6 +431,6 @@ async def test_a_rebuild_gives_the_same_rows(world: World) -> None:
         )
     before = await world.rows("reward_triggers", "outcome_id")
     await world.pool.execute("DELETE FROM reward_triggers")
-    reward_triggers = next(p for p in OWN_PROJECTIONS if p.name == "recognition.reward_triggers")
+    reward_triggers = next(p for p in world.own_projections if p.name == "recognition.reward_triggers")
     await rebuild(world.store, reward_triggers, inline=True)
     assert await world.rows("reward_triggers", "outcome_id") == before

@@ -3,11 +3,14 @@ read models applied in every append's transaction, and a lost race decided again
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from trellis_kernel.codec import AsyncEventCodec
 from trellis_kernel.commands import RETRY_ON_CONFLICT, CommandHandler
 from trellis_kernel.decider import Decider
+from trellis_kernel.projections import Projection
 from trellis_kernel.store import EventStoreProtocol
 from trellis_recognition.domain.budgets import BudgetCommand, BudgetEvent, TeamBudgets, budget_decider
 from trellis_recognition.domain.compensation import (
@@ -24,8 +27,6 @@ from trellis_recognition.domain.peer_recognition import (
 )
 from trellis_recognition.domain.policies import PolicyHistory, PublishPolicy, policy_decider
 from trellis_recognition.domain.rewards import RewardCommand, RewardEvent, RewardState, reward_decider
-from trellis_recognition.event_codec import RECOGNITION_CODEC
-from trellis_recognition.projections import OWN_PROJECTIONS
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,11 @@ class Handlers:
     peers: CommandHandler[RecogniseColleague, GivenRecognitions, Any]
 
 
-def command_handlers(store: EventStoreProtocol) -> Handlers:
+def command_handlers(
+    store: EventStoreProtocol, codec: AsyncEventCodec[Any], projections: Sequence[Projection]
+) -> Handlers:
     def handler(decider: Decider[Any, Any, Any]) -> CommandHandler[Any, Any, Any]:
-        return CommandHandler(
-            store, decider, RECOGNITION_CODEC, projections=OWN_PROJECTIONS, retry=RETRY_ON_CONFLICT
-        )
+        return CommandHandler(store, decider, codec, projections=projections, retry=RETRY_ON_CONFLICT)
 
     return Handlers(
         policies=handler(policy_decider),

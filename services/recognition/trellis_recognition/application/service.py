@@ -25,6 +25,7 @@ from trellis_kernel.consumers import processed_events
 from trellis_kernel.decider import DomainError
 from trellis_kernel.http import NotFound, StaleVersion
 from trellis_kernel.metadata import EventMetadata
+from trellis_kernel.privacy import DataKeyStore, Erasure
 from trellis_kernel.projections import setup_projection
 from trellis_kernel.store import ConcurrencyConflict, Connection, EventStore, Pool, StoredEvent
 from trellis_recognition.application.access import organisation, require, team
@@ -41,8 +42,9 @@ from trellis_recognition.domain.policies import PublishPolicy, check_triggers
 from trellis_recognition.domain.rewards import ApproveHeldReward, RejectHeldReward
 from trellis_recognition.domain.rules import Approver, utc_day
 from trellis_recognition.domain.triggers import TriggeringEvent
+from trellis_recognition.event_codec import recognition_codec
 from trellis_recognition.policy_documents import parse_policy
-from trellis_recognition.projections import FACT_PROJECTIONS, OWN_PROJECTIONS, facts
+from trellis_recognition.projections import FACT_PROJECTIONS, Forgetting, facts, own_projections
 from trellis_recognition.projections import queries as views
 from trellis_recognition.projections.policy_versions import policy_rows, versions_of
 from trellis_recognition.streams import (
@@ -100,19 +102,43 @@ def _midnight(day: date) -> datetime:
 
 
 class RecognitionApplication:
-    def __init__(self, pool: Pool, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, pool: Pool, keys: DataKeyStore, *, clock: Callable[[], datetime] = utc_now) -> None:
+        """``keys``: the service's data keys (personal text is sealed with them on append and
+        opened on load and in the read models)."""
         self.pool = pool
         self.store = EventStore(pool)
+        self.keys = keys
+        self.codec = recognition_codec(keys)
+        self.projections = own_projections(self.codec)
         self.clock = clock
-        self.handlers: Handlers = command_handlers(self.store)
+        self.handlers: Handlers = command_handlers(self.store, self.codec, self.projections)
 
     async def setup(self) -> None:
-        """The event store, the read models and the consumer's ledger, created if missing."""
+        """The event store, the data keys, the read models and the consumer's ledger, created if
+        missing."""
         await self.store.setup()
-        for projection in (*OWN_PROJECTIONS, *FACT_PROJECTIONS):
+        await self.keys.setup()
+        for projection in (*self.projections, *FACT_PROJECTIONS):
             await setup_projection(self.pool, projection, checkpoint=False)
         async with self.pool.acquire() as connection:
             await processed_events.setup(connection)
+
+    # --- erasure -----------------------------------------------------------------------------------
+
+    async def erase_person(
+        self, organisation_id: str, person_id: str, *, erased_by: str, reason: str, connection: Connection
+    ) -> Erasure:
+        """Shred the person's data keys (every message, rejection reason, justification and
+        initiative about them becomes unreadable, in the store and on the topic) and forget what
+        the read models derived from them, in ``connection``'s transaction. Rewards, budgets and
+        approvals stay: amounts and dates are payroll records. Running it again changes nothing."""
+        erasure = await self.keys.erase(
+            organisation_id, person_id, erased_by=erased_by, reason=reason, connection=connection
+        )
+        for projection in self.projections:
+            if isinstance(projection, Forgetting):
+                await projection.forget(connection, organisation_id, person_id, "public")
+        return erasure
 
     # --- the generic steps -----------------------------------------------------------------------
 

@@ -10,6 +10,9 @@ a transaction that rolled back (a crash, a lost race) left nothing and runs agai
 Every major version the contracts know of each handled event is handled; an event of a type
 without a handler (another event of those services, or a major version newer than these
 contracts) is skipped.
+
+``PersonErased`` (goals topic): in the claim's transaction, the person's data keys are shredded
+and the read models forget the text derived from them (``RecognitionApplication.erase_person``).
 """
 
 from __future__ import annotations
@@ -121,6 +124,17 @@ def recognition_consumer(
                 trigger, connection=connection, metadata=event.reaction_metadata(PRINCIPAL)
             )
 
+    async def erase(event: IncomingEvent, connection: Connection) -> None:
+        erased = g.PersonErased.model_validate(event.data)
+        await application.erase_person(
+            erased.organisation_id,
+            erased.employee_id,
+            erased_by=erased.erased_by,
+            reason=f"PersonErased {event.event_id} (erasure {erased.erasure_id})",
+            connection=connection,
+        )
+
     for event_type in sorted(handled_types()):
         consumer.handles(event_type)(handle)
+    consumer.handles(g.PersonErased.event_type())(erase)
     return consumer

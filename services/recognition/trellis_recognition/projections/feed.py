@@ -1,12 +1,22 @@
 """An employee's recognition feed: recognition from policies and colleagues, and the rewards
-granted, each with who may see it (public, team, private; rewards are always private)."""
+granted, each with who may see it (public, team, private; rewards are always private).
+
+Messages are stored as the codec opens them (the recipient's key); erasing the recipient forgets
+them here at once (``forget``), and a rebuild reads them as erased, since the key is gone."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, Final
 
 from trellis_contracts import recognition as r
+from trellis_contracts.personal import ERASED
+from trellis_kernel.codec import AsyncEventCodec
 from trellis_kernel.store import Connection, StoredEvent
+
+_FED: Final = frozenset(
+    event.event_type() for event in (r.RecognitionAwardedV3, r.PeerRecognitionGivenV2, r.RewardGrantedV2)
+)
 
 
 class RecognitionFeed:
@@ -37,31 +47,37 @@ class RecognitionFeed:
         "CREATE INDEX ON {schema}.recognition_feed (organisation_id, visibility, occurred_at)",
     )
 
+    def __init__(self, codec: AsyncEventCodec[Any]) -> None:
+        """``codec``: the service's (protecting) codec, which opens the messages in the
+        projection's own transaction."""
+        self._codec = codec
+
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
-        p = event.payload
-        if event.event_type == r.RecognitionAwardedV3.event_type():
-            row = (p["recognition_id"], p["recipient_id"], "recognition", "policy", p["visibility"], None)
-            reward: tuple[object, ...] = (None, None, None, None)
-            message = p.get("message")
-        elif event.event_type == r.PeerRecognitionGivenV2.event_type():
-            row = (
-                p["recognition_id"],
-                p["recipient_id"],
-                "recognition",
-                "peer",
-                p["visibility"],
-                p["giver_id"],
-            )
-            reward = (None, None, None, None)
-            message = p["message"]
-        elif event.event_type == r.RewardGrantedV2.event_type():
-            row = (p["reward_id"], p["recipient_id"], "reward", "policy", "private", None)
-            money = p.get("amount") or {}
-            reward = (p["kind"], money.get("amount"), money.get("currency"), p.get("points"))
-            message = None
-        else:
+        if event.event_type not in _FED:
             return
-        entry_id, employee_id, entry_kind, source, visibility, given_by = row
+        [decoded] = await self._codec.decode_all([event], connection=connection)
+        reward: tuple[object, ...] = (None, None, None, None)
+        message: str | None = None
+        given_by: str | None = None
+        match decoded:
+            case r.PeerRecognitionGiven():
+                entry_id, source, visibility = decoded.recognition_id, "peer", decoded.visibility
+                given_by, message = decoded.giver_id, decoded.message
+                kind = "recognition"
+            case r.RecognitionAwardedV2():
+                entry_id, source, visibility = decoded.recognition_id, "policy", decoded.visibility
+                message, kind = decoded.message, "recognition"
+            case r.RewardGrantedV2():
+                entry_id, source, visibility, kind = decoded.reward_id, "policy", "private", "reward"
+                money = decoded.amount
+                reward = (
+                    decoded.kind,
+                    money.amount if money else None,
+                    money.currency if money else None,
+                    decoded.points,
+                )
+            case _:
+                return
         await connection.execute(
             f"""
             INSERT INTO {schema}.recognition_feed (organisation_id, entry_id, employee_id, entry_kind, source,
@@ -70,16 +86,26 @@ class RecognitionFeed:
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::numeric, $13, $14, $15)
             ON CONFLICT (organisation_id, entry_id) DO NOTHING
             """,
-            p["organisation_id"],
+            decoded.organisation_id,
             entry_id,
-            employee_id,
-            entry_kind,
+            decoded.recipient_id,
+            kind,
             source,
             visibility,
             given_by,
-            p.get("goal_id"),
-            p.get("milestone_id"),
+            getattr(decoded, "goal_id", None),
+            getattr(decoded, "milestone_id", None),
             message,
             *reward,
             event.occurred_at,
+        )
+
+    async def forget(self, connection: Connection, organisation_id: str, person_id: str, schema: str) -> None:
+        """The person was erased: the messages about them (their feed's) read as erased."""
+        await connection.execute(
+            f"UPDATE {schema}.recognition_feed SET message = $3"
+            " WHERE organisation_id = $1 AND employee_id = $2 AND message IS NOT NULL AND message <> $3",
+            organisation_id,
+            person_id,
+            ERASED,
         )

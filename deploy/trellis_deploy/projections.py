@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from trellis_deploy import infrastructure
+from trellis_deploy import infrastructure, settings
+from trellis_deploy.local.secrets import local_key_encryption_keys
 from trellis_deploy.services import service_app
+from trellis_kernel.privacy import KEY_ENCRYPTION_KEYS_SETTING
 from trellis_kernel.projections import Projection
 from trellis_kernel.projections.rebuild import rebuild
 from trellis_kernel.store import EventStore, Pool, Position, create_pool
@@ -32,6 +35,8 @@ def inline_projections(service: str, pool: Pool) -> Sequence[Projection]:
 
 
 def _database(service: str) -> str:
+    # The local stack's key-encryption keys, as `trellis run` hands them to the services.
+    os.environ.setdefault(KEY_ENCRYPTION_KEYS_SETTING, local_key_encryption_keys(settings.trellis_home()))
     dsn = infrastructure.up().database_urls.get(service)
     if dsn is None:
         raise ValueError(f"set {service.upper()}_DATABASE_URL (or DATABASE_URL) to the {service} database")
@@ -41,7 +46,7 @@ def _database(service: str) -> str:
 def list_projections(service: str) -> list[str]:
     declared = _declared(service)
     if callable(declared):
-        return asyncio.run(_in_database(service, lambda projections, _: _listed(projections)))
+        return asyncio.run(_in_database(service, _database(service), lambda projections, _: _listed(projections)))
     return _listed(declared)
 
 
@@ -49,8 +54,8 @@ def _listed(projections: Sequence[Projection]) -> list[str]:
     return [f"{p.name} (inline; tables: {', '.join(p.tables)})" for p in projections]
 
 
-async def _in_database(service: str, work: Callable[[Sequence[Projection], Pool], T]) -> T:
-    pool = await create_pool(_database(service), min_size=1, max_size=2)
+async def _in_database(service: str, dsn: str, work: Callable[[Sequence[Projection], Pool], T]) -> T:
+    pool = await create_pool(dsn, min_size=1, max_size=2)
     try:
         return work(inline_projections(service, pool), pool)
     finally:
@@ -59,23 +64,30 @@ async def _in_database(service: str, work: Callable[[Sequence[Projection], Pool]
 
 def rebuild_projection(service: str, name: str) -> str:
     """Replays the projection from the first event into fresh tables and swaps them in."""
-    position = asyncio.run(_rebuild(service, name))
+    declared = _declared(service)
+    if not callable(declared):
+        _named(declared, service, name)  # an unknown name is refused before the database is touched
+    position = asyncio.run(_rebuild(service, _database(service), name))
     return (
         f"rebuilt {name} from the {service} event store up to position "
         f"{position.transaction_id}/{position.global_position}"
     )
 
 
-async def _rebuild(service: str, name: str) -> Position:
-    pool = await create_pool(_database(service), min_size=1, max_size=2)
+def _named(projections: Sequence[Projection], service: str, name: str) -> Projection:
+    matching = [p for p in projections if p.name == name]
+    if not matching:
+        known = ", ".join(p.name for p in projections)
+        raise ValueError(f"the {service} service has no projection {name!r}; it has: {known}")
+    return matching[0]
+
+
+async def _rebuild(service: str, dsn: str, name: str) -> Position:
+    pool = await create_pool(dsn, min_size=1, max_size=2)
     try:
-        projections = inline_projections(service, pool)
-        matching = [p for p in projections if p.name == name]
-        if not matching:
-            known = ", ".join(p.name for p in projections)
-            raise ValueError(f"the {service} service has no projection {name!r}; it has: {known}")
+        projection = _named(inline_projections(service, pool), service, name)
         store = EventStore(pool)
         await store.setup()
-        return await rebuild(store, matching[0], inline=True)
+        return await rebuild(store, projection, inline=True)
     finally:
         await pool.close()

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from typing import ClassVar
 
 import pytest
 
 from tests.integrations.events import activity_completed, assignment, goal_completed, milestone_reached
+from trellis_contracts.catalogue import contract_for
+from trellis_contracts.goals import MilestoneReached
+from trellis_contracts.personal import ERASED, personal_values
+from trellis_contracts.protected import seal
+from trellis_integrations.domain import xapi
 from trellis_integrations.domain.xapi import NotAStatement, statement, statement_id
 
 HOME = "https://people.example.com"
@@ -60,3 +67,33 @@ def test_other_events_make_no_statement() -> None:
             {"organisation_id": "o"},
             home_page=HOME,
         )
+
+
+class MilestoneReachedSealed(MilestoneReached):
+    """A later major of MilestoneReached that protects its titles (as the goals service's do)."""
+
+    major: ClassVar[int] = 99
+    protects_personal_data: ClassVar[bool] = True
+
+
+def test_a_protected_or_erased_title_never_reaches_the_lrs_the_activity_is_named_by_its_kind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    event = milestone_reached("org_1", "goal_7", "ms_2", "emp_9")
+    sealed = event.model_dump(mode="json")
+    for personal in personal_values(MilestoneReachedSealed, sealed):
+        personal.replace(seal(personal.value, key=bytes(32), key_id="dk_goals"))
+    known = {MilestoneReachedSealed.event_type(): MilestoneReachedSealed}
+    monkeypatch.setattr(xapi, "contract_for", lambda t: known.get(t) or contract_for(t))
+
+    protected = statement(
+        MilestoneReachedSealed.event_type(), "e1", "2026-03-02T09:00:00Z", sealed, home_page=HOME
+    )
+    erased = made(event.model_copy(update={"title": ERASED, "goal_title": ERASED}))
+    for s in (protected, erased):
+        assert s["object"]["definition"]["name"] == {"en-US": "Milestone"}  # type: ignore[index]
+        assert s["object"]["id"].endswith("/goals/goal_7/milestones/ms_2")  # type: ignore[index]
+        parent = s["context"]["contextActivities"]["parent"][0]  # type: ignore[index]
+        assert parent["definition"]["name"] == {"en-US": "Goal"}
+        assert "Photoshop" not in json.dumps(s) and "Step ms_2" not in json.dumps(s)
+    assert protected["actor"] == erased["actor"] and protected["verb"] == erased["verb"]

@@ -12,6 +12,7 @@ from datetime import datetime
 from uuid import UUID
 
 from trellis_contracts.envelope import Envelope, structured_event
+from trellis_integrations.delivery.erasure import without_erased_people
 from trellis_integrations.delivery.tables import NOTIFY_CHANNEL
 from trellis_kernel.consumers import IncomingEvent
 from trellis_kernel.store import Connection
@@ -96,7 +97,9 @@ async def route(
     subscription ``only``, for a backfill); returns how many are new. Disabled subscriptions
     still get theirs: they wait, and go out when it is enabled again. Live deliveries wake the
     dispatcher at commit; a backfill's many do not (it polls), so that a replay does not make
-    every commit in the cluster queue for the notification lock."""
+    every commit in the cluster queue for the notification lock. Clear personal text about a person
+    erased before is kept erased (``delivery.erasure``)."""
+    body = await without_erased_people(connection, event.organisation_id, event.event_type, event.body)
     row = await connection.fetchrow(
         _ROUTE,
         event.organisation_id,
@@ -104,7 +107,7 @@ async def route(
         event.event_type,
         event.source,
         event.time,
-        event.body,
+        body,
         event.aggregate,
         event.sequence,
         backfill_id,

@@ -14,11 +14,15 @@ its secret rotations, who disabled or enabled it and why) is in the subscription
   that a rotated one can be erased when its overlap ends.
 - ``subscription_health``: the current run of failures, which may disable a subscription.
 - ``backfill_jobs``: a service's replay being delivered to one subscription.
+- ``erased_people``: people erased (``PersonErased``), whose clear text is never kept
+  (``delivery.erasure``).
 """
 
 from __future__ import annotations
 
 from typing import Final
+
+from trellis_integrations.delivery.erasure import ERASED_PEOPLE
 
 SCHEMA: Final = (
     """
@@ -115,6 +119,7 @@ SCHEMA: Final = (
         replayed_at      timestamptz
     )
     """,
+    ERASED_PEOPLE,
 )
 
 NOTIFY_CHANNEL: Final = "trellis_deliveries"

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from trellis_contracts.catalogue import CATALOGUE
-from trellis_contracts.goals import DevelopmentActivityCompleted, GoalCompleted, MilestoneReached
-from trellis_contracts.recognition import LearningAssignmentRequestedV2
+from trellis_integrations.domain.xapi import makes_statement
 from trellis_kernel.decider import DomainError
 
 MAX_URL_LENGTH = 2000
@@ -17,15 +16,7 @@ MAX_EVENT_TYPES = 100
 MAX_IN_FLIGHT = 16
 MAX_TIMEOUT_SECONDS = 30.0
 
-XAPI_EVENT_TYPES: frozenset[str] = frozenset(
-    contract.event_type()
-    for contract in (
-        MilestoneReached,
-        GoalCompleted,
-        DevelopmentActivityCompleted,
-        LearningAssignmentRequestedV2,
-    )
-)
+XAPI_EVENT_TYPES: frozenset[str] = frozenset(t for t in CATALOGUE if makes_statement(t))
 """The events the xAPI adapter turns into statements."""
 
 _LOOPBACK_NAMES = frozenset({"localhost"})

@@ -5,10 +5,16 @@
 - Verbs are ADL's published ones: ``completed`` for a milestone reached, a goal completed and a
   development activity completed; ``registered`` (the learner is enrolled in an activity) for a
   learning assignment.
-- Goals, milestones and development activities are activities with their titles, under
+- Goals, milestones and development activities are activities under
   ``<activity base>/organisations/<org>/goals/<goal>`` (a milestone or development activity
   below its goal, which is also its ``parent`` in the context). A learning assignment's
   activity is the LMS's own IRI when ``activity_id`` is one.
+- An activity is named by its title only when the event carries the title in the clear. A title
+  that travels protected (sealed with the employee's key, which Trellis's integrations do not
+  hold) or was erased is never sent: the activity is named by its kind ("Goal", "Milestone",
+  "Development activity") and identified by its IRI, so no statement carries personal text
+  Trellis cannot read, and none outlives an erasure. Events are read as
+  ``contract.model_validate(reveal(contract, data))``: protected fields read as erased.
 - The statement id is a name-based UUID (version 5) of the event id, so a retried or replayed
   delivery of one event is the same statement, which an LRS stores once.
 """
@@ -19,7 +25,10 @@ import uuid
 from typing import Any, Final
 from urllib.parse import quote
 
+from trellis_contracts.catalogue import UnknownEventType, contract_for
 from trellis_contracts.goals import DevelopmentActivityCompleted, GoalCompleted, MilestoneReached
+from trellis_contracts.personal import ERASED
+from trellis_contracts.protected import reveal
 from trellis_contracts.recognition import LearningAssignmentRequestedV2
 
 STATEMENT_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "https://trellis.dev/xapi/statements")
@@ -35,6 +44,10 @@ _TYPES: Final = {
     "milestone": "http://adlnet.gov/expapi/activities/objective",
     "activity": "http://adlnet.gov/expapi/activities/course",
 }
+NEUTRAL_NAMES: Final = {"goal": "Goal", "milestone": "Milestone", "activity": "Development activity"}
+"""An activity's name when its title is protected or erased."""
+STATEMENT_EVENTS: Final = (MilestoneReached, GoalCompleted, DevelopmentActivityCompleted, LearningAssignmentRequestedV2)
+"""The contracts (and their later majors, which subclass them) made into statements."""
 
 
 class NotAStatement(ValueError):
@@ -46,10 +59,20 @@ def statement_id(event_id: uuid.UUID | str) -> uuid.UUID:
 
 
 def _activity(activity_id: str, name: str | None, kind: str) -> dict[str, Any]:
+    """``name``: the title as the event carries it (None: the activity is not named)."""
     definition: dict[str, Any] = {"type": _TYPES[kind]}
-    if name:
+    if name == ERASED:
+        definition["name"] = {"en-US": NEUTRAL_NAMES[kind]}
+    elif name:
         definition["name"] = {LANGUAGE: name}
     return {"objectType": "Activity", "id": activity_id, "definition": definition}
+
+
+def makes_statement(event_type: str) -> bool:
+    try:
+        return issubclass(contract_for(event_type), STATEMENT_EVENTS)
+    except UnknownEventType:
+        return False
 
 
 def _segment(value: str) -> str:
@@ -85,6 +108,10 @@ def statement(
     activity_base: str = DEFAULT_ACTIVITY_BASE,
 ) -> dict[str, Any]:
     """The statement for one event (``time``: its CloudEvents time, the statement's timestamp)."""
+    if not makes_statement(event_type):
+        raise NotAStatement(f"no xAPI statement is made of {event_type}")
+    contract = contract_for(event_type)
+    event = contract.model_validate(reveal(contract, data))  # protected text reads as erased
     organisation_id = data["organisation_id"]
     ids = _Ids(activity_base, organisation_id)
 
@@ -96,8 +123,7 @@ def statement(
         "extensions": {f"{EXTENSIONS}organisation": organisation_id},
     }
     body: dict[str, Any]
-    if event_type == MilestoneReached.event_type():
-        event = MilestoneReached.model_validate(data)
+    if isinstance(event, MilestoneReached):
         goal = _activity(ids.goal(event.goal_id), event.goal_title, "goal")
         context["contextActivities"] = {"parent": [goal]}
         context["extensions"][f"{EXTENSIONS}on-time"] = event.on_time
@@ -107,8 +133,8 @@ def statement(
             "object": _activity(ids.milestone(event.goal_id, event.milestone_id), event.title, "milestone"),
             "result": {"completion": True},
         }
-    elif event_type == GoalCompleted.event_type():
-        completed = GoalCompleted.model_validate(data)
+    elif isinstance(event, GoalCompleted):
+        completed = event
         context["extensions"][f"{EXTENSIONS}on-time"] = completed.on_time
         body = {
             "actor": actor(completed.employee_id),
@@ -116,8 +142,8 @@ def statement(
             "object": _activity(ids.goal(completed.goal_id), completed.title, "goal"),
             "result": {"completion": True},
         }
-    elif event_type == DevelopmentActivityCompleted.event_type():
-        activity = DevelopmentActivityCompleted.model_validate(data)
+    elif isinstance(event, DevelopmentActivityCompleted):
+        activity = event
         context["contextActivities"] = {"parent": [_activity(ids.goal(activity.goal_id), None, "goal")]}
         context["extensions"][f"{EXTENSIONS}activity-kind"] = activity.kind
         body = {
@@ -128,8 +154,8 @@ def statement(
             ),
             "result": {"completion": True},
         }
-    elif event_type == LearningAssignmentRequestedV2.event_type():
-        assignment = LearningAssignmentRequestedV2.model_validate(data)
+    elif isinstance(event, LearningAssignmentRequestedV2):
+        assignment = event
         if assignment.goal_id is not None:
             context["contextActivities"] = {"parent": [_activity(ids.goal(assignment.goal_id), None, "goal")]}
         context["extensions"][f"{EXTENSIONS}assignment"] = assignment.assignment_id

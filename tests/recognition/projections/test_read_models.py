@@ -34,6 +34,7 @@ from tests.recognition.projections.feedback_records import store_feedback
 from trellis_contracts import EventContract
 from trellis_contracts import goals as g
 from trellis_contracts.fields import Money
+from trellis_contracts.personal import ERASED
 from trellis_contracts.recognition import BudgetCharged, BudgetSet, PeerRecognitionGivenV2
 from trellis_kernel.privacy import DataKeyStore, LocalKeyEncryptionKeys
 from trellis_kernel.projections import InlineProjector, rebuild, setup_projection
@@ -225,6 +226,31 @@ async def test_rows_of_two_organisations_never_mix(world: World) -> None:
 
 
 # --- the feed and budgets ----------------------------------------------------------------------
+
+
+async def test_a_message_written_while_its_recipient_is_erased_is_kept_erased(world: World) -> None:
+    peer = PeerRecognitionGivenV2(
+        giver_id=TEAMMATE,
+        organisation_id=ORG,
+        recognition_id="kudos-late",
+        recipient_id=EMPLOYEE,
+        visibility="team",
+        message="Sealed with a key that was live a moment ago",
+        policy_id="praise",
+        policy_version=1,
+        given_at=at(date(2026, 3, 11)),
+    )
+    sealed = await world.codec.encode_all([peer])
+    # The erasure commits between the writer's reading of the key and its feed row.
+    await world.pool.execute(
+        "INSERT INTO privacy_erasures (organisation_id, person_id, erased_by, reason, keys_shredded)"
+        " VALUES ($1, $2, 'hr_1', 'PersonErased', 0)",
+        ORG,
+        EMPLOYEE,
+    )
+    await world.projector.append("peer-emp_2", sealed, expected=ExpectedVersion.ANY, metadata=ACTOR)
+    [row] = await world.rows("recognition_feed", "entry_id")
+    assert row["message"] == ERASED
 
 
 async def test_the_feed_holds_recognition_from_policies_and_colleagues_and_rewards(world: World) -> None:

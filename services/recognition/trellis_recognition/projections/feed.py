@@ -2,10 +2,13 @@
 granted, each with who may see it (public, team, private; rewards are always private).
 
 Messages are stored as the codec opens them (the recipient's key); erasing the recipient forgets
-them here at once (``forget``), and a rebuild reads them as erased, since the key is gone."""
+them here at once (``forget``), and a rebuild reads them as erased, since the key is gone. A
+message written while the recipient is being erased cannot slip in after the forgetting: writing
+holds a shared lock on the person and checks for their erasure, forgetting holds it exclusively."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -17,6 +20,11 @@ from trellis_kernel.store import Connection, StoredEvent
 _FED: Final = frozenset(
     event.event_type() for event in (r.RecognitionAwardedV3, r.PeerRecognitionGivenV2, r.RewardGrantedV2)
 )
+
+
+def _person_lock(organisation_id: str, person_id: str) -> int:
+    digest = hashlib.sha256(f"trellis.recognition.feed\n{organisation_id}\n{person_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 class RecognitionFeed:
@@ -78,6 +86,17 @@ class RecognitionFeed:
                 )
             case _:
                 return
+        if message is not None:
+            await connection.execute(
+                "SELECT pg_advisory_xact_lock_shared($1)",
+                _person_lock(decoded.organisation_id, decoded.recipient_id),
+            )
+            if await connection.fetchval(
+                "SELECT EXISTS (SELECT FROM privacy_erasures WHERE organisation_id = $1 AND person_id = $2)",
+                decoded.organisation_id,
+                decoded.recipient_id,
+            ):
+                message = ERASED
         await connection.execute(
             f"""
             INSERT INTO {schema}.recognition_feed (organisation_id, entry_id, employee_id, entry_kind, source,
@@ -102,6 +121,7 @@ class RecognitionFeed:
 
     async def forget(self, connection: Connection, organisation_id: str, person_id: str, schema: str) -> None:
         """The person was erased: the messages about them (their feed's) read as erased."""
+        await connection.execute("SELECT pg_advisory_xact_lock($1)", _person_lock(organisation_id, person_id))
         await connection.execute(
             f"UPDATE {schema}.recognition_feed SET message = $3"
             " WHERE organisation_id = $1 AND employee_id = $2 AND message IS NOT NULL AND message <> $3",

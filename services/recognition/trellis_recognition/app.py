@@ -37,11 +37,12 @@ def create_app(
 ) -> FastAPI:
     settings = settings or RecognitionSettings.from_env()
     token_verifier = verifier or settings.token_verifier()
-    key_encryption = settings.key_encryption()
     configure_tracing("recognition")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Required at start (MissingSetting says how to set it): personal text is sealed with it.
+        key_encryption = settings.key_encryption()
         async with service_runtime(
             app,
             database_url=settings.database_url,
@@ -49,9 +50,8 @@ def create_app(
             # One connection per consumer worker and topic besides those the API uses.
             pool_size=10 + 2 * settings.consumer_workers,
         ) as runtime:
-            recognition = RecognitionApplication(
-                runtime.pool, DataKeyStore(runtime.pool, key_encryption), clock=clock
-            )
+            keys = DataKeyStore(runtime.pool, key_encryption)
+            recognition = RecognitionApplication(runtime.pool, keys, clock=clock)
             await recognition.setup()
             runtime.flush_at_stop(recognition.store)
             app.state.recognition = recognition

@@ -61,7 +61,10 @@ def test_each_module_lists_all_of_its_event_classes() -> None:
     for module_events in (GOALS_EVENTS, FEEDBACK_EVENTS, RECOGNITION_EVENTS):
         module = module_events[0].__module__
         defined = {c for c in _contracts_below(EventContract) if c.__module__ == module}
-        assert {c for c in defined if c.event_type() not in RETIRED_TYPES} == set(module_events)
+        # A service may keep a retired class in its list, so that its stored history decodes.
+        current = {c for c in module_events if c.event_type() not in RETIRED_TYPES}
+        assert {c for c in defined if c.event_type() not in RETIRED_TYPES} == current
+        assert set(module_events) <= defined
     assert set(get_args(GoalsEvent)) == set(GOALS_EVENTS)
     assert set(get_args(RecognitionEvent)) == set(RECOGNITION_EVENTS)
 

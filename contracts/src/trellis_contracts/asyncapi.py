@@ -69,7 +69,10 @@ def _add_payload_schemas(contract: type[EventContract], schemas: dict[str, Any])
     schema = dict(event_schema(contract))
     schema.pop("$schema")
     definitions: dict[str, Any] = schema.pop("$defs", {})
-    renames = {name: f"{contract.service}.{name}" for name in definitions}
+    # A protecting major shares its nested models with the plain one it supersedes, but on the
+    # wire their personal fields are protected values: its nested schemas get their own names.
+    namespace = f"{contract.service}.protected" if contract.protects_personal_data else contract.service
+    renames = {name: f"{namespace}.{name}" for name in definitions}
     for name, definition in definitions.items():
         key = renames[name]
         rewritten = _rewrite_refs(definition, renames)

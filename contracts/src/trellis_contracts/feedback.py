@@ -904,24 +904,99 @@ class ConversationCadenceMissed(EventContract):
     reported_at: AwareDatetime = _when("reported")
 
 
+# --- protected majors ---------------------------------------------------------------------------
+# The same facts as the versions above, each personal text sealed with the data key of the person
+# it is about (``trellis_contracts.protected``): feedback, prompts and released answers with the
+# recipient's, a named decline's reason with the giver's, a conversation's texts with the
+# employee's. Erasing that person, or the organisation's retention, makes the text unreadable.
+
+
+class FeedbackRequestedV3(FeedbackRequestedV2):
+    """Someone asked several people for feedback about a person (themselves or a report); the
+    prompts are sealed with the recipient's key."""
+
+    major: ClassVar[int] = 3
+    protects_personal_data: ClassVar[bool] = True
+
+
+class FeedbackGivenV3(FeedbackGivenV2):
+    """Feedback that names its giver was given; its content is sealed with the recipient's key."""
+
+    major: ClassVar[int] = 3
+    protects_personal_data: ClassVar[bool] = True
+
+
+class FeedbackDeclinedV3(FeedbackDeclinedV2):
+    """Someone asked declined; a named decline's reason is sealed with the giver's key."""
+
+    major: ClassVar[int] = 3
+    protects_personal_data: ClassVar[bool] = True
+
+
+class FeedbackRequestClosedV2(FeedbackRequestClosed):
+    """A request closed; released anonymous answers are sealed with the recipient's key."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class ConversationScheduledV3(ConversationScheduledV2):
+    """A performance conversation was planned; its agenda is sealed with the employee's key."""
+
+    major: ClassVar[int] = 3
+    protects_personal_data: ClassVar[bool] = True
+
+
+class ConversationHeldV3(ConversationHeldV2):
+    """A performance conversation took place; its summary, notes and agreed actions are sealed
+    with the employee's key."""
+
+    major: ClassVar[int] = 3
+    protects_personal_data: ClassVar[bool] = True
+
+
+class ConversationCancelledV2(ConversationCancelled):
+    """A scheduled conversation will not take place; the reason is sealed with the employee's key."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class ActionItemCompletedV3(ActionItemCompletedV2):
+    """An action agreed in a conversation was done; the closing note is sealed with the
+    employee's key."""
+
+    major: ClassVar[int] = 3
+    protects_personal_data: ClassVar[bool] = True
+
+
 FEEDBACK_EVENTS: tuple[type[EventContract], ...] = (
     AnonymityThresholdSet,
     FeedbackRequestedV2,
+    FeedbackRequestedV3,
     FeedbackGivenV2,
+    FeedbackGivenV3,
     AnonymousFeedbackSubmitted,
     FeedbackDeclinedV2,
+    FeedbackDeclinedV3,
     FeedbackReminderDue,
     FeedbackRequestClosed,
+    FeedbackRequestClosedV2,
     FeedbackVisibilityNarrowed,
     ConversationScheduledV2,
+    ConversationScheduledV3,
     ConversationHeldV2,
+    ConversationHeldV3,
     ConversationLinkedToGoal,
     ConversationCancelled,
+    ConversationCancelledV2,
     ActionItemCompletedV2,
+    ActionItemCompletedV3,
     ConversationCadenceSet,
     ConversationCadenceMissed,
 )
-"""Every event the feedback service publishes."""
+"""Every event class of the feedback service: what it publishes, and the superseded majors it
+still decodes (its history; listed in ``RETIRED_FEEDBACK_TYPES``)."""
 
 RETIRED_FEEDBACK_TYPES: frozenset[str] = frozenset(
     f"dev.trellis.feedback.{name}.v1"
@@ -933,6 +1008,19 @@ RETIRED_FEEDBACK_TYPES: frozenset[str] = frozenset(
         "ConversationHeld",
         "ActionItemCompleted",
     )
+) | frozenset(
+    {
+        "dev.trellis.feedback.FeedbackRequested.v2",
+        "dev.trellis.feedback.FeedbackGiven.v2",
+        "dev.trellis.feedback.FeedbackDeclined.v2",
+        "dev.trellis.feedback.FeedbackRequestClosed.v1",
+        "dev.trellis.feedback.ConversationScheduled.v2",
+        "dev.trellis.feedback.ConversationHeld.v2",
+        "dev.trellis.feedback.ConversationCancelled.v1",
+        "dev.trellis.feedback.ActionItemCompleted.v2",
+    }
 )
-"""The first drafts of the feedback events, without ``organisation_id``; no service ever
-published them, so their v2 replaced them outright (their schemas stay as a record)."""
+"""Feedback types no longer published. The v1 drafts lacked ``organisation_id``; the majors
+with personal text in the clear were replaced by their protecting majors before any running
+service published them. No service ever published these, so each was replaced outright (their
+schemas stay as a record; the classes still decode them)."""

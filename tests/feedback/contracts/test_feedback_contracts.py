@@ -12,6 +12,9 @@ from trellis_contracts import EventContract
 from trellis_contracts import feedback as f
 from trellis_contracts.artefacts import load_schema
 from trellis_contracts.catalogue import CATALOGUE, RETIRED_TYPES, UnknownEventType, contract_for
+from trellis_contracts.compatibility import compare_catalogues, compare_event_schemas
+from trellis_contracts.personal import personal_fields
+from trellis_contracts.schemas import event_schema
 
 
 def example(event: type[EventContract], number: int = 0) -> dict[str, Any]:
@@ -24,15 +27,83 @@ def test_every_feedback_event_names_its_organisation(event: type[EventContract])
     assert "organisation_id" in event.model_json_schema()["required"]
 
 
+DRAFTS = {
+    f"dev.trellis.feedback.{name}.v1"
+    for name in (
+        "FeedbackRequested",
+        "FeedbackGiven",
+        "FeedbackDeclined",
+        "ConversationScheduled",
+        "ConversationHeld",
+        "ActionItemCompleted",
+    )
+}
+
+PROTECTING_MAJORS: dict[type[EventContract], type[EventContract]] = {
+    f.FeedbackRequestedV2: f.FeedbackRequestedV3,
+    f.FeedbackGivenV2: f.FeedbackGivenV3,
+    f.FeedbackDeclinedV2: f.FeedbackDeclinedV3,
+    f.FeedbackRequestClosed: f.FeedbackRequestClosedV2,
+    f.ConversationScheduledV2: f.ConversationScheduledV3,
+    f.ConversationHeldV2: f.ConversationHeldV3,
+    f.ConversationCancelled: f.ConversationCancelledV2,
+    f.ActionItemCompletedV2: f.ActionItemCompletedV3,
+}
+
+
 def test_the_drafts_without_an_organisation_are_retired_and_their_v2_replace_them() -> None:
     assert f.RETIRED_FEEDBACK_TYPES <= RETIRED_TYPES
-    for retired in f.RETIRED_FEEDBACK_TYPES:
+    for retired in DRAFTS:
+        assert retired in f.RETIRED_FEEDBACK_TYPES
         assert retired not in CATALOGUE
         with pytest.raises(UnknownEventType):
             contract_for(retired)
         assert "organisation_id" not in load_schema(retired)["properties"]  # kept as a record
         successor = contract_for(retired.removesuffix(".v1") + ".v2")
         assert "organisation_id" in successor.model_fields
+
+
+def test_every_feedback_event_with_personal_text_is_published_only_in_its_protecting_major() -> None:
+    published = [e for e in f.FEEDBACK_EVENTS if e.event_type() not in f.RETIRED_FEEDBACK_TYPES]
+    assert {e for e in published if personal_fields(e)} == set(PROTECTING_MAJORS.values())
+    assert all(e.protects_personal_data for e in PROTECTING_MAJORS.values())
+    for plain, protecting in PROTECTING_MAJORS.items():
+        assert plain.event_type() in f.RETIRED_FEEDBACK_TYPES
+        assert contract_for(plain.event_type()) is plain  # the history still decodes
+        assert issubclass(protecting, plain)
+        assert protecting.event_name() == plain.event_name()
+        assert protecting.major == plain.major + 1
+        assert [(p.dotted, p.about) for p in personal_fields(protecting)] == [
+            (p.dotted, p.about) for p in personal_fields(plain)
+        ]
+    assert set(f.RETIRED_FEEDBACK_TYPES) == DRAFTS | {e.event_type() for e in PROTECTING_MAJORS}
+
+
+@pytest.mark.parametrize("plain", PROTECTING_MAJORS, ids=lambda e: e.__name__)
+def test_the_gate_calls_the_switch_breaking_in_place_and_accepts_it_as_a_new_major(
+    plain: type[EventContract],
+) -> None:
+    protecting = PROTECTING_MAJORS[plain]
+    published = load_schema(plain.event_type())
+    in_place = {**event_schema(protecting), "$id": published["$id"], "x-cloudevents-type": plain.event_type()}
+
+    breakages = [b.message() for b in compare_event_schemas(plain.event_type(), published, in_place)]
+
+    assert breakages and all("is now a protected value" in m for m in breakages)
+    before = {plain.event_type(): published}
+    after = {**before, protecting.event_type(): event_schema(protecting)}
+    assert compare_catalogues(before, after) == []
+    assert compare_catalogues(after, {protecting.event_type(): event_schema(protecting)}, RETIRED_TYPES) == []
+
+
+def test_the_protected_schemas_show_each_personal_field_as_a_protected_value_owned_by_its_person() -> None:
+    content = load_schema(f.FeedbackGivenV3.event_type())["properties"]["content"]
+    assert content["$ref"] == "#/$defs/ProtectedValue"
+    assert content["x-personal-data-about"] == "recipient_id"
+    reason = load_schema(f.FeedbackDeclinedV3.event_type())["properties"]["reason"]
+    assert reason["x-personal-data-about"] == "giver_id"
+    answer = load_schema(f.FeedbackRequestClosedV2.event_type())["$defs"]["ReleasedAnswer"]["properties"]
+    assert answer["content"]["$ref"] == "#/$defs/ProtectedValue"
 
 
 def _person_fields(event: type[EventContract]) -> set[str]:

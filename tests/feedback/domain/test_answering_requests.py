@@ -29,8 +29,8 @@ from tests.feedback.domain.builders import (
 )
 from trellis_contracts.feedback import (
     AnonymousFeedbackSubmitted,
-    FeedbackDeclinedV2,
-    FeedbackGivenV2,
+    FeedbackDeclinedV3,
+    FeedbackGivenV3,
     FeedbackVisibilityNarrowed,
 )
 from trellis_feedback.domain.anonymity import SealedAnswer, respondent_token
@@ -54,7 +54,7 @@ def anonymous() -> list[RequestEvent]:
 
 def test_a_named_answer_is_feedback_that_names_its_giver_and_carries_the_requests_context() -> None:
     assert given(request_decider, *named()).when(answer(PEER, kind="constructive")) == [
-        FeedbackGivenV2(
+        FeedbackGivenV3(
             feedback_id=f"fb_{PEER}",
             organisation_id=ORG,
             request_id=REQUEST,
@@ -74,7 +74,7 @@ def test_a_named_answer_is_feedback_that_names_its_giver_and_carries_the_request
 def test_answers_are_taken_until_the_end_of_the_due_day_and_refused_the_day_after() -> None:
     last_minute = on(DUE, time(23, 59))
     [event] = given(request_decider, *named()).when(answer(PEER, now=last_minute))
-    assert isinstance(event, FeedbackGivenV2)
+    assert isinstance(event, FeedbackGivenV3)
     given(request_decider, *named()).when_rejected(
         answer(PEER, now=on(DUE + days(1), time(0, 0))), field="request_id", match="expired"
     )
@@ -103,7 +103,7 @@ def test_a_general_requests_answer_says_whether_it_is_praise_or_constructive() -
 def test_an_upward_requests_answers_are_upward_feedback() -> None:
     history = replay(request_decider, upward_request(anonymous=False, respondent_key=None))
     [event] = given(request_decider, *history).when(answer(PEER, kind=None))
-    assert isinstance(event, FeedbackGivenV2) and event.kind == "upward"
+    assert isinstance(event, FeedbackGivenV3) and event.kind == "upward"
     assert event.relationship == "direct_report"
     given(request_decider, *history).when_rejected(answer(PEER, kind="praise"), field="kind", match="upward")
 
@@ -123,7 +123,7 @@ def test_an_answer_has_words_and_may_be_shared_only_with_a_manager_who_exists() 
         answer(PEER_4, visibility="recipient_and_manager"), field="visibility", match="no manager"
     )
     [shared] = given(request_decider, *named()).when(answer(PEER, visibility="recipient_and_manager"))
-    assert isinstance(shared, FeedbackGivenV2) and shared.recipient_manager_id == MANAGER
+    assert isinstance(shared, FeedbackGivenV3) and shared.recipient_manager_id == MANAGER
 
 
 def test_an_answer_id_is_used_once_in_a_request() -> None:
@@ -202,7 +202,7 @@ def test_sealing_decides_like_answering() -> None:
 def test_a_named_decline_may_say_why() -> None:
     command = decline(PEER, reason="I have not worked with them this quarter.")
     assert given(request_decider, *named()).when(command) == [
-        FeedbackDeclinedV2(
+        FeedbackDeclinedV3(
             request_id=REQUEST,
             organisation_id=ORG,
             giver_id=PEER,
@@ -215,7 +215,7 @@ def test_a_named_decline_may_say_why() -> None:
 
 def test_an_anonymous_decline_carries_the_pseudonym_and_no_reason() -> None:
     [event] = given(request_decider, *anonymous()).when(decline(PEER, respondent_key=KEY))
-    assert isinstance(event, FeedbackDeclinedV2)
+    assert isinstance(event, FeedbackDeclinedV3)
     assert (event.giver_id, event.respondent_token, event.reason) == (
         None,
         respondent_token(KEY, REQUEST, PEER),

@@ -30,22 +30,22 @@ from tests.feedback.domain.builders import (
     named_request,
     upward_request,
 )
-from trellis_contracts.feedback import FeedbackRequestedV2, RequestedGiver
+from trellis_contracts.feedback import FeedbackRequestedV3, RequestedGiver
 from trellis_feedback.domain.anonymity import respondent_token
 from trellis_feedback.domain.request import request_decider
 from trellis_feedback.domain.request.commands import Invitee, RequestFeedback
 from trellis_kernel.testing import given, replay
 
 
-def ask(command: RequestFeedback) -> FeedbackRequestedV2:
+def ask(command: RequestFeedback) -> FeedbackRequestedV3:
     [event] = given(request_decider).when(command)
-    assert isinstance(event, FeedbackRequestedV2)
+    assert isinstance(event, FeedbackRequestedV3)
     return event
 
 
 def test_a_named_request_lists_who_is_asked_and_when_to_remind_them() -> None:
     assert given(request_decider).when(named_request()) == [
-        FeedbackRequestedV2(
+        FeedbackRequestedV3(
             request_id=REQUEST,
             organisation_id=ORG,
             requester_id=EMPLOYEE,

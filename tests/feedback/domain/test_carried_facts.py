@@ -26,11 +26,11 @@ from tests.feedback.domain.test_answering_requests import narrow
 from tests.feedback.domain.test_conversations import hold, schedule, scheduled
 from trellis_contracts.feedback import (
     MAX_PROMPTS,
-    ConversationHeldV2,
-    ConversationScheduledV2,
-    FeedbackGivenV2,
-    FeedbackRequestClosed,
-    FeedbackRequestedV2,
+    ConversationHeldV3,
+    ConversationScheduledV3,
+    FeedbackGivenV3,
+    FeedbackRequestClosedV2,
+    FeedbackRequestedV3,
     FeedbackVisibilityNarrowed,
 )
 from trellis_feedback.domain.anonymity import SealedAnswer
@@ -44,21 +44,21 @@ ABOUT_A_MILESTONE = replay(request_decider, named_request(milestone_id="ms_2"))
 
 def test_an_answer_to_a_request_about_a_milestone_is_about_that_milestone() -> None:
     [given_answer] = given(request_decider, *ABOUT_A_MILESTONE).when(answer(PEER))
-    assert isinstance(given_answer, FeedbackGivenV2)
+    assert isinstance(given_answer, FeedbackGivenV3)
     assert (given_answer.goal_id, given_answer.milestone_id) == ("goal_1", "ms_2")
 
 
 def test_a_request_about_a_milestone_closes_about_that_milestone() -> None:
     answered = replay(request_decider, answer(PEER), answer(MANAGER), history=ABOUT_A_MILESTONE)
     [closed] = given(request_decider, *answered).when(close(NOW + days(2)))
-    assert isinstance(closed, FeedbackRequestClosed)
+    assert isinstance(closed, FeedbackRequestClosedV2)
     assert (closed.reason, closed.goal_id, closed.milestone_id) == ("everyone_responded", "goal_1", "ms_2")
 
 
 def test_a_request_may_ask_as_many_questions_as_allowed() -> None:
     prompts = tuple(f"Question {n}?" for n in range(MAX_PROMPTS))
     [requested] = given(request_decider).when(named_request(prompts=prompts))
-    assert isinstance(requested, FeedbackRequestedV2) and requested.prompts == prompts
+    assert isinstance(requested, FeedbackRequestedV3) and requested.prompts == prompts
     given(request_decider).when_rejected(named_request(prompts=(*prompts, "One more?")), field="prompts")
 
 
@@ -79,7 +79,7 @@ def test_narrowing_one_answer_leaves_the_other_answers_as_they_were() -> None:
 def test_an_upward_answer_may_say_it_is_upward() -> None:
     history = replay(request_decider, upward_request(anonymous=False, respondent_key=None))
     [event] = given(request_decider, *history).when(answer(PEER, kind="upward"))
-    assert isinstance(event, FeedbackGivenV2) and event.kind == "upward"
+    assert isinstance(event, FeedbackGivenV3) and event.kind == "upward"
 
 
 def test_an_anonymous_general_request_keeps_whether_each_answer_is_praise_or_constructive() -> None:
@@ -96,7 +96,7 @@ def test_an_anonymous_general_request_keeps_whether_each_answer_is_praise_or_con
 
 def test_the_notes_of_a_conversation_are_kept_with_it() -> None:
     [event] = given(conversation_decider, *scheduled()).when(hold(notes="Wants to lead the next launch."))
-    assert isinstance(event, ConversationHeldV2) and event.notes == "Wants to lead the next launch."
+    assert isinstance(event, ConversationHeldV3) and event.notes == "Wants to lead the next launch."
 
 
 def test_today_is_the_day_in_the_offset_the_caller_lives_in() -> None:
@@ -105,7 +105,7 @@ def test_today_is_the_day_in_the_offset_the_caller_lives_in() -> None:
     now = datetime.combine(MONDAY, time(0, 30), tzinfo=timezone(timedelta(hours=1)))
     sunday_late_utc = on(MONDAY - days(1), time(23, 0))
     [event] = given(conversation_decider).when(schedule(now=now, scheduled_for=sunday_late_utc))
-    assert isinstance(event, ConversationScheduledV2)
+    assert isinstance(event, ConversationScheduledV3)
     given(conversation_decider).when_rejected(
         schedule(now=now, scheduled_for=on(MONDAY - days(1), time(22, 0))), field="scheduled_for"
     )

@@ -22,12 +22,12 @@ from tests.feedback.domain.builders import (
     on,
 )
 from trellis_contracts.feedback import (
-    ActionItemCompletedV2,
+    ActionItemCompletedV3,
     AgreedAction,
-    ConversationCancelled,
-    ConversationHeldV2,
+    ConversationCancelledV2,
+    ConversationHeldV3,
     ConversationLinkedToGoal,
-    ConversationScheduledV2,
+    ConversationScheduledV3,
 )
 from trellis_feedback.domain.conversation import conversation_decider
 from trellis_feedback.domain.conversation.commands import (
@@ -106,7 +106,7 @@ def complete(action_id: str = "act_1", by: str = EMPLOYEE) -> CompleteAction:
 
 def test_a_conversation_is_between_the_employee_and_the_manager_the_facts_give_them() -> None:
     assert given(conversation_decider).when(schedule()) == [
-        ConversationScheduledV2(
+        ConversationScheduledV3(
             conversation_id=CONVERSATION,
             organisation_id=ORG,
             employee_id=EMPLOYEE,
@@ -120,7 +120,7 @@ def test_a_conversation_is_between_the_employee_and_the_manager_the_facts_give_t
         )
     ]
     [by_employee] = given(conversation_decider).when(schedule(scheduled_by=EMPLOYEE))
-    assert isinstance(by_employee, ConversationScheduledV2) and by_employee.manager_id == MANAGER
+    assert isinstance(by_employee, ConversationScheduledV3) and by_employee.manager_id == MANAGER
 
 
 def test_without_a_known_manager_there_is_nobody_to_talk_with() -> None:
@@ -138,7 +138,7 @@ def test_only_the_pair_schedules_their_conversation() -> None:
 def test_a_conversation_is_scheduled_for_today_or_later() -> None:
     earlier_today = on(MONDAY, time(7, 0))
     [event] = given(conversation_decider).when(schedule(scheduled_for=earlier_today))
-    assert isinstance(event, ConversationScheduledV2)
+    assert isinstance(event, ConversationScheduledV3)
     given(conversation_decider).when_rejected(
         schedule(scheduled_for=on(MONDAY - days(1), time(16, 0))), field="scheduled_for", match="today"
     )
@@ -163,7 +163,7 @@ def test_a_conversation_id_is_used_once() -> None:
 def test_holding_it_records_the_progress_what_was_discussed_and_the_actions() -> None:
     command = hold(goal_ids=("goal_3",), milestone_ids=("ms_1", "ms_3"))
     assert given(conversation_decider, *scheduled()).when(command) == [
-        ConversationHeldV2(
+        ConversationHeldV3(
             conversation_id=CONVERSATION,
             organisation_id=ORG,
             employee_id=EMPLOYEE,
@@ -210,7 +210,7 @@ def test_milestones_discussed_belong_to_the_goals_discussed() -> None:
 
 def test_an_agreed_action_is_owned_by_the_pair_and_due_from_the_day_it_is_agreed() -> None:
     [event] = given(conversation_decider, *scheduled()).when(hold(agreed_actions=(action(due_on=THURSDAY),)))
-    assert isinstance(event, ConversationHeldV2)
+    assert isinstance(event, ConversationHeldV3)
     given(conversation_decider, *scheduled()).when_rejected(
         hold(agreed_actions=(action(due_on=THURSDAY - days(1)),)), field="agreed_actions[0].due_on"
     )
@@ -262,7 +262,7 @@ def test_a_conversation_about_a_goal_links_to_it_once() -> None:
 def test_a_linked_goals_milestones_may_be_discussed() -> None:
     linked = replay(conversation_decider, link(), history=scheduled())
     [event] = given(conversation_decider, *linked).when(hold(milestone_ids=("ms_3",)))
-    assert isinstance(event, ConversationHeldV2)
+    assert isinstance(event, ConversationHeldV3)
 
 
 def cancel(by: str = MANAGER, reason: str | None = "Moved to next week") -> CancelConversation:
@@ -271,7 +271,7 @@ def cancel(by: str = MANAGER, reason: str | None = "Moved to next week") -> Canc
 
 def test_a_scheduled_conversation_may_be_cancelled_once_by_the_pair() -> None:
     assert given(conversation_decider, *scheduled()).when(cancel()) == [
-        ConversationCancelled(
+        ConversationCancelledV2(
             conversation_id=CONVERSATION,
             organisation_id=ORG,
             employee_id=EMPLOYEE,
@@ -293,7 +293,7 @@ def test_a_scheduled_conversation_may_be_cancelled_once_by_the_pair() -> None:
 
 def test_either_participant_completes_an_agreed_action_once() -> None:
     assert given(conversation_decider, *held()).when(complete(by=MANAGER)) == [
-        ActionItemCompletedV2(
+        ActionItemCompletedV3(
             conversation_id=CONVERSATION,
             organisation_id=ORG,
             employee_id=EMPLOYEE,

@@ -30,7 +30,7 @@ from tests.feedback.domain.builders import (
 )
 from trellis_contracts.feedback import (
     FeedbackReminderDue,
-    FeedbackRequestClosed,
+    FeedbackRequestClosedV2,
     ReleasedAnswer,
 )
 from trellis_feedback.domain.anonymity import SealedAnswer
@@ -99,7 +99,7 @@ def test_a_request_is_open_through_its_due_day_and_expires_the_day_after() -> No
     history = replay(request_decider, answer(PEER), history=named())
     assert given(request_decider, *history).when(close(on(DUE))) == []
     assert given(request_decider, *history).when(close(on(DUE + days(1)))) == [
-        FeedbackRequestClosed(
+        FeedbackRequestClosedV2(
             request_id=REQUEST,
             organisation_id=ORG,
             requester_id=EMPLOYEE,
@@ -121,7 +121,7 @@ def test_a_request_is_open_through_its_due_day_and_expires_the_day_after() -> No
 def test_a_request_closes_as_soon_as_everyone_responded_and_only_once() -> None:
     everyone = replay(request_decider, answer(PEER), decline(MANAGER), history=named())
     [event] = given(request_decider, *everyone).when(close(on(DUE - days(5))))
-    assert isinstance(event, FeedbackRequestClosed)
+    assert isinstance(event, FeedbackRequestClosedV2)
     assert (event.reason, event.answered_count, event.declined_count, event.results) == (
         "everyone_responded",
         1,
@@ -154,7 +154,7 @@ def sealed_run(*commands: AnswerRequest) -> tuple[list[RequestEvent], list[Seale
 def test_below_k_answers_the_content_is_withheld_for_good() -> None:
     history, sealed = sealed_run(anonymous_answer(PEER, "One"), anonymous_answer(PEER_3, "Two"))
     [event] = given(request_decider, *history).when(close(on(DUE + days(1)), *sealed))
-    assert isinstance(event, FeedbackRequestClosed)
+    assert isinstance(event, FeedbackRequestClosedV2)
     assert (event.results, event.answered_count, event.released_answers) == ("withheld", 2, ())
     assert "One" not in event.model_dump_json()
 
@@ -166,7 +166,7 @@ def test_the_kth_answer_releases_every_answer_ordered_by_content_without_names()
         anonymous_answer(EMPLOYEE, "One-to-ones get cancelled too often."),
     )
     [event] = given(request_decider, *history).when(close(on(DUE + days(1)), *sealed))
-    assert isinstance(event, FeedbackRequestClosed)
+    assert isinstance(event, FeedbackRequestClosedV2)
     assert (event.results, event.reason, event.answered_count) == ("released", "expired", 3)
     assert event.released_answers == (
         ReleasedAnswer(kind="upward", visibility="recipient_and_manager", content="Ask before you advise."),
@@ -192,7 +192,7 @@ def test_when_exactly_k_are_asked_the_last_answer_closes_and_releases() -> None:
         if len(sealed) < 3:
             assert given(request_decider, *events).when(close(command.now, *sealed)) == []
     [event] = given(request_decider, *events).when(close(on(DUE - days(7)), *sealed))
-    assert isinstance(event, FeedbackRequestClosed)
+    assert isinstance(event, FeedbackRequestClosedV2)
     assert (event.reason, event.results, len(event.released_answers)) == ("everyone_responded", "released", 3)
 
 
@@ -200,7 +200,7 @@ def test_declines_do_not_count_toward_k() -> None:
     history, sealed = sealed_run(anonymous_answer(PEER), anonymous_answer(PEER_3))
     history = replay(request_decider, decline(PEER_4, respondent_key=KEY), history=history)
     [event] = given(request_decider, *history).when(close(on(DUE + days(1)), *sealed))
-    assert isinstance(event, FeedbackRequestClosed)
+    assert isinstance(event, FeedbackRequestClosedV2)
     assert (event.results, event.declined_count) == ("withheld", 1)
 
 
@@ -213,9 +213,9 @@ def test_k_is_the_one_the_request_was_made_with() -> None:
         events = replay(request_decider, command, history=events)
         if len(sealed) == 3:
             [three] = given(request_decider, *events).when(close(on(DUE + days(1)), *sealed))
-            assert isinstance(three, FeedbackRequestClosed) and three.results == "withheld"
+            assert isinstance(three, FeedbackRequestClosedV2) and three.results == "withheld"
     [four] = given(request_decider, *events).when(close(on(DUE - days(1)), *sealed))
-    assert isinstance(four, FeedbackRequestClosed) and four.results == "released"
+    assert isinstance(four, FeedbackRequestClosedV2) and four.results == "released"
 
 
 def test_the_sealed_answers_must_be_exactly_those_the_request_recorded() -> None:

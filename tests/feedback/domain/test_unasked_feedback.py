@@ -19,7 +19,7 @@ from tests.feedback.domain.builders import (
     PEER,
     days,
 )
-from trellis_contracts.feedback import FeedbackGivenV2, FeedbackVisibilityNarrowed
+from trellis_contracts.feedback import FeedbackGivenV3, FeedbackVisibilityNarrowed
 from trellis_feedback.domain.feedback import GiveFeedback, NarrowFeedbackVisibility, feedback_decider
 from trellis_kernel.testing import given, replay
 
@@ -55,7 +55,7 @@ def narrow(by: str = PEER, visibility: str = "recipient_only") -> NarrowFeedback
 
 def test_praise_from_a_peer_names_the_recipients_manager_it_is_shared_with() -> None:
     assert given(feedback_decider).when(give()) == [
-        FeedbackGivenV2(
+        FeedbackGivenV3(
             feedback_id=FEEDBACK,
             organisation_id=ORG,
             giver_id=PEER,
@@ -87,7 +87,7 @@ def test_upward_feedback_comes_from_someone_the_recipient_manages() -> None:
             milestone_id=None,
         )
     )
-    assert isinstance(event, FeedbackGivenV2) and event.kind == "upward"
+    assert isinstance(event, FeedbackGivenV3) and event.kind == "upward"
     given(feedback_decider).when_rejected(give(kind="upward"), field="kind", match="reports to them")
     given(feedback_decider).when_rejected(
         give(giver_id=MENTOR, relationship="direct_report", kind="upward"),
@@ -100,7 +100,7 @@ def test_a_manager_giving_feedback_is_the_manager() -> None:
     [event] = given(feedback_decider).when(
         give(giver_id=MANAGER, relationship="manager", kind="constructive")
     )
-    assert isinstance(event, FeedbackGivenV2) and event.relationship == "manager"
+    assert isinstance(event, FeedbackGivenV3) and event.relationship == "manager"
     given(feedback_decider).when_rejected(give(giver_id=MANAGER), field="relationship", match="manager")
 
 
@@ -112,7 +112,7 @@ def test_feedback_has_words_and_sharing_needs_a_manager() -> None:
     [private] = given(feedback_decider).when(
         give(recipient_id=LONER, goal_id=None, milestone_id=None, visibility="recipient_only")
     )
-    assert isinstance(private, FeedbackGivenV2) and private.recipient_manager_id is None
+    assert isinstance(private, FeedbackGivenV3) and private.recipient_manager_id is None
 
 
 def test_feedback_about_a_goal_needs_the_recipients_goal() -> None:

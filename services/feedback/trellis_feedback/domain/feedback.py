@@ -10,6 +10,7 @@ from datetime import datetime
 
 from trellis_contracts.feedback import (
     FeedbackGivenV2,
+    FeedbackGivenV3,
     FeedbackKind,
     FeedbackVisibility,
     FeedbackVisibilityNarrowed,
@@ -84,7 +85,7 @@ def _give(command: GiveFeedback, state: FeedbackState) -> Sequence[FeedbackEvent
     check_shareable(command.visibility, recipient_manager_id)
     check_goal_of(facts, command.recipient_id, command.goal_id, command.milestone_id)
     return [
-        FeedbackGivenV2(
+        FeedbackGivenV3(
             feedback_id=command.feedback_id,
             organisation_id=command.organisation_id,
             giver_id=command.giver_id,

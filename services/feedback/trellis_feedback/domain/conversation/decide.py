@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from trellis_contracts.feedback import (
-    ActionItemCompletedV2,
-    ConversationCancelled,
-    ConversationHeldV2,
+    ActionItemCompletedV3,
+    ConversationCancelledV2,
+    ConversationHeldV3,
     ConversationLinkedToGoal,
-    ConversationScheduledV2,
+    ConversationScheduledV3,
 )
 from trellis_feedback.domain.conversation.commands import (
     CancelConversation,
@@ -96,7 +96,7 @@ def _schedule(command: ScheduleConversation, state: ConversationState) -> Sequen
     _check_goals(command.facts, command.employee_id, command.goal_ids, "goal_ids")
     require_optional_text(command.agenda, "agenda", "The agenda")
     return [
-        ConversationScheduledV2(
+        ConversationScheduledV3(
             conversation_id=command.conversation_id,
             organisation_id=command.organisation_id,
             employee_id=command.employee_id,
@@ -160,7 +160,7 @@ def _hold(command: HoldConversation, conversation: Conversation) -> Sequence[Con
                 field=f"{field}.milestone_id",
             )
     return [
-        ConversationHeldV2(
+        ConversationHeldV3(
             conversation_id=conversation.conversation_id,
             organisation_id=conversation.organisation_id,
             employee_id=conversation.employee_id,
@@ -205,7 +205,7 @@ def _cancel(command: CancelConversation, conversation: Conversation) -> Sequence
     _require_participant(conversation, command.cancelled_by, "cancelled_by", "cancel")
     require_optional_text(command.reason, "reason", "The reason")
     return [
-        ConversationCancelled(
+        ConversationCancelledV2(
             conversation_id=conversation.conversation_id,
             organisation_id=conversation.organisation_id,
             employee_id=conversation.employee_id,
@@ -226,7 +226,7 @@ def _complete(command: CompleteAction, conversation: Conversation) -> Sequence[C
     _require_participant(conversation, command.completed_by, "completed_by", "complete an action of")
     require_optional_text(command.note, "note", "The note")
     return [
-        ActionItemCompletedV2(
+        ActionItemCompletedV3(
             conversation_id=conversation.conversation_id,
             organisation_id=conversation.organisation_id,
             employee_id=conversation.employee_id,

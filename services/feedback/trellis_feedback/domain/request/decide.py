@@ -10,12 +10,12 @@ from trellis_contracts.feedback import (
     MAX_GIVERS,
     MAX_PROMPTS,
     AnonymousFeedbackSubmitted,
-    FeedbackDeclinedV2,
-    FeedbackGivenV2,
+    FeedbackDeclinedV3,
+    FeedbackGivenV3,
     FeedbackKind,
     FeedbackReminderDue,
-    FeedbackRequestClosed,
-    FeedbackRequestedV2,
+    FeedbackRequestClosedV2,
+    FeedbackRequestedV3,
     FeedbackVisibilityNarrowed,
     RequestedGiver,
 )
@@ -110,7 +110,7 @@ def _request(command: RequestFeedback, state: RequestState) -> Sequence[RequestE
             RequestedGiver(giver_id=g.giver_id, relationship=g.relationship) for g in command.givers
         )
     return [
-        FeedbackRequestedV2(
+        FeedbackRequestedV3(
             request_id=command.request_id,
             organisation_id=command.organisation_id,
             requester_id=command.requester_id,
@@ -223,7 +223,7 @@ def _answer(command: AnswerRequest, request: Request) -> Sequence[RequestEvent]:
     if request.answer(command.feedback_id) is not None:
         raise DomainError(f"The answer id {command.feedback_id!r} is taken", field="feedback_id")
     return [
-        FeedbackGivenV2(
+        FeedbackGivenV3(
             feedback_id=command.feedback_id,
             organisation_id=request.organisation_id,
             request_id=request.request_id,
@@ -250,7 +250,7 @@ def _decline(command: DeclineRequest, request: Request) -> Sequence[RequestEvent
                 field="reason",
             )
         return [
-            FeedbackDeclinedV2(
+            FeedbackDeclinedV3(
                 request_id=request.request_id,
                 organisation_id=request.organisation_id,
                 respondent_token=respondent,
@@ -260,7 +260,7 @@ def _decline(command: DeclineRequest, request: Request) -> Sequence[RequestEvent
     if command.reason is not None:
         require_text(command.reason, "reason", "The reason")
     return [
-        FeedbackDeclinedV2(
+        FeedbackDeclinedV3(
             request_id=request.request_id,
             organisation_id=request.organisation_id,
             giver_id=respondent,
@@ -318,7 +318,7 @@ def _close(command: CloseRequest, request: Request) -> Sequence[RequestEvent]:
     threshold = request.anonymity_threshold or 0
     released = request.anonymous and request.answered_count >= threshold
     return [
-        FeedbackRequestClosed(
+        FeedbackRequestClosedV2(
             request_id=request.request_id,
             organisation_id=request.organisation_id,
             requester_id=request.requester_id,

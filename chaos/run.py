@@ -19,12 +19,23 @@ from chaos.faults import Injector, eventually, schedule
 from chaos.load import SUBSCRIPTIONS, Ledger, Load, hr_headers
 from chaos.platform import SERVICES, Platform, PrivateStack
 from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
-from trellis_feedback.projections import FEEDBACK_PROJECTIONS
+from trellis_feedback.event_codec import feedback_codec
+from trellis_feedback.projections import feedback_projections
 from trellis_goals.read_models import PROJECTIONS as GOALS_PROJECTIONS
 from trellis_integrations.domain.xapi import statement_id
 from trellis_kernel.privacy import DataKeyStore, LocalKeyEncryptionKeys
+from trellis_kernel.projections import Projection
 from trellis_recognition.event_codec import recognition_codec
 from trellis_recognition.projections import own_projections
+
+
+def _feedback_projections(platform: Platform) -> tuple[Projection, ...]:
+    """The feedback read models, opening personal fields with the keys its processes run with."""
+    keys = DataKeyStore(
+        platform.pools["feedback"], LocalKeyEncryptionKeys.from_setting(TEST_KEY_ENCRYPTION_KEYS)
+    )
+    return feedback_projections(feedback_codec(keys))
+
 
 CATCH_UP_BOUND = 300.0
 """Seconds the platform has, after the last fault and command, to publish and consume everything."""
@@ -131,7 +142,7 @@ async def _check(
         found.append(await checks.check_topic(bootstrap, service, stored[service], injector.poison))
     for service, projections in (
         ("goals", GOALS_PROJECTIONS),
-        ("feedback", FEEDBACK_PROJECTIONS),
+        ("feedback", _feedback_projections(platform)),
         ("recognition", own_projections(recognition_codec(_recognition_keys(platform)))),
     ):
         found.append(await checks.check_rebuild(service, platform.pools[service], tuple(projections)))

@@ -23,7 +23,8 @@ class ServiceApp:
     """uvicorn factory import path: a callable returning the service's ASGI app."""
     default_port: int
     inline_projections: str
-    """Import path of the service's tuple of inline projections (rebuildable from its store)."""
+    """Import path of the service's tuple of inline projections (rebuildable from its store), or
+    of a function of a pool on its database giving them (read models that need its data keys)."""
     migrations: str | None = None
     """Import path of ``async def migrate(database_url: str) -> None``: its tables, idempotently."""
     relay_name: str | None = None
@@ -67,7 +68,7 @@ SERVICE_APPS = (
         "feedback",
         factory="trellis_feedback.app:create_app",
         default_port=8002,
-        inline_projections="trellis_feedback.projections:FEEDBACK_PROJECTIONS",
+        inline_projections="trellis_feedback.projections:inline_projections",
         migrations="trellis_feedback.migrations:migrate",
         relay_name="trellis_feedback.app:RELAY_NAME",
         consumes=("goals",),

@@ -18,12 +18,13 @@ from trellis_feedback.api import conversations, feedback, organisation, requests
 from trellis_feedback.api.context import install_id_taken_handler
 from trellis_feedback.application import FeedbackApplication, utc_now
 from trellis_feedback.consumers.goals import goals_consumer
-from trellis_feedback.event_codec import FEEDBACK_CODEC
 from trellis_feedback.settings import FeedbackSettings
 from trellis_kernel.health import health_router
 from trellis_kernel.http import export_router, service_api, service_runtime
+from trellis_kernel.http.privacy import privacy_router
 from trellis_kernel.identity import TokenVerifier, bearer_principal
 from trellis_kernel.observability import configure_tracing
+from trellis_kernel.privacy import DataKeyStore
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,8 @@ def create_app(
         async with service_runtime(
             app, database_url=settings.database_url, kafka_bootstrap_servers=settings.kafka_bootstrap_servers
         ) as runtime:
-            service = FeedbackApplication(runtime.pool, clock=clock)
+            keys = DataKeyStore(runtime.pool, settings.key_encryption())
+            service = FeedbackApplication(runtime.pool, keys, clock=clock)
             await service.setup()
             runtime.flush_at_stop(service.store)
             app.state.feedback = service
@@ -104,7 +106,12 @@ def create_app(
     app.state.authenticate = bearer_principal(token_verifier)
     app.include_router(health_router())
     app.include_router(
-        export_router("feedback", lambda r: r.app.state.feedback.store, lambda r: FEEDBACK_CODEC)
+        export_router("feedback", lambda r: r.app.state.feedback.store, lambda r: r.app.state.feedback.codec)
+    )
+    # The key endpoint for integrators (and HR's record of who read which key); erasure is the
+    # goals service's, which tells this one with PersonErased.
+    app.include_router(
+        privacy_router(lambda request: request.app.state.feedback.keys, app.state.authenticate)
     )
     for module in (requests, feedback, conversations, organisation):
         app.include_router(module.router)

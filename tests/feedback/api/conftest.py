@@ -14,6 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from trellis_contracts import EventContract
 from trellis_contracts import goals as g
 from trellis_feedback.app import create_app
@@ -123,7 +124,12 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def feedback_app(database_dsn: str, clock: Clock) -> AsyncIterator[FastAPI]:
-    settings = FeedbackSettings(database_url=database_dsn, jwt_secret=SECRET, sweep_seconds=0)
+    settings = FeedbackSettings(
+        database_url=database_dsn,
+        jwt_secret=SECRET,
+        sweep_seconds=0,
+        key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS,
+    )
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         yield app

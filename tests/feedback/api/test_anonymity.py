@@ -21,10 +21,11 @@ from fastapi import FastAPI
 
 from tests.feedback.api.conftest import HR, SECRET, Clock, Goals, bearer
 from tests.kernel.relay.support import read_topic
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from trellis_feedback import private_tables
 from trellis_feedback.app import ResponderAddressFilter, create_app
 from trellis_feedback.application import FeedbackApplication
-from trellis_feedback.projections import FEEDBACK_PROJECTIONS, GOALS_FACTS
+from trellis_feedback.projections import GOALS_FACTS, feedback_projections
 from trellis_feedback.settings import FeedbackSettings
 
 pytestmark = pytest.mark.infra
@@ -51,6 +52,7 @@ async def published_app(
         goals_topic=await new_topic(),
         goals_consumer_group=f"feedback-anonymity-{topic}",
         sweep_seconds=0,
+        key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS,
     )
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
@@ -171,7 +173,7 @@ async def test_nothing_tells_who_answered_an_anonymous_request(
             )
             assert answered.status_code == 201, answered.text
         last = await client.post("/feedback-requests/req_enough/declines", json={}, headers=bearer("emp_cid"))
-        assert last.json()["events"][-1] == "dev.trellis.feedback.FeedbackRequestClosed.v1"
+        assert last.json()["events"][-1] == "dev.trellis.feedback.FeedbackRequestClosed.v2"
 
         clock.advance(12)  # req_few expires below k: withheld for good
         assert await service.sweep_requests() == (0, 1)
@@ -205,6 +207,8 @@ async def test_nothing_tells_who_answered_an_anonymous_request(
     assert len(published) == 11
     assert [text for text in published if naming_a_giver(text)] == []
     assert [text for text in published if TRACEPARENT[3:35] in text] == []
+    # The released answers travel sealed with the recipient's key: no text in the clear.
+    assert [text for text in published if "one-to-ones get cancelled" in text] == []
 
     # 3. No table of the service's database names a giver: read models, event store (with its
     #    metadata), private tables, receipts. Only the facts from the goals topic name them.
@@ -215,13 +219,16 @@ async def test_nothing_tells_who_answered_an_anonymous_request(
         )
     ]
     searched = set(tables) - FACTS_TABLES
-    read_models = {table for projection in FEEDBACK_PROJECTIONS for table in projection.tables}
+    read_models = {table for projection in feedback_projections(service.codec) for table in projection.tables}
     assert searched >= read_models | set(private_tables.PRIVATE_TABLES) | {"events", "command_receipts"}
     for table in sorted(searched):
         for row in await service.pool.fetch(f"SELECT t::text AS row FROM {table} t"):
             assert naming_a_giver(row["row"]) == [], f"{table}: {row['row']}"
     sealed = await service.pool.fetchval("SELECT count(*) FROM sealed_answers")
     assert sealed == 5  # kept by pseudonym only, until erased
+    kept = await service.pool.fetch("SELECT content, recipient_id FROM sealed_answers")
+    assert {row["recipient_id"] for row in kept} == {MANAGER}
+    assert not any("one-to-ones" in row["content"] for row in kept), "sealed with the recipient's key"
 
     # 4. No log line names a giver.
     lines = [record.getMessage() + (record.exc_text or "") for record in caplog.records]

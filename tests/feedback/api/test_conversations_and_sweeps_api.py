@@ -13,8 +13,8 @@ from trellis_feedback.application import FeedbackApplication
 
 pytestmark = pytest.mark.infra
 
-SCHEDULED = "dev.trellis.feedback.ConversationScheduled.v2"
-HELD = "dev.trellis.feedback.ConversationHeld.v2"
+SCHEDULED = "dev.trellis.feedback.ConversationScheduled.v3"
+HELD = "dev.trellis.feedback.ConversationHeld.v3"
 MISSED = "dev.trellis.feedback.ConversationCadenceMissed.v1"
 
 

@@ -13,10 +13,10 @@ from trellis_feedback.application import FeedbackApplication
 
 pytestmark = pytest.mark.infra
 
-REQUESTED = "dev.trellis.feedback.FeedbackRequested.v2"
-GIVEN = "dev.trellis.feedback.FeedbackGiven.v2"
-DECLINED = "dev.trellis.feedback.FeedbackDeclined.v2"
-CLOSED = "dev.trellis.feedback.FeedbackRequestClosed.v1"
+REQUESTED = "dev.trellis.feedback.FeedbackRequested.v3"
+GIVEN = "dev.trellis.feedback.FeedbackGiven.v3"
+DECLINED = "dev.trellis.feedback.FeedbackDeclined.v3"
+CLOSED = "dev.trellis.feedback.FeedbackRequestClosed.v2"
 NARROWED = "dev.trellis.feedback.FeedbackVisibilityNarrowed.v1"
 
 

@@ -8,10 +8,14 @@ from typing import Any
 import pytest
 
 from tests.kernel.store.fixtures import PostgresEventStoreFixtures
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from trellis_contracts import EventContract
 from trellis_contracts.catalogue import contract_for
+from trellis_contracts.feedback import SERVICE
 from trellis_feedback import projections
-from trellis_kernel.projections import InlineProjector
+from trellis_feedback.event_codec import FeedbackCodec, feedback_codec
+from trellis_kernel.privacy import DataKeyStore, LocalKeyEncryptionKeys
+from trellis_kernel.projections import InlineProjector, Projection
 from trellis_kernel.store import EventMetadata, EventStore, ExpectedVersion, NewEvent, Pool
 
 ACTOR = EventMetadata(principal="test")
@@ -25,22 +29,43 @@ def new_event(event: EventContract) -> NewEvent:
     )
 
 
+class SealingProjector(InlineProjector):
+    """Appends the feedback service's events sealed by its codec, as the service stores them."""
+
+    def __init__(self, store: EventStore, read_models: Sequence[Projection], codec: FeedbackCodec) -> None:
+        super().__init__(store, read_models)
+        self.codec = codec
+
+
 class ReadModelFixtures(PostgresEventStoreFixtures):
     @pytest.fixture
-    async def projector(self, store: EventStore, pool: Pool) -> InlineProjector:
-        await projections.setup(pool)
-        return InlineProjector(store, [*projections.FEEDBACK_PROJECTIONS, *projections.GOALS_FACTS])
+    async def projector(self, store: EventStore, pool: Pool, codec: FeedbackCodec) -> InlineProjector:
+        await projections.setup(pool, codec)
+        return SealingProjector(
+            store, [*projections.feedback_projections(codec), *projections.GOALS_FACTS], codec
+        )
+
+    @pytest.fixture
+    async def codec(self, pool: Pool) -> FeedbackCodec:
+        keys = DataKeyStore(pool, LocalKeyEncryptionKeys.from_setting(TEST_KEY_ENCRYPTION_KEYS))
+        await keys.setup()
+        return feedback_codec(keys)
 
 
 async def record(projector: InlineProjector, stream: str, events: Sequence[EventContract]) -> None:
     """Append the events after whatever the stream holds; every read model applies them."""
-    await projector.append(
-        stream, [new_event(e) for e in events], expected=ExpectedVersion.ANY, metadata=ACTOR
-    )
+    own = [e for e in events if e.service == SERVICE]
+    if own and isinstance(projector, SealingProjector):
+        if len(own) != len(events):
+            raise ValueError("record the feedback service's events apart from the goals facts")
+        new = await projector.codec.encode_all(list(events))
+    else:
+        new = [new_event(e) for e in events]
+    await projector.append(stream, new, expected=ExpectedVersion.ANY, metadata=ACTOR)
 
 
 async def read_back(store: EventStore, stream: str) -> list[Any]:
-    """The stream's events as contract models, to decide the next command on."""
+    """The stream's events (with no personal data) as contract models, to decide the next command on."""
     return [contract_for(e.event_type).model_validate(e.payload) for e in await store.read_stream(stream)]
 
 

@@ -272,10 +272,11 @@ class GoalCountsOut(Out):
 
 
 class MilestoneReachedOut(Out):
+    """Ids and dates only: the goal's and milestone's texts are the employee's personal data,
+    kept by the goals service (take them from its API)."""
+
     goal_id: str
-    goal_title: str
     milestone_id: str
-    title: str
     due_date: date
     reached_on: date
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from trellis_contracts.feedback import (
@@ -271,9 +271,10 @@ class FeedbackCommands(FeedbackCore):
                 if first is not None:
                     return first
             sealed: SealedAnswer | None = None
+            sealed_for = sealed_scope = ""
 
             async def decide(loaded: Loaded[Any, Any]) -> list[Any]:
-                nonlocal sealed
+                nonlocal sealed, sealed_for, sealed_scope
                 request = await self._loaded_request(loaded, request_id)
                 require(actor, "respond_to_request", request_subject(actor, request, key))
                 now = self.clock()
@@ -281,9 +282,12 @@ class FeedbackCommands(FeedbackCore):
                 events = list(request_decider.decide(command, request))
                 kept: tuple[SealedAnswer, ...] = ()
                 if request.anonymous:
-                    kept = await private_tables.sealed_answers(connection, organisation, request_id)
+                    kept = await private_tables.sealed_answers(
+                        connection, self.keys, organisation, request_id
+                    )
                     if isinstance(command, AnswerRequest):
                         sealed = seal_answer(command, request)
+                        sealed_for, sealed_scope = request.recipient_id, str(now.astimezone(UTC).year)
                         kept = (*kept, sealed)
                 state = request_decider.fold([*loaded.events, *events])
                 events += request_decider.decide(
@@ -300,7 +304,15 @@ class FeedbackCommands(FeedbackCore):
                 stream, decide, metadata=metadata, connection=connection
             )
             if sealed is not None:
-                await private_tables.seal(connection, organisation, request_id, sealed)
+                await private_tables.seal(
+                    connection,
+                    self.keys,
+                    organisation,
+                    request_id,
+                    sealed_for,
+                    sealed,
+                    scope=sealed_scope,
+                )
             receipt = receipt_of(outcome)
             if receipt_for is not None:
                 await receipts.record(connection, organisation, "feedback", receipt_for[0], print_, receipt)

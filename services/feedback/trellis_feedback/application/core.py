@@ -27,12 +27,13 @@ from trellis_feedback.domain.conversation import conversation_decider
 from trellis_feedback.domain.feedback import feedback_decider
 from trellis_feedback.domain.request import request_decider
 from trellis_feedback.domain.settings import settings_decider
-from trellis_feedback.event_codec import FEEDBACK_CODEC
+from trellis_feedback.event_codec import feedback_codec
 from trellis_feedback.receipts import Receipt
 from trellis_kernel.commands import CommandHandler, Outcome
 from trellis_kernel.http import Forbidden, StaleVersion
 from trellis_kernel.identity import Principal
 from trellis_kernel.metadata import EventMetadata
+from trellis_kernel.privacy import DataKeyStore
 from trellis_kernel.store import ConcurrencyConflict, Connection, EventStore, Pool, StaleTransaction
 
 T = TypeVar("T")
@@ -71,15 +72,18 @@ def receipt_of(outcome: Outcome[Any, Any]) -> Receipt:
 
 
 class FeedbackCore:
-    def __init__(self, pool: Pool, *, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, pool: Pool, keys: DataKeyStore, *, clock: Callable[[], datetime] = utc_now) -> None:
+        """``keys``: the service's data keys (in its database), with which the one codec seals
+        every personal text it stores and publishes, and the private tables their answers."""
         self.pool = pool
+        self.keys = keys
         self.store = EventStore(pool)
         self.clock = clock
+        self.codec = feedback_codec(keys)
+        self.projections = projections.feedback_projections(self.codec)
 
         def handler(decider: Any) -> CommandHandler[Any, Any, Any]:
-            return CommandHandler(
-                self.store, decider, FEEDBACK_CODEC, projections=projections.FEEDBACK_PROJECTIONS
-            )
+            return CommandHandler(self.store, decider, self.codec, projections=self.projections)
 
         self.requests = handler(request_decider)
         self.feedback = handler(feedback_decider)
@@ -88,9 +92,10 @@ class FeedbackCore:
         self.settings = handler(settings_decider)
 
     async def setup(self) -> None:
-        """The event store, the read models and the private tables (idempotent)."""
+        """The event store, the data keys, the read models and the private tables (idempotent)."""
         await self.store.setup()
-        await projections.setup(self.pool)
+        await self.keys.setup()
+        await projections.setup(self.pool, self.codec)
         await private_tables.setup(self.pool)
         await receipts.setup(self.pool)
 

@@ -96,7 +96,9 @@ class FeedbackQueries(FeedbackCore):
             token = respondent_token(request["key"], request["request_id"], actor.user_id)
             if token not in request["respondent_tokens"]:
                 continue
-            sealed = await private_tables.sealed_answer(self.pool, organisation, request["request_id"], token)
+            sealed = await private_tables.sealed_answer(
+                self.pool, self.keys, organisation, request["request_id"], token
+            )
             if sealed is None:
                 continue  # declined
             anonymous.append(
@@ -313,7 +315,7 @@ class FeedbackQueries(FeedbackCore):
         require(actor, "request_feedback", Subject(organisation, employee_id=employee_id, manager_id=manager))
         return _rows(
             await self.pool.fetch(
-                "SELECT g.goal_id, g.title AS goal_title, m.milestone_id, m.title, m.due_date, m.reached_on"
+                "SELECT g.goal_id, m.milestone_id, m.due_date, m.reached_on"
                 " FROM goal_milestones m JOIN goals g USING (organisation_id, goal_id)"
                 " WHERE m.organisation_id = $1 AND g.employee_id = $2 AND m.reached_on IS NOT NULL"
                 " ORDER BY m.reached_on DESC, g.goal_id, m.milestone_id",

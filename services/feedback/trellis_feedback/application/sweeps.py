@@ -68,7 +68,7 @@ class FeedbackSweeps(FeedbackCore):
                     if request is None:
                         return []
                     sealed = (
-                        await private_tables.sealed_answers(connection, organisation, request_id)
+                        await private_tables.sealed_answers(connection, self.keys, organisation, request_id)
                         if request.anonymous
                         else ()
                     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from trellis_contracts.feedback import (
     ActionItemCompletedV2,
@@ -17,6 +18,7 @@ from trellis_contracts.feedback import (
     ConversationScheduledV2,
 )
 from trellis_feedback.projections.payloads import decoded, handling
+from trellis_kernel.codec import AsyncEventCodec
 from trellis_kernel.store import Connection, StoredEvent
 
 _HANDLED = handling(
@@ -37,6 +39,9 @@ _NEXT_DUE = (
 
 
 class ConversationLog:
+    def __init__(self, codec: AsyncEventCodec[Any]) -> None:
+        self._codec = codec
+
     name = "feedback.conversation_log"
     tables: Sequence[str] = ("conversations", "conversation_actions", "conversation_cadences")
     ddl: Sequence[str] = (
@@ -103,7 +108,7 @@ class ConversationLog:
     )
 
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
-        data = decoded(event, _HANDLED)
+        data = await decoded(event, _HANDLED, codec=self._codec, connection=connection)
         if data is None:
             return
         conversations = f"{schema}.conversations"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from trellis_contracts.feedback import (
     FeedbackGivenV2,
@@ -15,12 +16,16 @@ from trellis_contracts.feedback import (
     FeedbackVisibilityNarrowed,
 )
 from trellis_feedback.projections.payloads import decoded, handling
+from trellis_kernel.codec import AsyncEventCodec
 from trellis_kernel.store import Connection, StoredEvent
 
 _HANDLED = handling(FeedbackGivenV2, FeedbackVisibilityNarrowed, FeedbackRequestClosed)
 
 
 class GoalFeedbackCounts:
+    def __init__(self, codec: AsyncEventCodec[Any]) -> None:
+        self._codec = codec
+
     name = "feedback.goal_feedback_counts"
     tables: Sequence[str] = ("goal_feedback_counts",)
     ddl: Sequence[str] = (
@@ -42,7 +47,7 @@ class GoalFeedbackCounts:
     )
 
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
-        match decoded(event, _HANDLED):
+        match await decoded(event, _HANDLED, codec=self._codec, connection=connection):
             case FeedbackGivenV2(goal_id=str(goal_id)) as given:
                 await self._count(
                     connection,

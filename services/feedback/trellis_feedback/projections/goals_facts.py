@@ -1,6 +1,9 @@
 """What the feedback service keeps from the goals topic, per organisation: who manages whom,
 which goals exist and whose they are, and their milestones (with the day each was reached).
 
+No goal or milestone text: those are the employee's personal data, protected with the goals
+service's keys; whoever shows titles takes them from the goals API.
+
 The commands' facts come from here. These projections are fed goals events by the service's
 consumer (not from the feedback store), so each update is guarded by the version the event
 has in its goals stream: a goals event delivered again, or the goals topic replayed from the
@@ -10,6 +13,7 @@ start, leaves the rows as they are.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from trellis_contracts import goals as g
 from trellis_feedback.projections.payloads import decoded, handling
@@ -76,7 +80,6 @@ class KnownGoals:
             goal_id         text NOT NULL,
             employee_id     text NOT NULL,
             manager_id      text NOT NULL,
-            title           text NOT NULL,
             status          text NOT NULL,
             due_date        date NOT NULL,
             version         integer NOT NULL,
@@ -89,7 +92,6 @@ class KnownGoals:
             organisation_id text NOT NULL,
             goal_id         text NOT NULL,
             milestone_id    text NOT NULL,
-            title           text NOT NULL,
             owner_id        text NOT NULL,
             due_date        date NOT NULL,
             reached_on      date,
@@ -101,7 +103,7 @@ class KnownGoals:
     )
 
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
-        data = decoded(event, _GOAL_EVENTS)
+        data = await decoded(event, _GOAL_EVENTS)
         if data is None:
             return
         key = (data.organisation_id, data.goal_id)
@@ -114,7 +116,12 @@ class KnownGoals:
                         f"DELETE FROM {schema}.goal_milestones WHERE organisation_id = $1 AND goal_id = $2",
                         *key,
                     )
-                    await self._add_milestones(connection, schema, key, data.milestones)
+                    await self._add_milestones(
+                        connection,
+                        schema,
+                        key,
+                        [(m.milestone_id, m.owner_id, m.due_date) for m in data.milestones],
+                    )
                 return
         if not await self._claim(connection, schema, key, event.version):
             return  # unknown goal, or an event older than what the row holds
@@ -137,19 +144,12 @@ class KnownGoals:
                 )
             case g.GoalAdjusted():
                 await connection.execute(
-                    f"UPDATE {goals} SET title = $3, due_date = $4 {where_goal}",
-                    *key,
-                    data.current.title,
-                    data.current.due_date,
+                    f"UPDATE {goals} SET due_date = $3 {where_goal}", *key, data.current.due_date
                 )
             case g.MilestoneAdded():
-                plan = g.MilestonePlan(
-                    milestone_id=data.milestone_id,
-                    title=data.title,
-                    owner_id=data.owner_id,
-                    due_date=data.due_date,
+                await self._add_milestones(
+                    connection, schema, key, [(data.milestone_id, data.owner_id, data.due_date)]
                 )
-                await self._add_milestones(connection, schema, key, [plan])
             case g.MilestoneRescheduled():
                 await connection.execute(
                     f"UPDATE {milestones} SET due_date = $4 {where_milestone}",
@@ -176,10 +176,10 @@ class KnownGoals:
         row = await connection.fetchrow(
             f"""
             INSERT INTO {schema}.goals AS r (
-                organisation_id, goal_id, employee_id, manager_id, title, status, due_date, version)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                organisation_id, goal_id, employee_id, manager_id, status, due_date, version)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
             ON CONFLICT (organisation_id, goal_id) DO UPDATE SET
-                manager_id = excluded.manager_id, title = excluded.title, status = excluded.status,
+                manager_id = excluded.manager_id, status = excluded.status,
                 due_date = excluded.due_date, version = excluded.version
                 WHERE r.version < excluded.version
             RETURNING version
@@ -188,7 +188,6 @@ class KnownGoals:
             goal.goal_id,
             goal.employee_id,
             goal.manager_id,
-            goal.terms.title,
             status,
             goal.terms.due_date,
             version,
@@ -208,14 +207,15 @@ class KnownGoals:
 
     @staticmethod
     async def _add_milestones(
-        connection: Connection, schema: str, key: tuple[str, str], plans: Iterable[g.MilestonePlan]
+        connection: Connection, schema: str, key: tuple[str, str], plans: Iterable[tuple[str, str, date]]
     ) -> None:
+        """Milestones as (milestone_id, owner_id, due_date)."""
         await connection.executemany(
             f"""
-            INSERT INTO {schema}.goal_milestones (organisation_id, goal_id, milestone_id, title, owner_id, due_date)
-            VALUES ($1, $2, $3, $4, $5, $6)
+            INSERT INTO {schema}.goal_milestones (organisation_id, goal_id, milestone_id, owner_id, due_date)
+            VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (organisation_id, goal_id, milestone_id) DO UPDATE SET
-                title = excluded.title, owner_id = excluded.owner_id, due_date = excluded.due_date
+                owner_id = excluded.owner_id, due_date = excluded.due_date
             """,
-            [(*key, plan.milestone_id, plan.title, plan.owner_id, plan.due_date) for plan in plans],
+            [(*key, *plan) for plan in plans],
         )

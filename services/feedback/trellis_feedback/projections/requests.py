@@ -11,6 +11,7 @@ request's key, can tell whether a given person still has it to answer.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from trellis_contracts.feedback import (
     AnonymousFeedbackSubmitted,
@@ -22,6 +23,7 @@ from trellis_contracts.feedback import (
     FeedbackVisibilityNarrowed,
 )
 from trellis_feedback.projections.payloads import decoded, handling
+from trellis_kernel.codec import AsyncEventCodec
 from trellis_kernel.store import Connection, StoredEvent
 
 _HANDLED = handling(
@@ -36,6 +38,9 @@ _HANDLED = handling(
 
 
 class FeedbackRequests:
+    def __init__(self, codec: AsyncEventCodec[Any]) -> None:
+        self._codec = codec
+
     name = "feedback.requests"
     tables: Sequence[str] = ("feedback_requests", "feedback_invitations")
     ddl: Sequence[str] = (
@@ -86,7 +91,7 @@ class FeedbackRequests:
     )
 
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
-        data = decoded(event, _HANDLED)
+        data = await decoded(event, _HANDLED, codec=self._codec, connection=connection)
         if data is None:
             return
         requests = f"{schema}.feedback_requests"

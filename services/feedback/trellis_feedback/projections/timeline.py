@@ -10,9 +10,11 @@ and the one manager it may be shared with.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from trellis_contracts.feedback import FeedbackGivenV2, FeedbackRequestClosed, FeedbackVisibilityNarrowed
 from trellis_feedback.projections.payloads import decoded, handling
+from trellis_kernel.codec import AsyncEventCodec
 from trellis_kernel.store import Connection, StoredEvent
 
 _HANDLED = handling(FeedbackGivenV2, FeedbackVisibilityNarrowed, FeedbackRequestClosed)
@@ -32,6 +34,9 @@ def released_entry_id(request_id: str, position: int) -> str:
 
 
 class FeedbackTimeline:
+    def __init__(self, codec: AsyncEventCodec[Any]) -> None:
+        self._codec = codec
+
     name = "feedback.timeline"
     tables: Sequence[str] = ("feedback_timeline",)
     ddl: Sequence[str] = (
@@ -60,7 +65,7 @@ class FeedbackTimeline:
     )
 
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
-        match decoded(event, _HANDLED):
+        match await decoded(event, _HANDLED, codec=self._codec, connection=connection):
             case FeedbackGivenV2() as given:
                 await connection.execute(
                     _INSERT.format(schema=schema),

@@ -82,6 +82,7 @@ def create_app(
                     broker=broker,
                     pool=runtime.pool,
                     topic=settings.goals_topic,
+                    on_person_erased=service.forget_person,
                 )
                 await runtime.start_consumers(broker, [consumer])
                 app.state.goals_consumer = consumer

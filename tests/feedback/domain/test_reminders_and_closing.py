@@ -34,6 +34,7 @@ from trellis_contracts.feedback import (
     ReleasedAnswer,
 )
 from trellis_feedback.domain.anonymity import SealedAnswer
+from trellis_feedback.domain.request import commands as r
 from trellis_feedback.domain.request import request_decider, seal_answer
 from trellis_feedback.domain.request.commands import AnswerRequest
 from trellis_feedback.domain.request.state import RequestEvent
@@ -180,6 +181,24 @@ def test_the_kth_answer_releases_every_answer_ordered_by_content_without_names()
     published = event.model_dump_json()
     assert not any(person in published for person in TEAM)
     assert not any(answer.respondent_token in published for answer in sealed)
+
+
+def test_answers_erased_with_their_recipient_are_withheld_even_from_the_kth_on() -> None:
+    history, sealed = sealed_run(
+        anonymous_answer(PEER_3, "First."),
+        anonymous_answer(PEER, "Second."),
+        anonymous_answer(EMPLOYEE, "Third."),
+    )
+    erased = r.CloseRequest(request_id=REQUEST, now=on(DUE + days(1)), answers_erased=True)
+    [event] = given(request_decider, *history).when(erased)
+    assert isinstance(event, FeedbackRequestClosedV2)
+    assert (event.results, event.answered_count, event.released_answers) == ("withheld", 3, ())
+    with pytest.raises(ValueError, match="cannot be released"):
+        given(request_decider, *history).when(
+            r.CloseRequest(
+                request_id=REQUEST, now=on(DUE + days(1)), sealed_answers=tuple(sealed), answers_erased=True
+            )
+        )
 
 
 def test_when_exactly_k_are_asked_the_last_answer_closes_and_releases() -> None:

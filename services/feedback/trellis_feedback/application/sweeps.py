@@ -76,7 +76,14 @@ class FeedbackSweeps(FeedbackCore):
                         request_decider.decide(RemindPendingGivers(request_id=request_id, now=now), request)
                     )
                     state = request_decider.fold([*loaded.events, *events])
-                    close = CloseRequest(request_id=request_id, now=now, sealed_answers=sealed)
+                    # Without its key, an anonymous request's answers went with its erased recipient.
+                    erased = (
+                        request.anonymous
+                        and await private_tables.key_of(connection, organisation, request_id) is None
+                    )
+                    close = CloseRequest(
+                        request_id=request_id, now=now, sealed_answers=sealed, answers_erased=erased
+                    )
                     return [*events, *request_decider.decide(close, state)]
 
                 return await self.requests.handle_with(

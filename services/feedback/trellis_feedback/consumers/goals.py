@@ -5,12 +5,15 @@ event to the ``GOALS_FACTS`` read models, so a goals event delivered twice chang
 read-model row also keeps the version its goals stream was at (the CloudEvents ``sequence``), so
 replaying the goals topic from the start (a new consumer group, an offset reset) leaves them
 as they are. Goals events the facts do not need are skipped; an event that does not match its
-contract, or carries no sequence, goes to the dead-letter topic.
+contract, or carries no sequence, goes to the dead-letter topic. ``PersonErased`` erases the
+person from the service (``trellis_feedback.erasure``) in the claim's transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from uuid import UUID
 
 from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
@@ -74,8 +77,18 @@ async def apply_goals_fact(event: IncomingEvent, connection: Connection) -> None
         await projection.apply(connection, stored, "public")
 
 
+PersonErasure = Callable[[g.PersonErased, UUID, Connection], Awaitable[object]]
+"""What the service does when a person is erased, in the transaction that claims the event."""
+
+
 def goals_consumer(
-    name: str, *, broker: KafkaBroker, pool: Pool, topic: str, settings: ConsumerSettings | None = None
+    name: str,
+    *,
+    broker: KafkaBroker,
+    pool: Pool,
+    topic: str,
+    settings: ConsumerSettings | None = None,
+    on_person_erased: PersonErasure | None = None,
 ) -> EventConsumer:
     consumer = EventConsumer(
         name,
@@ -87,4 +100,11 @@ def goals_consumer(
     )
     for contract in FACTS_FROM:
         consumer.handles(contract.event_type())(apply_goals_fact)
+    if on_person_erased is not None:
+        erase = on_person_erased
+
+        async def person_erased(event: IncomingEvent, connection: Connection) -> None:
+            await erase(g.PersonErased.model_validate(event.data), event.event_id, connection)
+
+        consumer.handles(g.PersonErased.event_type())(person_erased)
     return consumer

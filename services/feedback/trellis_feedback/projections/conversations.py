@@ -17,7 +17,8 @@ from trellis_contracts.feedback import (
     ConversationLinkedToGoal,
     ConversationScheduledV2,
 )
-from trellis_feedback.projections.payloads import decoded, handling
+from trellis_contracts.personal import ERASED
+from trellis_feedback.projections.payloads import decoded, handling, updated
 from trellis_kernel.codec import AsyncEventCodec
 from trellis_kernel.store import Connection, StoredEvent
 
@@ -106,6 +107,31 @@ class ConversationLog:
         """,
         "CREATE INDEX ON {schema}.conversation_cadences (organisation_id, manager_id, next_due_on)",
     )
+
+    async def forget(self, connection: Connection, organisation_id: str, person_id: str, schema: str) -> int:
+        """The texts of an erased employee's conversations read as erased (absent ones stay
+        absent, as a rebuild shows them). Returns the rows whose texts went."""
+        erased = "CASE WHEN {column} IS NULL THEN NULL ELSE $3 END"
+        conversations = await connection.execute(
+            f"UPDATE {schema}.conversations SET "
+            + ", ".join(
+                f"{column} = {erased.format(column=column)}"
+                for column in ("agenda", "progress_summary", "notes", "cancel_reason")
+            )
+            + " WHERE organisation_id = $1 AND employee_id = $2"
+            " AND (agenda <> $3 OR progress_summary <> $3 OR notes <> $3 OR cancel_reason <> $3)",
+            organisation_id,
+            person_id,
+            ERASED,
+        )
+        actions = await connection.execute(
+            f"UPDATE {schema}.conversation_actions SET description = $3, note = {erased.format(column='note')}"
+            " WHERE organisation_id = $1 AND employee_id = $2 AND (description <> $3 OR note <> $3)",
+            organisation_id,
+            person_id,
+            ERASED,
+        )
+        return updated(conversations) + updated(actions)
 
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
         data = await decoded(event, _HANDLED, codec=self._codec, connection=connection)

@@ -46,3 +46,8 @@ async def decoded(
         [model] = await codec.decode_all([event], connection=connection)
         return model
     return contract.model_validate(reveal(contract, event.payload))
+
+
+def updated(status: str) -> int:
+    """The rows an UPDATE changed, from its command tag (``UPDATE 3``)."""
+    return int(status.rpartition(" ")[2] or 0)

@@ -22,7 +22,8 @@ from trellis_contracts.feedback import (
     FeedbackRequestedV2,
     FeedbackVisibilityNarrowed,
 )
-from trellis_feedback.projections.payloads import decoded, handling
+from trellis_contracts.personal import ERASED
+from trellis_feedback.projections.payloads import decoded, handling, updated
 from trellis_kernel.codec import AsyncEventCodec
 from trellis_kernel.store import Connection, StoredEvent
 
@@ -89,6 +90,18 @@ class FeedbackRequests:
         """,
         "CREATE INDEX ON {schema}.feedback_invitations (organisation_id, giver_id) WHERE response IS NULL",
     )
+
+    async def forget(self, connection: Connection, organisation_id: str, person_id: str, schema: str) -> int:
+        """The prompts of requests about an erased person read as erased: one protected value,
+        so ``["[erased]"]`` as a rebuild shows them. Returns the requests whose prompts went."""
+        status = await connection.execute(
+            f"UPDATE {schema}.feedback_requests SET prompts = ARRAY[$3]"
+            " WHERE organisation_id = $1 AND recipient_id = $2 AND prompts <> ARRAY[$3]",
+            organisation_id,
+            person_id,
+            ERASED,
+        )
+        return updated(status)
 
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
         data = await decoded(event, _HANDLED, codec=self._codec, connection=connection)

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from trellis_contracts.feedback import FeedbackGivenV2, FeedbackRequestClosed, FeedbackVisibilityNarrowed
-from trellis_feedback.projections.payloads import decoded, handling
+from trellis_contracts.personal import ERASED
+from trellis_feedback.projections.payloads import decoded, handling, updated
 from trellis_kernel.codec import AsyncEventCodec
 from trellis_kernel.store import Connection, StoredEvent
 
@@ -63,6 +64,18 @@ class FeedbackTimeline:
         "CREATE INDEX ON {schema}.feedback_timeline (organisation_id, recipient_id, given_at)",
         "CREATE INDEX ON {schema}.feedback_timeline (organisation_id, giver_id, given_at)",
     )
+
+    async def forget(self, connection: Connection, organisation_id: str, person_id: str, schema: str) -> int:
+        """The feedback about an erased person reads as erased (as a rebuild shows it: its key
+        is shredded); rows they gave about others keep their text. Returns the texts forgotten."""
+        status = await connection.execute(
+            f"UPDATE {schema}.feedback_timeline SET content = $3"
+            " WHERE organisation_id = $1 AND recipient_id = $2 AND content <> $3",
+            organisation_id,
+            person_id,
+            ERASED,
+        )
+        return updated(status)
 
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
         match await decoded(event, _HANDLED, codec=self._codec, connection=connection):

@@ -82,11 +82,14 @@ class RemindPendingGivers:
 @dataclass(frozen=True, kw_only=True)
 class CloseRequest:
     """Sent after each response and by a scheduler: a request closes once everyone responded
-    or its due date passed. ``sealed_answers`` are the anonymous answers the service kept."""
+    or its due date passed. ``sealed_answers`` are the anonymous answers the service kept;
+    ``answers_erased``: it kept none, because the person the request is about was erased (their
+    anonymous answers are then withheld for good)."""
 
     request_id: str
     now: datetime
     sealed_answers: tuple[SealedAnswer, ...] = ()
+    answers_erased: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -308,7 +308,10 @@ def _close(command: CloseRequest, request: Request) -> Sequence[RequestEvent]:
     else:
         return []
     sealed = command.sealed_answers
-    if request.anonymous:
+    if request.anonymous and command.answers_erased:
+        if sealed:
+            raise ValueError("answers erased with their recipient cannot be released")
+    elif request.anonymous:
         if frozenset(a.respondent_token for a in sealed) != request.answered_tokens or len(sealed) != len(
             request.answered_tokens
         ):
@@ -316,7 +319,7 @@ def _close(command: CloseRequest, request: Request) -> Sequence[RequestEvent]:
     elif sealed:
         raise ValueError("a named request has no sealed answers")
     threshold = request.anonymity_threshold or 0
-    released = request.anonymous and request.answered_count >= threshold
+    released = request.anonymous and not command.answers_erased and request.answered_count >= threshold
     return [
         FeedbackRequestClosedV2(
             request_id=request.request_id,

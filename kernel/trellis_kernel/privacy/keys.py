@@ -417,6 +417,47 @@ class DataKeyStore:
             assert row is not None
             return _erasure(row, already_erased=False)
 
+    async def shred_scopes(
+        self,
+        organisation_id: str,
+        scopes: Iterable[str],
+        *,
+        cause: str = "retention",
+        connection: Connection | None = None,
+    ) -> int:
+        """Delete every key of the organisation in ``scopes`` (say, the years past its retention),
+        whoever it belongs to, recording each as shredded with ``cause``: whatever was sealed with
+        them reads as erased from then on, and the key endpoint answers 410. Returns the keys
+        shredded (none the second time). Joins ``connection``'s transaction when one is open."""
+        wanted = sorted(set(scopes))
+        if not wanted:
+            return 0
+        if not cause:
+            raise InvalidValue("cause", "a shredding says why")
+        async with self._transaction(connection) as current:
+            shredded = await current.fetch(
+                "WITH gone AS ("
+                "  DELETE FROM privacy_data_keys WHERE organisation_id = $1 AND scope = ANY($2::text[])"
+                "  RETURNING key_id, person_id, scope"
+                ")"
+                " INSERT INTO privacy_shredded_keys (key_id, organisation_id, person_id, scope, cause)"
+                " SELECT key_id, $1, person_id, scope, $3 FROM gone RETURNING key_id",
+                organisation_id,
+                wanted,
+                cause,
+            )
+            self._forget(row["key_id"] for row in shredded)
+        return len(shredded)
+
+    async def scopes(self, organisation_id: str, *, connection: Connection | None = None) -> set[str]:
+        """The scopes the organisation's live keys are in."""
+        query = "SELECT DISTINCT scope FROM privacy_data_keys WHERE organisation_id = $1"
+        if connection is not None:
+            rows = await connection.fetch(query, organisation_id)
+        else:
+            rows = await self.pool.fetch(query, organisation_id)
+        return {row["scope"] for row in rows}
+
     async def erasure(self, organisation_id: str, person_id: str) -> Erasure | None:
         """The record of the person's erasure, if they were erased."""
         row = await self.pool.fetchrow(

@@ -11,7 +11,8 @@ Aggregates (the CloudEvents ``subject`` and Kafka key), each within one organisa
   ConversationLinkedToGoal, ConversationCancelled, ActionItemCompleted;
 - the conversation cadence of one employee and manager pair (``employee_id`` and
   ``manager_id``): ConversationCadenceSet, ConversationCadenceMissed;
-- the organisation's feedback settings (``organisation_id``): AnonymityThresholdSet.
+- the organisation's feedback settings (``organisation_id``): AnonymityThresholdSet; its
+  retention of feedback text (``organisation_id``): FeedbackRetentionSet.
 
 Anonymity. A request either names who answered (``anonymous`` false) or allows anonymity
 (``anonymous`` true). For an anonymous request the giver's identity never leaves the feedback
@@ -149,6 +150,48 @@ class AnonymityThresholdSet(EventContract):
         ge=MIN_ANONYMITY_THRESHOLD,
         le=MAX_ANONYMITY_THRESHOLD,
         description="k before the change (3, the default, when never set).",
+    )
+    set_by: OpaqueId = Field(description="HR admin who set it.")
+    set_at: AwareDatetime = _when("set")
+
+
+MIN_RETENTION_YEARS = 1
+MAX_RETENTION_YEARS = 50
+
+
+class FeedbackRetentionSet(EventContract):
+    """An organisation chose how long feedback text is kept: text older than ``years`` years
+    (feedback, prompts, answers, conversation notes) is made unreadable, a whole calendar year
+    at a time, by shredding the keys it was sealed with. Ids, counts and dates stay."""
+
+    service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "set_at"
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "organisation_id": "org_7f3a",
+                    "years": 3,
+                    "previous_years": None,
+                    "set_by": "hr_0042",
+                    "set_at": "2026-01-05T09:00:00Z",
+                }
+            ]
+        }
+    )
+
+    organisation_id: OpaqueId = _organisation_id()
+    years: int = Field(
+        ge=MIN_RETENTION_YEARS,
+        le=MAX_RETENTION_YEARS,
+        description="Feedback text older than this many years is erased. The text of a calendar "
+        "year (UTC) goes once the whole year is older than that: within a year after it passes.",
+    )
+    previous_years: int | None = Field(
+        default=None,
+        ge=MIN_RETENTION_YEARS,
+        le=MAX_RETENTION_YEARS,
+        description="The rule before, if one was set (none: text was kept).",
     )
     set_by: OpaqueId = Field(description="HR admin who set it.")
     set_at: AwareDatetime = _when("set")
@@ -972,6 +1015,7 @@ class ActionItemCompletedV3(ActionItemCompletedV2):
 
 FEEDBACK_EVENTS: tuple[type[EventContract], ...] = (
     AnonymityThresholdSet,
+    FeedbackRetentionSet,
     FeedbackRequestedV2,
     FeedbackRequestedV3,
     FeedbackGivenV2,

@@ -123,13 +123,21 @@ async def _sweep_forever(service: FeedbackApplication, interval: float, retentio
     while True:
         try:
             report = await service.sweep(retention=retention)
-            if report.reminded or report.closed or report.cadences_missed or report.erased:
+            if (
+                report.reminded
+                or report.closed
+                or report.cadences_missed
+                or report.erased
+                or report.retention_runs
+            ):
                 logger.info(
-                    "sweeps: %d reminders, %d requests closed, %d cadences missed, %d anonymous requests erased",
+                    "sweeps: %d reminders, %d requests closed, %d cadences missed, %d anonymous requests erased,"
+                    " %d retention runs",
                     report.reminded,
                     report.closed,
                     report.cadences_missed,
                     report.erased,
+                    report.retention_runs,
                 )
         except Exception:
             logger.exception("the feedback sweeps failed; retrying next round")

@@ -26,3 +26,7 @@ def cadence_stream(organisation_id: str, employee_id: str, manager_id: str) -> s
 
 def settings_stream(organisation_id: str) -> str:
     return organisation_stream_id("settings", organisation_id, organisation_id)
+
+
+def retention_stream(organisation_id: str) -> str:
+    return organisation_stream_id("retention", organisation_id, organisation_id)

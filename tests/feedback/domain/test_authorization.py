@@ -51,6 +51,8 @@ set_cadence                  Y    Y       .         .       .     Y  .    .     
 view_cadence                 Y    Y       .         .       .     Y  .    .        .
 view_anonymity_threshold     Y    Y       Y         Y       Y     Y  Y    .        .
 set_anonymity_threshold      .    .       .         .       .     Y  .    .        .
+set_retention                .    .       .         .       .     Y  .    .        .
+view_retention               .    .       .         .       .     Y  .    .        .
 """
 
 

@@ -10,6 +10,8 @@ from trellis_feedback.api.schemas import (
     GoalCountsOut,
     MilestoneReachedOut,
     MilestonesReachedOut,
+    RetentionIn,
+    RetentionOut,
     ThresholdIn,
     ThresholdOut,
 )
@@ -38,6 +40,26 @@ async def set_threshold(body: ThresholdIn, command: Command) -> Accepted:
 async def get_threshold(app: App, caller: Caller) -> ThresholdOut:
     threshold, version = await app.anonymity_threshold(caller)
     return ThresholdOut(threshold=threshold, version=version)
+
+
+@router.post(
+    "/settings/retention",
+    summary="Set how many years feedback text is kept before it is erased (HR admins)",
+    responses=COMMAND_RESPONSES,
+)
+async def set_retention(body: RetentionIn, command: Command) -> Accepted:
+    return await command.run(
+        command.app.set_retention, body.years, body.expected_version, traceparent=command.traceparent
+    )
+
+
+@router.get(
+    "/settings/retention",
+    summary="The retention of feedback text, and what the daily job erased (HR admins)",
+    responses=QUERY_RESPONSES,
+)
+async def get_retention(app: App, caller: Caller) -> RetentionOut:
+    return RetentionOut.model_validate(await app.retention_rule(caller))
 
 
 @router.get(

@@ -155,8 +155,31 @@ class CadenceIn(Versioned):
 # --- queries -----------------------------------------------------------------------------------
 
 
+class RetentionIn(Versioned):
+    years: int = Field(
+        description="Feedback text older than this many years is erased, a whole calendar year at a "
+        "time: a year's text goes within a year after it passes the horizon."
+    )
+
+
 class Out(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+
+class RetentionRunOut(Out):
+    organisation_id: str
+    years: int = Field(description="The rule the run applied.")
+    erased_before: datetime = Field(description="Text dated before this moment (a 1 January, UTC) is erased.")
+    scopes: list[str] = Field(description="The years whose data keys the run shredded.")
+    keys_shredded: int
+    texts_forgotten: int = Field(description="Texts of the read models that now read as erased.")
+    ran_at: datetime
+
+
+class RetentionOut(Out):
+    years: int | None = Field(description="Years feedback text is kept; null: kept until a person is erased.")
+    version: int
+    runs: list[RetentionRunOut] = Field(description="What the daily job did, newest first.")
 
 
 class ThresholdOut(Out):

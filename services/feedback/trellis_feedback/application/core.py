@@ -20,12 +20,13 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from trellis_feedback import private_tables, projections, receipts
+from trellis_feedback import private_tables, projections, receipts, retention_runs
 from trellis_feedback.domain.authorization import Action, Actor, Subject, authorize
 from trellis_feedback.domain.cadence import cadence_decider
 from trellis_feedback.domain.conversation import conversation_decider
 from trellis_feedback.domain.feedback import feedback_decider
 from trellis_feedback.domain.request import request_decider
+from trellis_feedback.domain.retention import retention_decider
 from trellis_feedback.domain.settings import settings_decider
 from trellis_feedback.event_codec import feedback_codec
 from trellis_feedback.receipts import Receipt
@@ -90,6 +91,7 @@ class FeedbackCore:
         self.conversations = handler(conversation_decider)
         self.cadences = handler(cadence_decider)
         self.settings = handler(settings_decider)
+        self.retention = handler(retention_decider)
 
     async def setup(self) -> None:
         """The event store, the data keys, the read models and the private tables (idempotent)."""
@@ -98,6 +100,7 @@ class FeedbackCore:
         await projections.setup(self.pool, self.codec)
         await private_tables.setup(self.pool)
         await receipts.setup(self.pool)
+        await retention_runs.setup(self.pool)
 
     async def transact(
         self,

@@ -16,7 +16,8 @@ from typing import Any
 
 from trellis_contracts.feedback import ConversationCadenceMissed, FeedbackReminderDue, FeedbackRequestClosed
 from trellis_feedback import known_facts, private_tables, receipts
-from trellis_feedback.application.core import SCHEDULER, FeedbackCore
+from trellis_feedback.application.core import SCHEDULER
+from trellis_feedback.application.privacy import FeedbackPrivacy
 from trellis_feedback.domain.cadence import ReportMissedCadence
 from trellis_feedback.domain.request import request_decider
 from trellis_feedback.domain.request.commands import CloseRequest, RemindPendingGivers
@@ -36,16 +37,17 @@ class SweepReport:
     closed: int = 0
     cadences_missed: int = 0
     erased: int = 0
+    retention_runs: int = 0
 
 
-class FeedbackSweeps(FeedbackCore):
+class FeedbackSweeps(FeedbackPrivacy):
     async def sweep(self, *, retention: timedelta | None = None) -> SweepReport:
         """Every sweep once; ``retention``: how long after closing an anonymous request its key
         and sealed answers are kept (None: kept)."""
         reminded, closed = await self.sweep_requests()
         missed = await self.sweep_cadences()
         erased = await self.erase_closed_anonymous_requests(retention) if retention is not None else 0
-        return SweepReport(reminded, closed, missed, erased)
+        return SweepReport(reminded, closed, missed, erased, len(await self.apply_retention()))
 
     async def sweep_requests(self) -> tuple[int, int]:
         """Remind and close the open requests that are due for it; (reminded, closed)."""

@@ -38,6 +38,8 @@ Action = Literal[
     "view_cadence",
     "view_anonymity_threshold",
     "set_anonymity_threshold",
+    "set_retention",
+    "view_retention",
 ]
 
 Role = Literal["self", "manager", "requester", "invitee", "giver", "hr_admin", "colleague"]
@@ -72,7 +74,16 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
     "requester": frozenset({"view_request"}),
     "invitee": frozenset({"view_request", "respond_to_request"}),
     "giver": frozenset({"view_feedback", "narrow_feedback_visibility"}),
-    "hr_admin": frozenset({"view_conversations", "set_cadence", "view_cadence", "set_anonymity_threshold"}),
+    "hr_admin": frozenset(
+        {
+            "view_conversations",
+            "set_cadence",
+            "view_cadence",
+            "set_anonymity_threshold",
+            "set_retention",
+            "view_retention",
+        }
+    ),
     "colleague": frozenset(),
 }
 

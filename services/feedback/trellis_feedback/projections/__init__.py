@@ -19,6 +19,7 @@ from trellis_feedback.projections.conversations import ConversationLog
 from trellis_feedback.projections.goal_counts import GoalFeedbackCounts
 from trellis_feedback.projections.goals_facts import KnownGoals, KnownReportingLines
 from trellis_feedback.projections.requests import FeedbackRequests
+from trellis_feedback.projections.retention_rules import RetentionRules
 from trellis_feedback.projections.timeline import FeedbackTimeline
 from trellis_kernel.codec import AsyncEventCodec
 from trellis_kernel.privacy import KEY_ENCRYPTION_KEYS_SETTING, DataKeyStore
@@ -28,11 +29,14 @@ from trellis_kernel.store import Pool
 
 GOALS_FACTS: tuple[Projection, ...] = (KnownReportingLines(), KnownGoals())
 
-_GOAL_TEXT_COLUMNS = (
+_UPGRADES = (
+    # The goal and milestone titles earlier versions kept: the facts keep no goals text now.
     "ALTER TABLE IF EXISTS public.goals DROP COLUMN IF EXISTS title",
     "ALTER TABLE IF EXISTS public.goal_milestones DROP COLUMN IF EXISTS title",
+    # When a conversation was scheduled (its agenda's key year), for retention; rebuild the
+    # conversation log to fill it in for conversations scheduled before.
+    "ALTER TABLE IF EXISTS public.conversations ADD COLUMN IF NOT EXISTS scheduled_at timestamptz",
 )
-"""The goal and milestone titles earlier versions kept; the facts keep no goals text now."""
 
 
 def feedback_projections(codec: AsyncEventCodec[Any]) -> tuple[Projection, ...]:
@@ -41,6 +45,7 @@ def feedback_projections(codec: AsyncEventCodec[Any]) -> tuple[Projection, ...]:
         FeedbackRequests(codec),
         ConversationLog(codec),
         GoalFeedbackCounts(codec),
+        RetentionRules(codec),
     )
 
 
@@ -58,7 +63,7 @@ async def setup(pool: Pool, codec: AsyncEventCodec[Any]) -> None:
     for projection in (*feedback_projections(codec), *GOALS_FACTS):
         await setup_projection(pool, projection, checkpoint=False)
     async with pool.acquire() as connection, connection.transaction():
-        for statement in _GOAL_TEXT_COLUMNS:
+        for statement in _UPGRADES:
             await connection.execute(statement)
 
 
@@ -70,6 +75,7 @@ __all__ = [
     "GoalFeedbackCounts",
     "KnownGoals",
     "KnownReportingLines",
+    "RetentionRules",
     "feedback_projections",
     "inline_projections",
     "setup",

@@ -5,7 +5,7 @@ cadence with the day the next conversation is due."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from trellis_contracts.feedback import (
@@ -66,6 +66,7 @@ class ConversationLog:
             cancelled_at     timestamptz,
             cancel_reason    text,
             version          integer NOT NULL,
+            scheduled_at     timestamptz,
             PRIMARY KEY (organisation_id, conversation_id)
         )
         """,
@@ -133,6 +134,48 @@ class ConversationLog:
         )
         return updated(conversations) + updated(actions)
 
+    async def forget_before(
+        self, connection: Connection, organisation_id: str, before: datetime, schema: str
+    ) -> int:
+        """Texts sealed with keys of the years before ``before`` read as erased: each by the
+        moment of the event that carried it (scheduled, held, cancelled, completed)."""
+        changed = 0
+        for column, moment in (
+            ("agenda", "scheduled_at"),
+            ("progress_summary", "held_at"),
+            ("notes", "held_at"),
+            ("cancel_reason", "cancelled_at"),
+        ):
+            changed += updated(
+                await connection.execute(
+                    f"UPDATE {schema}.conversations SET {column} = $3"
+                    f" WHERE organisation_id = $1 AND {moment} < $2 AND {column} <> $3",
+                    organisation_id,
+                    before,
+                    ERASED,
+                )
+            )
+        changed += updated(
+            await connection.execute(
+                f"UPDATE {schema}.conversation_actions a SET description = $3 FROM {schema}.conversations c"
+                " WHERE a.organisation_id = $1 AND c.organisation_id = a.organisation_id"
+                " AND c.conversation_id = a.conversation_id AND c.held_at < $2 AND a.description <> $3",
+                organisation_id,
+                before,
+                ERASED,
+            )
+        )
+        changed += updated(
+            await connection.execute(
+                f"UPDATE {schema}.conversation_actions SET note = $3"
+                " WHERE organisation_id = $1 AND completed_at < $2 AND note <> $3",
+                organisation_id,
+                before,
+                ERASED,
+            )
+        )
+        return changed
+
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
         data = await decoded(event, _HANDLED, codec=self._codec, connection=connection)
         if data is None:
@@ -144,8 +187,8 @@ class ConversationLog:
                     f"""
                     INSERT INTO {conversations} (
                         organisation_id, conversation_id, employee_id, manager_id, kind, status,
-                        scheduled_for, scheduled_by, agenda, goal_ids, version)
-                    VALUES ($1, $2, $3, $4, $5, 'scheduled', $6, $7, $8, $9, $10)
+                        scheduled_for, scheduled_by, agenda, goal_ids, version, scheduled_at)
+                    VALUES ($1, $2, $3, $4, $5, 'scheduled', $6, $7, $8, $9, $10, $11)
                     """,
                     scheduled.organisation_id,
                     scheduled.conversation_id,
@@ -157,6 +200,7 @@ class ConversationLog:
                     scheduled.agenda,
                     list(scheduled.goal_ids),
                     event.version,
+                    scheduled.scheduled_at,
                 )
             case ConversationHeldV2() as held:
                 await self._held(connection, schema, held, event.version)

@@ -11,6 +11,7 @@ request's key, can tell whether a given person still has it to answer.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from trellis_contracts.feedback import (
@@ -102,6 +103,20 @@ class FeedbackRequests:
             ERASED,
         )
         return updated(status)
+
+    async def forget_before(
+        self, connection: Connection, organisation_id: str, before: datetime, schema: str
+    ) -> int:
+        """The prompts of requests made before ``before`` read as erased."""
+        return updated(
+            await connection.execute(
+                f"UPDATE {schema}.feedback_requests SET prompts = ARRAY[$3]"
+                " WHERE organisation_id = $1 AND requested_at < $2 AND prompts <> ARRAY[$3]",
+                organisation_id,
+                before,
+                ERASED,
+            )
+        )
 
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
         data = await decoded(event, _HANDLED, codec=self._codec, connection=connection)

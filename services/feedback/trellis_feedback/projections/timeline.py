@@ -10,6 +10,7 @@ and the one manager it may be shared with.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from trellis_contracts.feedback import FeedbackGivenV2, FeedbackRequestClosed, FeedbackVisibilityNarrowed
@@ -76,6 +77,20 @@ class FeedbackTimeline:
             ERASED,
         )
         return updated(status)
+
+    async def forget_before(
+        self, connection: Connection, organisation_id: str, before: datetime, schema: str
+    ) -> int:
+        """Feedback given (or released) before ``before`` reads as erased."""
+        return updated(
+            await connection.execute(
+                f"UPDATE {schema}.feedback_timeline SET content = $3"
+                " WHERE organisation_id = $1 AND given_at < $2 AND content <> $3",
+                organisation_id,
+                before,
+                ERASED,
+            )
+        )
 
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
         match await decoded(event, _HANDLED, codec=self._codec, connection=connection):

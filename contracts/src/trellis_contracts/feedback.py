@@ -12,7 +12,7 @@ Aggregates (the CloudEvents ``subject`` and Kafka key), each within one organisa
 - the conversation cadence of one employee and manager pair (``employee_id`` and
   ``manager_id``): ConversationCadenceSet, ConversationCadenceMissed;
 - the organisation's feedback settings (``organisation_id``): AnonymityThresholdSet; its
-  retention of feedback text (``organisation_id``): FeedbackRetentionSet.
+  retention of feedback text (``organisation_id``): FeedbackRetentionSet, FeedbackTextExpired.
 
 Anonymity. A request either names who answered (``anonymous`` false) or allows anonymity
 (``anonymous`` true). For an anonymous request the giver's identity never leaves the feedback
@@ -195,6 +195,36 @@ class FeedbackRetentionSet(EventContract):
     )
     set_by: OpaqueId = Field(description="HR admin who set it.")
     set_at: AwareDatetime = _when("set")
+
+
+class FeedbackTextExpired(EventContract):
+    """The organisation's retention erased feedback text: every key of the years before
+    ``before`` was shredded, so every protected field of a feedback event dated before then reads
+    as erased (the key endpoint answers 410 for those keys). Drop what you derived from them."""
+
+    service: ClassVar[str] = SERVICE
+    moment_field: ClassVar[str] = "expired_at"
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "organisation_id": "org_7f3a",
+                    "before": "2023-01-01T00:00:00Z",
+                    "years": 3,
+                    "expired_at": "2026-01-01T06:00:00Z",
+                }
+            ]
+        }
+    )
+
+    organisation_id: OpaqueId = _organisation_id()
+    before: AwareDatetime = Field(
+        description="Text of feedback events dated before this moment (1 January, UTC) is erased."
+    )
+    years: int = Field(
+        ge=MIN_RETENTION_YEARS, le=MAX_RETENTION_YEARS, description="The rule applied (years kept)."
+    )
+    expired_at: AwareDatetime = _when("applied")
 
 
 # --- feedback requests ------------------------------------------------------------------------
@@ -1016,6 +1046,7 @@ class ActionItemCompletedV3(ActionItemCompletedV2):
 FEEDBACK_EVENTS: tuple[type[EventContract], ...] = (
     AnonymityThresholdSet,
     FeedbackRetentionSet,
+    FeedbackTextExpired,
     FeedbackRequestedV2,
     FeedbackRequestedV3,
     FeedbackGivenV2,

@@ -12,7 +12,9 @@ import httpx
 import pytest
 
 from tests.feedback.api.conftest import HR, ORG, Clock, Goals, bearer
+from trellis_contracts.feedback import FeedbackRetentionSet, FeedbackTextExpired
 from trellis_feedback.application import FeedbackApplication
+from trellis_feedback.streams import retention_stream
 from trellis_kernel.projections import rebuild
 
 pytestmark = pytest.mark.infra
@@ -135,6 +137,11 @@ async def test_text_older_than_the_rule_is_erased_a_year_at_a_time(
     assert run.keys_shredded == 1  # emp_1's key of 2026: every text above is about them
     assert run.texts_forgotten == 5  # feedback, prompts, agenda, progress summary, action
     assert await service.apply_retention() == []  # once a day
+    told = [e.event_type for e in await service.store.read_stream(retention_stream(ORG))]
+    assert told == [
+        FeedbackRetentionSet.event_type(),
+        FeedbackTextExpired.event_type(),
+    ]  # not for the run that shredded nothing
 
     stored = await every_row(service)
     assert OLD not in stored

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from trellis_contracts.feedback import FeedbackRetentionSet
-from trellis_feedback.domain.retention import SetRetention, expiry, retention_decider
+from trellis_contracts.feedback import FeedbackRetentionSet, FeedbackTextExpired
+from trellis_feedback.domain.retention import ExpireText, SetRetention, expiry, retention_decider
 from trellis_kernel.decider import DomainError
 from trellis_kernel.testing import given
 
@@ -25,6 +25,17 @@ def test_hr_sets_the_years_and_a_change_names_the_rule_before() -> None:
     [changed] = given(retention_decider, first).when(set_to(2))
     assert (changed.years, changed.previous_years) == (2, 3)
     assert given(retention_decider, first).when(set_to(3)) == []
+
+
+def test_a_run_that_shredded_says_so_under_the_rule_and_only_with_a_rule() -> None:
+    [rule] = given(retention_decider).when(set_to(3))
+    before = datetime(2026, 1, 1, tzinfo=UTC)
+    expire = ExpireText(organisation_id="org_1", before=before, now=NOW)
+    [expired] = given(retention_decider, rule).when(expire)
+    assert expired == FeedbackTextExpired(organisation_id="org_1", before=before, years=3, expired_at=NOW)
+    assert retention_decider.fold([rule, expired]) == 3
+    with pytest.raises(DomainError, match="no retention rule"):
+        given(retention_decider).when(expire)
 
 
 @pytest.mark.parametrize("years", [0, 51])

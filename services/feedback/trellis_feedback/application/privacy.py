@@ -12,15 +12,18 @@ from trellis_contracts.goals import PersonErased
 from trellis_feedback import retention_runs
 from trellis_feedback.application.core import FeedbackCore, caller_metadata, receipt_of, require
 from trellis_feedback.domain.authorization import Actor, Subject
-from trellis_feedback.domain.retention import SetRetention, expiry
+from trellis_feedback.domain.retention import ExpireText, SetRetention, expiry
 from trellis_feedback.erasure import PersonForgotten, forget_person
 from trellis_feedback.receipts import Receipt
 from trellis_feedback.retention_runs import RetentionRun
 from trellis_feedback.streams import retention_stream
+from trellis_kernel.metadata import EventMetadata
 from trellis_kernel.store import Connection
 
 logger = logging.getLogger(__name__)
 RETENTION_CAUSE = "retention"
+RETENTION_JOB = EventMetadata(principal="trellis-feedback-retention")
+"""The principal recorded on what the daily retention run decides."""
 
 
 @runtime_checkable
@@ -96,6 +99,13 @@ class FeedbackPrivacy(FeedbackCore):
                     organisation, years, expired.before, expired.scopes, shredded, forgotten, now
                 )
                 await retention_runs.record(connection, run)
+                if expired.scopes:  # integrators drop what they derived from those years
+                    await self.retention.handle(
+                        retention_stream(organisation),
+                        ExpireText(organisation_id=organisation, before=expired.before, now=now),
+                        metadata=RETENTION_JOB,
+                        connection=connection,
+                    )
                 return run
 
             try:

@@ -12,7 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from trellis_contracts.feedback import MAX_RETENTION_YEARS, MIN_RETENTION_YEARS, FeedbackRetentionSet
+from trellis_contracts.feedback import (
+    MAX_RETENTION_YEARS,
+    MIN_RETENTION_YEARS,
+    FeedbackRetentionSet,
+    FeedbackTextExpired,
+)
 from trellis_feedback.domain.rules import require_aware
 from trellis_kernel.decider import Decider, DomainError
 
@@ -25,12 +30,36 @@ class SetRetention:
     now: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
+class ExpireText:
+    """The daily run shredded the years before ``before``: said once per run that shredded any."""
+
+    organisation_id: str
+    before: datetime
+    now: datetime
+
+
+RetentionCommand = SetRetention | ExpireText
+RetentionEvent = FeedbackRetentionSet | FeedbackTextExpired
+
+
 RetentionState = int | None
 """How many years the organisation keeps feedback text, if it chose."""
 
 
-def decide_retention(command: SetRetention, state: RetentionState) -> Sequence[FeedbackRetentionSet]:
+def decide_retention(command: RetentionCommand, state: RetentionState) -> Sequence[RetentionEvent]:
     require_aware(command.now)
+    if isinstance(command, ExpireText):
+        if state is None:
+            raise DomainError("The organisation keeps feedback text: it has no retention rule", field="years")
+        return [
+            FeedbackTextExpired(
+                organisation_id=command.organisation_id,
+                before=command.before,
+                years=state,
+                expired_at=command.now,
+            )
+        ]
     if not MIN_RETENTION_YEARS <= command.years <= MAX_RETENTION_YEARS:
         raise DomainError(
             f"Feedback text is kept between {MIN_RETENTION_YEARS} and {MAX_RETENTION_YEARS} years",
@@ -49,15 +78,15 @@ def decide_retention(command: SetRetention, state: RetentionState) -> Sequence[F
     ]
 
 
-def evolve_retention(state: RetentionState, event: FeedbackRetentionSet) -> RetentionState:
-    return event.years
+def evolve_retention(state: RetentionState, event: RetentionEvent) -> RetentionState:
+    return event.years if isinstance(event, FeedbackRetentionSet) else state
 
 
 def _kept_for_ever() -> RetentionState:
     return None
 
 
-retention_decider: Decider[SetRetention, RetentionState, FeedbackRetentionSet] = Decider(
+retention_decider: Decider[RetentionCommand, RetentionState, RetentionEvent] = Decider(
     decide=decide_retention, evolve=evolve_retention, initial_state=_kept_for_ever
 )
 

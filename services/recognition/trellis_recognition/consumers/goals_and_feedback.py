@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
 from faststream.kafka import KafkaBroker
 
 from trellis_contracts import goals as g
 from trellis_contracts.catalogue import CATALOGUE, contract_for
+from trellis_contracts.protected import reveal
 from trellis_kernel.consumers import ConsumerSettings, EventConsumer, IncomingEvent
 from trellis_kernel.consumers.cloudevents import decode_cloudevent
 from trellis_kernel.projections.inline import apply_all
@@ -62,9 +63,16 @@ def handled_types() -> frozenset[str]:
     return FACT_EVENTS | triggers
 
 
+def readable(event: IncomingEvent) -> dict[str, Any]:
+    """The event's data with the protected fields of another service read as erased (this
+    service holds no keys of theirs)."""
+    return reveal(contract_for(event.event_type), event.data)
+
+
 def as_stored(event: IncomingEvent) -> StoredEvent:
-    """The consumed event as the fact projections fold it: its id, type, data and time (the
-    CloudEvents ``time``), its stream version as published (``sequence``)."""
+    """The consumed event as the fact projections fold it: its id, type, data (protected fields
+    read as erased) and time (the CloudEvents ``time``), its stream version as published
+    (``sequence``)."""
     attributes = event.decoded.attributes or {}
     moment = _time(attributes.get("time")) or datetime.now(UTC)
     key = event.coordinates.key
@@ -75,7 +83,7 @@ def as_stored(event: IncomingEvent) -> StoredEvent:
         position=Position.START,
         event_type=event.event_type,
         schema_version=1,
-        payload=event.data,
+        payload=readable(event),
         occurred_at=moment,
         recorded_at=moment,
         correlation_id=None,
@@ -114,8 +122,9 @@ def recognition_consumer(
     )
 
     async def handle(event: IncomingEvent, connection: Connection) -> None:
-        contract_for(event.event_type).model_validate(event.data)  # a mismatch is dead-lettered
-        trigger = triggering_event(str(event.event_id), event.event_type, event.data)
+        data = readable(event)
+        contract_for(event.event_type).model_validate(data)  # a mismatch is dead-lettered
+        trigger = triggering_event(str(event.event_id), event.event_type, data)
         if trigger is not None:
             await serialise_per_employee(connection, trigger)
         await apply_all(connection, FACT_PROJECTIONS, [as_stored(event)], "public")

@@ -13,13 +13,14 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import Field, create_model
 
-from trellis_contracts import feedback
+from trellis_contracts import feedback, goals
 from trellis_contracts.artefacts import SOURCE_ROOT, load_schema, published_schemas
 from trellis_contracts.base import EventContract
 from trellis_contracts.catalogue import RETIRED_TYPES
 from trellis_contracts.compatibility import compare_catalogues, compare_event_schemas
 from trellis_contracts.fields import NO_NUL_PATTERN
 from trellis_contracts.generate import current_schemas, main
+from trellis_contracts.personal import personal_fields
 from trellis_contracts.schemas import event_schema
 
 GIVEN = "dev.trellis.feedback.FeedbackGiven.v2"
@@ -349,3 +350,39 @@ def test_a_protected_field_left_alone_passes_and_a_new_protected_shape_breaks() 
         "field 'message' changed its protected shape from trellis.protected.v1 to trellis.protected.v2"
         in (breakage.message())
     )
+
+
+@pytest.mark.parametrize(
+    ("plain", "protected"),
+    list(goals.PROTECTED_MAJORS.items()),
+    ids=lambda contract: contract.__name__,
+)
+def test_each_goals_event_that_protects_its_personal_fields_is_a_new_major(
+    plain: type[EventContract], protected: type[EventContract]
+) -> None:
+    published_v1 = load_schema(plain.event_type())
+    fields = personal_fields(plain)
+    assert fields and {f.about for f in fields} == {"employee_id"}
+    assert protected.major == 2 and protected.protects_personal_data and issubclass(protected, plain)
+    assert protected.model_fields.keys() == plain.model_fields.keys()
+
+    # In place, each personal field going protected breaks, and the gate says which major to add.
+    in_place = {**event_schema(protected), "$id": published_v1["$id"], "x-cloudevents-type": plain.event_type()}
+    messages = [b.message() for b in compare_event_schemas(plain.event_type(), published_v1, in_place)]
+    assert messages
+    assert all("is now a protected value (trellis.protected.v1" in m for m in messages), messages
+    assert all(f"add a new class {plain.__name__}V2 with `major = 2`" in m for m in messages)
+
+    # As its own major, with the plain one retired, the catalogue passes.
+    assert plain.event_type() in RETIRED_TYPES
+    assert compare_catalogues(
+        {plain.event_type(): published_v1},
+        {protected.event_type(): event_schema(protected)},
+        RETIRED_TYPES,
+    ) == []
+
+
+def test_every_goals_event_with_personal_text_has_a_protecting_major() -> None:
+    carrying = {c for c in goals.GOALS_EVENTS if personal_fields(c) and not c.protects_personal_data}
+    assert carrying == set(goals.PROTECTED_MAJORS)
+    assert len(goals.PROTECTED_MAJORS) == 18

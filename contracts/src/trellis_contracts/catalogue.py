@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 from trellis_contracts.base import EventContract
 from trellis_contracts.feedback import FEEDBACK_EVENTS, RETIRED_FEEDBACK_TYPES
-from trellis_contracts.goals import GOALS_EVENTS
+from trellis_contracts.goals import GOALS_EVENTS, RETIRED_GOALS_TYPES
 from trellis_contracts.recognition import RECOGNITION_EVENTS, RETIRED_RECOGNITION_TYPES
 
 EVENTS_BY_SERVICE: Mapping[str, tuple[type[EventContract], ...]] = MappingProxyType(
@@ -24,7 +24,7 @@ EVENTS_BY_SERVICE: Mapping[str, tuple[type[EventContract], ...]] = MappingProxyT
 """Event classes per publishing service, in declaration order."""
 
 
-RETIRED_TYPES: frozenset[str] = RETIRED_FEEDBACK_TYPES | RETIRED_RECOGNITION_TYPES
+RETIRED_TYPES: frozenset[str] = RETIRED_FEEDBACK_TYPES | RETIRED_RECOGNITION_TYPES | RETIRED_GOALS_TYPES
 """Types no class publishes any more, because their deprecation window is over or because no
 running service ever published them: their checked-in schemas stay as a record, and the
 compatibility gate accepts their absence."""

@@ -11,7 +11,9 @@ Downstream payroll and learning systems react to ``MilestoneReached``, ``GoalCom
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -663,6 +665,160 @@ class DevelopmentActivityCancelled(EventContract, _DevelopmentActivityEvent):
     cancelled_by: OpaqueId = _actor_id("cancelled it")
 
 
+# --- version 2: the same events with their personal fields protected -------------------------
+#
+# From version 2 on, every personal field of these events is a protected value (see
+# ``trellis_contracts.protected``): encrypted with the data key of the employee the goal, vision
+# or activity belongs to, which the goals service deletes when HR erases the person. Each class
+# is its version 1 with the same fields (code matching on version 1 keeps matching); version 1
+# is retired (``RETIRED_GOALS_TYPES``): the service publishes only version 2 from the switch, as
+# a side-by-side window would keep publishing the plain text that erasure must be able to reach.
+
+
+class VisionDefinedV2(VisionDefined):
+    """VisionDefined, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class VisionRevisedV2(VisionRevised):
+    """VisionRevised, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class GoalProposedV2(GoalProposed):
+    """GoalProposed, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class GoalChangesRequestedV2(GoalChangesRequested):
+    """GoalChangesRequested, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class GoalProposalWithdrawnV2(GoalProposalWithdrawn):
+    """GoalProposalWithdrawn, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class GoalCreatedV2(GoalCreated):
+    """GoalCreated, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class GoalAdjustedV2(GoalAdjusted):
+    """GoalAdjusted, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class GoalUnalignedV2(GoalUnaligned):
+    """GoalUnaligned, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class MilestoneAddedV2(MilestoneAdded):
+    """MilestoneAdded, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class MilestoneRescheduledV2(MilestoneRescheduled):
+    """MilestoneRescheduled, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class MilestoneReachedV2(MilestoneReached):
+    """MilestoneReached, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class CheckInRecordedV2(CheckInRecorded):
+    """CheckInRecorded, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class GoalReviewedV2(GoalReviewed):
+    """GoalReviewed, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class GoalCompletedV2(GoalCompleted):
+    """GoalCompleted, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class GoalAbandonedV2(GoalAbandoned):
+    """GoalAbandoned, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class DevelopmentActivityPlannedV2(DevelopmentActivityPlanned):
+    """DevelopmentActivityPlanned, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class DevelopmentActivityCompletedV2(DevelopmentActivityCompleted):
+    """DevelopmentActivityCompleted, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
+class DevelopmentActivityCancelledV2(DevelopmentActivityCancelled):
+    """DevelopmentActivityCancelled, version 2: the same facts, with the personal fields protected (encrypted with
+    the employee's data key; they read as "[erased]" once the employee is erased)."""
+
+    major: ClassVar[int] = 2
+    protects_personal_data: ClassVar[bool] = True
+
+
 # --- personal data ---------------------------------------------------------------------------
 
 
@@ -729,10 +885,27 @@ GoalEvent = (
     | DevelopmentActivityCancelled
     | GoalManagerChanged
     | GoalProposalWithdrawn
+    | GoalProposedV2
+    | GoalChangesRequestedV2
+    | GoalProposalWithdrawnV2
+    | GoalCreatedV2
+    | GoalAdjustedV2
+    | GoalUnalignedV2
+    | MilestoneAddedV2
+    | MilestoneRescheduledV2
+    | MilestoneReachedV2
+    | CheckInRecordedV2
+    | GoalReviewedV2
+    | GoalCompletedV2
+    | GoalAbandonedV2
+    | DevelopmentActivityPlannedV2
+    | DevelopmentActivityCompletedV2
+    | DevelopmentActivityCancelledV2
 )
-"""The events of one goal's stream (``goal-<organisation_id>/<goal_id>``)."""
+"""The events of one goal's stream (``goal-<organisation_id>/<goal_id>``): version 1 of the
+protected ones in history, version 2 from the switch."""
 
-VisionEvent = VisionDefined | VisionRevised
+VisionEvent = VisionDefined | VisionRevised | VisionDefinedV2 | VisionRevisedV2
 CareerTrackEvent = CareerTrackDefined | CareerTrackRevised
 PersonEvent = PersonErased
 """The events of a person's stream (``person-<organisation_id>/<person_id>``)."""
@@ -740,7 +913,40 @@ PersonEvent = PersonErased
 GoalsEvent = (
     VisionEvent | GoalEvent | CareerTrackEvent | CareerTrackChosen | ReportingLineChanged | PersonEvent
 )
-"""Every event the goals service publishes: the one list the others are derived from."""
+"""Every event the goals service publishes or has published: the one list the others are derived
+from."""
 
 GOALS_EVENTS: tuple[type[EventContract], ...] = get_args(GoalsEvent)
-"""Every event the goals service publishes, for catalogues, codecs and schema generation."""
+"""Every event of the goals service, for catalogues, codecs and schema generation (version 1 of
+the protected events included: the store and the topic still hold them)."""
+
+PROTECTED_MAJORS: Mapping[type[EventContract], type[EventContract]] = MappingProxyType(
+    {
+        VisionDefined: VisionDefinedV2,
+        VisionRevised: VisionRevisedV2,
+        GoalProposed: GoalProposedV2,
+        GoalChangesRequested: GoalChangesRequestedV2,
+        GoalProposalWithdrawn: GoalProposalWithdrawnV2,
+        GoalCreated: GoalCreatedV2,
+        GoalAdjusted: GoalAdjustedV2,
+        GoalUnaligned: GoalUnalignedV2,
+        MilestoneAdded: MilestoneAddedV2,
+        MilestoneRescheduled: MilestoneRescheduledV2,
+        MilestoneReached: MilestoneReachedV2,
+        CheckInRecorded: CheckInRecordedV2,
+        GoalReviewed: GoalReviewedV2,
+        GoalCompleted: GoalCompletedV2,
+        GoalAbandoned: GoalAbandonedV2,
+        DevelopmentActivityPlanned: DevelopmentActivityPlannedV2,
+        DevelopmentActivityCompleted: DevelopmentActivityCompletedV2,
+        DevelopmentActivityCancelled: DevelopmentActivityCancelledV2,
+    }
+)
+"""Version 1 of each event that carried personal data in plain text, and the version 2 that
+replaced it (the same fields, protected)."""
+
+RETIRED_GOALS_TYPES: frozenset[str] = frozenset(plain.event_type() for plain in PROTECTED_MAJORS)
+"""Version 1 of the events that now protect their personal fields: replaced at once by their
+version 2, without a window in which both are published (that window would keep publishing the
+plain text erasure must reach). The classes stay, so that history in the store and on the topic
+decodes."""

@@ -21,12 +21,18 @@ from chaos.platform import SERVICES, Platform, PrivateStack
 from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from trellis_feedback.event_codec import feedback_codec
 from trellis_feedback.projections import feedback_projections
-from trellis_goals.read_models import PROJECTIONS as GOALS_PROJECTIONS
+from trellis_goals import read_models as goals_read_models
+from trellis_goals.event_codec import goals_codec
 from trellis_integrations.domain.xapi import statement_id
 from trellis_kernel.privacy import DataKeyStore, LocalKeyEncryptionKeys
 from trellis_kernel.projections import Projection
 from trellis_recognition.event_codec import recognition_codec
 from trellis_recognition.projections import own_projections
+
+
+def _goals_keys(platform: Platform) -> DataKeyStore:
+    # The services run with the suite's key-encryption keys (tests.service_process).
+    return DataKeyStore(platform.pools["goals"], LocalKeyEncryptionKeys.from_setting(TEST_KEY_ENCRYPTION_KEYS))
 
 
 def _feedback_projections(platform: Platform) -> tuple[Projection, ...]:
@@ -120,9 +126,9 @@ async def run(options: Options, console: Console | None = None) -> dict[str, Any
         await platform.stop()
 
 
-def _recognition_keys(platform: Platform) -> DataKeyStore:
+def _keys(platform: Platform, service: str) -> DataKeyStore:
     # The services run with the suite's key-encryption keys (tests.service_process).
-    return DataKeyStore(platform.pools["recognition"], LocalKeyEncryptionKeys.from_setting(TEST_KEY_ENCRYPTION_KEYS))
+    return DataKeyStore(platform.pools[service], LocalKeyEncryptionKeys.from_setting(TEST_KEY_ENCRYPTION_KEYS))
 
 
 async def _check(
@@ -141,7 +147,7 @@ async def _check(
     for service in SERVICES:
         found.append(await checks.check_topic(bootstrap, service, stored[service], injector.poison))
     for service, projections in (
-        ("goals", GOALS_PROJECTIONS),
+        ("goals", goals_read_models.projections(goals_codec(_goals_keys(platform)))),
         ("feedback", _feedback_projections(platform)),
         ("recognition", own_projections(recognition_codec(_recognition_keys(platform)))),
     ):

@@ -60,7 +60,7 @@ SERVICE_APPS = (
         "goals",
         factory="trellis_goals.app:create_app",
         default_port=8001,
-        inline_projections="trellis_goals.read_models:PROJECTIONS",
+        inline_projections="trellis_goals.read_models:rebuildable",
         migrations="trellis_goals.migrations:migrate",
         relay_name="trellis_goals.app:RELAY_NAME",
     ),

@@ -15,6 +15,7 @@ import pytest
 
 from tests.goals.api.conftest import SECRET, bearer
 from tests.kernel.relay.support import read_topic
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from trellis_goals.app import create_app
 from trellis_goals.settings import GoalsSettings
 from trellis_integrations.application import Admin, IntegrationsApplication
@@ -44,6 +45,7 @@ async def test_a_backfill_to_a_topic_is_run_by_the_service_and_followed_to_its_e
     topic = await new_topic(2)
     app = create_app(
         GoalsSettings(
+            key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS,
             database_url=goals_dsn,
             jwt_secret=SECRET,
             kafka_bootstrap_servers=kafka_bootstrap,

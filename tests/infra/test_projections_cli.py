@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.goals.api.conftest import SECRET, bearer
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from trellis_goals.app import create_app
 from trellis_goals.settings import GoalsSettings
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.infra
 
 
 async def test_rebuild_restores_a_damaged_read_model(database_dsn: str, kafka_bootstrap: str) -> None:
-    app = create_app(GoalsSettings(database_url=database_dsn, jwt_secret=SECRET, overdue_sweep_seconds=0))
+    app = create_app(GoalsSettings(key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS, database_url=database_dsn, jwt_secret=SECRET, overdue_sweep_seconds=0))
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://goals") as http:
             line = await http.post(
@@ -69,7 +70,7 @@ def test_an_unknown_projection_is_refused_with_the_known_ones() -> None:
 
 
 async def test_the_goal_views_rebuild_to_the_same_rows(database_dsn: str, kafka_bootstrap: str) -> None:
-    app = create_app(GoalsSettings(database_url=database_dsn, jwt_secret=SECRET, overdue_sweep_seconds=0))
+    app = create_app(GoalsSettings(key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS, database_url=database_dsn, jwt_secret=SECRET, overdue_sweep_seconds=0))
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://goals") as http:
             await http.post(

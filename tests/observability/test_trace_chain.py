@@ -78,6 +78,7 @@ async def services(
     )
     goals = goals_app(
         GoalsSettings(
+            key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS,
             database_url=await postgres.create_database("traced_goals"),
             jwt_secret=SECRET,
             kafka_bootstrap_servers=kafka_bootstrap,

@@ -1,6 +1,6 @@
 """Given events / Then rows: the specification of a projection, on real PostgreSQL.
 
-    spec = ProjectionSpecification(pool, GoalViews(), codec=GOALS_CODEC)
+    spec = ProjectionSpecification(pool, GoalViews(codec), codec=codec)
     await spec.given(
         on("goal-org_1/goal_1", proposed, agreed, created),   # domain events (encoded by the codec),
         on("goal-org_1/goal_2", proposed),                     # NewEvents or StoredEvents

@@ -13,12 +13,12 @@ from fastapi import FastAPI
 
 from trellis_goals.api import career_tracks, goal_commands, goal_queries, people
 from trellis_goals.application import GoalsApplication, utc_now
-from trellis_goals.event_codec import GOALS_CODEC
+from trellis_goals.event_codec import GOALS_CONTRACTS
 from trellis_goals.settings import GoalsSettings
 from trellis_kernel.backfill import BackfillRunner, Backfills, BackfillSettings
 from trellis_kernel.backfill.api import backfill_router
 from trellis_kernel.health import health_router
-from trellis_kernel.http import IdempotencyKeys, export_router, service_api, service_runtime
+from trellis_kernel.http import IdempotencyKeys, export_router, privacy_router, service_api, service_runtime
 from trellis_kernel.identity import TokenVerifier, bearer_principal
 from trellis_kernel.observability import configure_tracing
 from trellis_kernel.relay.cloudevents import encode_cloudevent
@@ -36,6 +36,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or GoalsSettings.from_env()
     token_verifier = verifier or settings.token_verifier()
+    key_encryption = settings.key_encryption()
     configure_tracing("goals")
 
     @contextlib.asynccontextmanager
@@ -43,7 +44,7 @@ def create_app(
         async with service_runtime(
             app, database_url=settings.database_url, kafka_bootstrap_servers=settings.kafka_bootstrap_servers
         ) as runtime:
-            goals = GoalsApplication(runtime.pool, clock=clock)
+            goals = GoalsApplication(runtime.pool, key_encryption, clock=clock)
             await goals.setup()
             runtime.flush_at_stop(goals.store)
             app.state.goals = goals
@@ -79,10 +80,18 @@ def create_app(
     )
     app.state.authenticate = bearer_principal(token_verifier)
     app.include_router(health_router())
-    app.include_router(export_router("goals", lambda r: r.app.state.goals.store, lambda r: GOALS_CODEC))
+    app.include_router(export_router("goals", lambda r: r.app.state.goals.store, lambda r: r.app.state.goals.codec))
     for module in (goal_commands, goal_queries, people, career_tracks):
         app.include_router(module.router)
-    app.include_router(backfill_router(GOALS_CODEC.event_types))
+    app.include_router(backfill_router(GOALS_CONTRACTS.event_types))
+    app.include_router(
+        privacy_router(
+            lambda request: request.app.state.goals.keys,
+            app.state.authenticate,
+            erasure=True,
+            on_erased=lambda connection, erasure: app.state.goals.erasures.record(connection, erasure),
+        )
+    )
     return app
 
 

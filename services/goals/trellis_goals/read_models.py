@@ -1,17 +1,38 @@
 """The goals service's read models: kernel projections applied inline, in the transaction that
 appends the events (so they are never behind a command), each rebuildable from the store with
-``trellis projections rebuild goals <name>``."""
+``trellis projections rebuild goals <name>``. They decode events through the service's codec, in
+the connection they write with, so that they see the personal fields opened (or erased)."""
 
 from __future__ import annotations
 
+import os
+
+from trellis_goals.event_codec import GoalsCodec, goals_codec
 from trellis_goals.projections.goal_views import GoalViews
 from trellis_goals.projections.reporting_line_table import ReportingLines
+from trellis_kernel.privacy import KEY_ENCRYPTION_KEYS_SETTING, DataKeyStore, LocalKeyEncryptionKeys
 from trellis_kernel.projections import Projection, setup_projection
+from trellis_kernel.settings import MissingSetting
 from trellis_kernel.store import Pool
 
-PROJECTIONS: tuple[Projection, ...] = (GoalViews(), ReportingLines())
+
+def projections(codec: GoalsCodec) -> tuple[Projection, ...]:
+    return (GoalViews(codec), ReportingLines(codec))
 
 
-async def setup(pool: Pool) -> None:
-    for projection in PROJECTIONS:
+def rebuildable(pool: Pool) -> tuple[Projection, ...]:
+    """The read models as ``trellis projections`` replays them: on the data keys in the database
+    of ``pool``, unwrapped with the key-encryption keys the service has (its environment's)."""
+    setting = os.environ.get(KEY_ENCRYPTION_KEYS_SETTING)
+    if not setting:
+        raise MissingSetting(
+            f"set {KEY_ENCRYPTION_KEYS_SETTING}: the goals read models open personal fields with the "
+            "data keys these keys wrap"
+        )
+    keys = DataKeyStore(pool, LocalKeyEncryptionKeys.from_setting(setting))
+    return projections(goals_codec(keys))
+
+
+async def setup(pool: Pool, read_models: tuple[Projection, ...]) -> None:
+    for projection in read_models:
         await setup_projection(pool, projection, checkpoint=False)

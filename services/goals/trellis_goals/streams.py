@@ -29,3 +29,7 @@ def reporting_line_stream(organisation_id: str, employee_id: str) -> str:
 
 def career_tracks_stream(organisation_id: str) -> str:
     return organisation_stream_id("careertracks", organisation_id, organisation_id)
+
+
+def person_stream(organisation_id: str, person_id: str) -> str:
+    return organisation_stream_id("person", organisation_id, person_id)

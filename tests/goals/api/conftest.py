@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from trellis_goals.app import create_app
 from trellis_goals.settings import GoalsSettings
 from trellis_kernel.identity import mint_token
@@ -41,7 +42,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def goals_app(database_dsn: str, clock: Clock) -> AsyncIterator[FastAPI]:
-    settings = GoalsSettings(database_url=database_dsn, jwt_secret=SECRET, overdue_sweep_seconds=0)
+    settings = GoalsSettings(key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS, database_url=database_dsn, jwt_secret=SECRET, overdue_sweep_seconds=0)
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         yield app

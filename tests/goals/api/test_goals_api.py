@@ -10,7 +10,6 @@ import pytest
 from fastapi import FastAPI
 
 from tests.goals.api.conftest import Clock, bearer
-from trellis_goals.read_models import PROJECTIONS
 from trellis_kernel.projections import rebuild
 
 pytestmark = pytest.mark.infra
@@ -64,14 +63,14 @@ async def test_a_goal_is_proposed_agreed_and_worked_on_through_the_api(
     assert proposed.json() == {
         "stream_id": "goal-org_1/goal_1",
         "version": 1,
-        "events": ["dev.trellis.goals.GoalProposed.v1"],
+        "events": ["dev.trellis.goals.GoalProposed.v2"],
     }
 
     agreed = await client.post("/goals/goal_1/agreement", json={"expected_version": 1}, headers=AS_MANAGER)
     assert agreed.json()["version"] == 3
     assert agreed.json()["events"] == [
         "dev.trellis.goals.GoalAgreed.v1",
-        "dev.trellis.goals.GoalCreated.v1",
+        "dev.trellis.goals.GoalCreated.v2",
     ]
 
     clock.advance(26)  # 10 February
@@ -114,8 +113,8 @@ async def test_a_goal_is_proposed_agreed_and_worked_on_through_the_api(
         headers=AS_MANAGER,
     )
     assert reviewed.json()["events"] == [
-        "dev.trellis.goals.GoalReviewed.v1",
-        "dev.trellis.goals.GoalCompleted.v1",
+        "dev.trellis.goals.GoalReviewed.v2",
+        "dev.trellis.goals.GoalCompleted.v2",
     ]
 
     goal_now = (await client.get("/goals/goal_1", headers=AS_EMPLOYEE)).json()
@@ -257,13 +256,13 @@ async def test_vision_career_tracks_and_goals_from_templates(client: httpx.Async
         "values": ["Honesty"],
     }
     first = await client.post(f"/employees/{EMPLOYEE}/vision", json=vision, headers=AS_EMPLOYEE)
-    assert first.json()["events"] == ["dev.trellis.goals.VisionDefined.v1"]
+    assert first.json()["events"] == ["dev.trellis.goals.VisionDefined.v2"]
     revised = await client.post(
         f"/employees/{EMPLOYEE}/vision",
         json={**vision, "long_term_aspirations": "Move into product design", "expected_version": 1},
         headers=AS_EMPLOYEE,
     )
-    assert revised.json()["events"] == ["dev.trellis.goals.VisionRevised.v1"]
+    assert revised.json()["events"] == ["dev.trellis.goals.VisionRevised.v2"]
     manager_edit = await client.post(f"/employees/{EMPLOYEE}/vision", json=vision, headers=AS_MANAGER)
     assert manager_edit.status_code == 403
     seen = (await client.get(f"/employees/{EMPLOYEE}/vision", headers=AS_MANAGER)).json()
@@ -330,7 +329,7 @@ async def test_the_same_ids_in_two_organisations_are_two_people_and_two_goals(
     assert own.json() == {
         "stream_id": f"vision-org_2/{EMPLOYEE}",
         "version": 1,
-        "events": ["dev.trellis.goals.VisionDefined.v1"],
+        "events": ["dev.trellis.goals.VisionDefined.v2"],
     }
     line = await client.post(f"/employees/{EMPLOYEE}/manager", json={"manager_id": "mgr_9"}, headers=other_hr)
     assert line.json()["stream_id"] == f"reportingline-org_2/{EMPLOYEE}"
@@ -389,7 +388,7 @@ async def test_a_pending_proposal_is_agreed_by_the_new_manager_after_a_reporting
         "events": [
             "dev.trellis.goals.GoalManagerChanged.v1",
             "dev.trellis.goals.GoalAgreed.v1",
-            "dev.trellis.goals.GoalCreated.v1",
+            "dev.trellis.goals.GoalCreated.v2",
         ],
     }
     goal = (await client.get("/goals/goal_1", headers=AS_EMPLOYEE)).json()["goal"]
@@ -412,7 +411,7 @@ async def test_a_new_proposal_after_a_reporting_change_is_made_to_the_new_manage
     assert again.status_code == 200, again.text
     assert again.json()["events"] == [
         "dev.trellis.goals.GoalManagerChanged.v1",
-        "dev.trellis.goals.GoalProposed.v1",
+        "dev.trellis.goals.GoalProposed.v2",
     ]
     agreed = await client.post(
         "/goals/goal_1/agreement", json={"expected_version": 4}, headers=bearer("mgr_2")
@@ -448,7 +447,7 @@ async def test_the_lookup_tables_rebuild_from_the_store_to_the_same_rows(
         ["org_1", "goal_2", EMPLOYEE, "proposed"],
     ]
     await goals.pool.execute("TRUNCATE goal_views, goal_deadlines, goal_people, reporting_lines")
-    for projection in PROJECTIONS:
+    for projection in goals.read_models:
         await rebuild(goals.store, projection, inline=True)
     assert await rows() == before
     progress = (await client.get(f"/employees/{EMPLOYEE}/progress", headers=AS_EMPLOYEE)).json()
@@ -466,7 +465,7 @@ async def test_proposing_a_goal_id_already_taken_says_it_exists(client: httpx.As
     assert again.json() == {
         "stream_id": "goal-org_1/goal_1",
         "version": 1,
-        "events": ["dev.trellis.goals.GoalProposed.v1"],
+        "events": ["dev.trellis.goals.GoalProposed.v2"],
     }
 
 

@@ -17,7 +17,7 @@ async def test_a_platform_admin_requests_a_backfill_and_sees_its_progress(client
         "backfill_id": backfill_id,
         "topic": "payroll.goals.history",
         "since": "2026-01-01T00:00:00Z",
-        "event_types": ["dev.trellis.goals.MilestoneReached.v1"],
+        "event_types": ["dev.trellis.goals.MilestoneReached.v2"],
         "organisation_id": "org_1",
         "rate_per_second": 500,
     }
@@ -32,7 +32,7 @@ async def test_a_platform_admin_requests_a_backfill_and_sees_its_progress(client
     assert other.status_code == 409
 
     shown = await client.get(f"/admin/backfills/{backfill_id}", headers=ADMIN)
-    assert shown.json()["event_types"] == ["dev.trellis.goals.MilestoneReached.v1"]
+    assert shown.json()["event_types"] == ["dev.trellis.goals.MilestoneReached.v2"]
     listed = await client.get("/admin/backfills", headers=ADMIN)
     assert [b["backfill_id"] for b in listed.json()] == [backfill_id]
     cancelled = await client.post(f"/admin/backfills/{backfill_id}/cancel", headers=ADMIN)

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.goals.api.conftest import SECRET, Clock
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from trellis_goals.app import create_app
 from trellis_goals.settings import GoalsSettings
 from trellis_kernel.health import LIVENESS_PATH, READINESS_PATH
@@ -20,6 +21,7 @@ async def test_with_kafka_readiness_checks_the_database_the_broker_and_the_relay
     database_dsn: str, kafka_bootstrap: str, new_topic: Callable[..., Awaitable[str]], clock: Clock
 ) -> None:
     settings = GoalsSettings(
+        key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS,
         database_url=database_dsn,
         jwt_secret=SECRET,
         kafka_bootstrap_servers=kafka_bootstrap,
@@ -52,7 +54,7 @@ async def test_with_kafka_readiness_checks_the_database_the_broker_and_the_relay
 
 
 async def test_without_kafka_readiness_checks_the_database_only(database_dsn: str, clock: Clock) -> None:
-    app = create_app(GoalsSettings(database_url=database_dsn, jwt_secret=SECRET, overdue_sweep_seconds=0), clock=clock)
+    app = create_app(GoalsSettings(key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS, database_url=database_dsn, jwt_secret=SECRET, overdue_sweep_seconds=0), clock=clock)
     transport = httpx.ASGITransport(app=app)
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://g") as client:
         ready = await client.get(READINESS_PATH)

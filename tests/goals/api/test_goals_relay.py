@@ -12,7 +12,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from tests.goals.api.conftest import SECRET, Clock, bearer
-from trellis_contracts.goals import GoalCreated, GoalProposed
+from tests.goals.codec import opened
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
+from trellis_contracts.goals import GoalCreatedV2, GoalProposedV2
+from trellis_contracts.personal import ERASED
+from trellis_contracts.protected import is_protected_value, reveal
 from trellis_goals.app import create_app
 from trellis_goals.settings import GoalsSettings
 
@@ -29,6 +33,7 @@ async def test_events_recorded_by_the_api_are_published_in_order(
 ) -> None:
     topic = await new_topic()
     settings = GoalsSettings(
+        key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS,
         database_url=database_dsn,
         jwt_secret=SECRET,
         kafka_bootstrap_servers=kafka_bootstrap,
@@ -68,20 +73,26 @@ async def test_events_recorded_by_the_api_are_published_in_order(
                         batch = await consumer.getmany(timeout_ms=500)
                         for partition_records in batch.values():
                             records.extend(partition_records)
+                goal_records = [r for r in records if r.key == b"goal-org_1/goal_k"]
+                published = json.loads(goal_records[2].value)
+                created = GoalCreatedV2.model_validate(
+                    await opened(app.state.goals.keys, GoalCreatedV2, published)
+                )
     finally:
         with contextlib.suppress(Exception):
             await consumer.stop()
 
-    goal_records = [r for r in records if r.key == b"goal-org_1/goal_k"]
     headers = [dict(r.headers) for r in goal_records]
     assert [h["ce_type"].decode() for h in headers] == [
-        "dev.trellis.goals.GoalProposed.v1",
+        "dev.trellis.goals.GoalProposed.v2",
         "dev.trellis.goals.GoalAgreed.v1",
-        "dev.trellis.goals.GoalCreated.v1",
+        "dev.trellis.goals.GoalCreated.v2",
     ]
     assert {h["ce_subject"].decode() for h in headers} == {"org_1/goal_k"}
-    first = GoalProposed.model_validate(json.loads(goal_records[0].value))
+    first = GoalProposedV2.model_validate(reveal(GoalProposedV2, json.loads(goal_records[0].value)))
     assert (first.employee_id, first.manager_id, first.proposer_role) == ("emp_1", "mgr_1", "employee")
-    created = GoalCreated.model_validate(json.loads(goal_records[2].value))
+    assert first.terms.title == ERASED  # without the employee's key
+    assert is_protected_value(published["terms"]["title"])
+    assert "Master Photoshop" not in goal_records[2].value.decode()
     assert created.terms.title == "Master Photoshop"
     assert [r.key for r in records if r.key != b"goal-org_1/goal_k"] == [b"reportingline-org_1/emp_1"]

@@ -14,6 +14,7 @@ from schemathesis import APIOperation
 from tests.goals.api.conftest import SECRET, Clock
 from tests.goals.api.test_goals_api import goal_body
 from tests.openapi_fuzz import fuzz, served
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from trellis_goals.app import create_app
 from trellis_goals.settings import GoalsSettings
 from trellis_kernel.identity import mint_token
@@ -89,7 +90,7 @@ async def seed(base_url: str) -> None:
 
 
 async def test_every_operation_answers_as_documented(database_dsn: str) -> None:
-    settings = GoalsSettings(database_url=database_dsn, jwt_secret=SECRET, overdue_sweep_seconds=0)
+    settings = GoalsSettings(key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS, database_url=database_dsn, jwt_secret=SECRET, overdue_sweep_seconds=0)
     app = create_app(settings, clock=Clock())
     async with served(app) as base_url:
         await seed(base_url)

@@ -23,6 +23,7 @@ from tests.conftest import PostgresServer
 from tests.goals.api.conftest import SECRET, Clock, bearer
 from tests.goals.api.test_goals_api import AS_EMPLOYEE, AS_MANAGER, HR, active_goal
 from tests.openapi_fuzz import one_request_per_operation
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from trellis_goals.app import create_app
 from trellis_goals.settings import GoalsSettings
 
@@ -38,6 +39,8 @@ IDS = {
     "track_id": "ic",
     "version": 2,
     "backfill_id": "5f0c4a52-2d1e-4a43-9a43-3f6f0b1d2c11",
+    "person_id": "emp_1",
+    "key_id": "dk_00000000000000000000000000000000",  # replaced by A's employee's key once seeded
 }
 """The ids organisation A uses, which B's people send too."""
 OTHER_ORG = "org_2"
@@ -47,6 +50,8 @@ CALLERS = {
     "B's HR admin": bearer("hr_9", roles=("hr_admin",), organisation_id=OTHER_ORG),
 }
 GENERATED_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+RECORDED_AT = re.compile(r'"(erased_at|read_at)":"[^"]+"')
+"""When B's own key reads and erasures were recorded: the database's clock, not the test's."""
 
 
 async def seed_organisation_a(client: httpx.AsyncClient) -> None:
@@ -92,14 +97,25 @@ async def what_b_sees(client: httpx.AsyncClient, cases: list[Case]) -> list[tupl
                 (
                     f"{who}: {case.method} {path}",
                     response.status_code,
-                    GENERATED_ID.sub("<id>", response.text),
+                    RECORDED_AT.sub(r'"\1":"<time>"', GENERATED_ID.sub("<id>", response.text)),
                 )
             )
     return answers
 
 
+async def a_data_key(client: httpx.AsyncClient) -> str:
+    """The id of A's employee's data key, as a protected field of A's events names it."""
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    app: Any = transport.app
+    key_id: str = await app.state.goals.keys.pool.fetchval(
+        "SELECT key_id FROM privacy_data_keys WHERE organisation_id = 'org_1' AND person_id = 'emp_1'"
+    )
+    return key_id
+
+
 async def app_client(dsn: str, clock: Clock) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(GoalsSettings(database_url=dsn, jwt_secret=SECRET, overdue_sweep_seconds=0), clock=clock)
+    app = create_app(GoalsSettings(key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS, database_url=dsn, jwt_secret=SECRET, overdue_sweep_seconds=0), clock=clock)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://goals") as client,
@@ -117,12 +133,13 @@ async def test_another_organisation_learns_nothing_from_any_endpoint(
     # B's answers must not differ in anything.
     alone, beside_a = [], []
     async for client in app_client(await postgres.create_database(), Clock()):
-        alone = await what_b_sees(client, cases)
-    async for client in app_client(await postgres.create_database(), Clock()):
         await seed_organisation_a(client)
+        IDS["key_id"] = await a_data_key(client)
         before = await a_state(client)
         beside_a = await what_b_sees(client, cases)
         assert await a_state(client) == before, "B changed something of A's"
+    async for client in app_client(await postgres.create_database(), Clock()):
+        alone = await what_b_sees(client, cases)
 
     for (call, *without), (_, *with_a) in zip(alone, beside_a, strict=True):
         assert with_a == without, f"{call}: {with_a} where A has nothing: {without}"

@@ -6,7 +6,9 @@ checked at every step, and every event on the goals topic in order as a valid Cl
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -20,6 +22,11 @@ from cloudevents.core.formats.json import JSONFormat
 from tests.contracts.test_artefacts import validator_for
 from tests.contracts.test_consume_example import load_example
 from tests.goals.api.conftest import ORG, SECRET, Clock, bearer
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
+from trellis_contracts.catalogue import contract_for
+from trellis_contracts.goals import GoalCompletedV2, MilestoneReachedV2
+from trellis_contracts.personal import ERASED
+from trellis_contracts.protected import is_protected_value, key_ids, reveal
 from trellis_goals.app import create_app
 from trellis_goals.settings import GoalsSettings
 
@@ -28,6 +35,8 @@ pytestmark = pytest.mark.infra
 EMPLOYEE, MANAGER = "emp_ana", "mgr_ben"
 AS_EMPLOYEE, AS_MANAGER = bearer(EMPLOYEE), bearer(MANAGER)
 HR = bearer("hr_1", roles=("hr_admin",))
+INTEGRATOR = bearer("payroll_1", roles=("integrator",))
+COMPLETED = GoalCompletedV2.event_type()
 GOAL = "goal_photoshop"
 
 
@@ -59,6 +68,7 @@ async def test_master_photoshop_by_the_end_of_february(
     topic = await new_topic()
     clock = Clock(datetime.fromisoformat("2026-01-05T09:00:00+00:00"))
     settings = GoalsSettings(
+        key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS,
         database_url=database_dsn,
         jwt_secret=SECRET,
         kafka_bootstrap_servers=kafka_bootstrap,
@@ -67,7 +77,38 @@ async def test_master_photoshop_by_the_end_of_february(
     )
     await run_the_scenario(settings, clock)
     records = await read_goal_records(kafka_bootstrap, topic, expected=14)
-    assert_published_in_order(records)
+    events = assert_published_in_order(records)
+
+    # The goal's texts travel as ciphertext; an integrator opens them with the employee's key,
+    # which the service's key endpoint gives a token with the integrator role.
+    assert not any(b"Photoshop" in r.value or b"online course" in r.value for r in records)
+    app = create_app(dataclasses.replace(settings, kafka_bootstrap_servers=None), clock=clock)
+    keys: dict[str, bytes] = {}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://goals") as client:
+            for event in events:
+                for key_id in sorted(key_ids(contract_for(event.get_type()), event.get_data()) - set(keys)):
+                    answer = await client.get(f"/privacy/data-keys/{key_id}", headers=INTEGRATOR)
+                    assert answer.status_code == 200, answer.text
+                    jwk = answer.json()
+                    assert (jwk["org"], jwk["sub"]) == (ORG, EMPLOYEE)
+                    keys[key_id] = base64.urlsafe_b64decode(jwk["k"] + "=" * (-len(jwk["k"]) % 4))
+    assert len(keys) == 1  # one key per employee
+    opened = [
+        contract_for(e.get_type()).model_validate(reveal(contract_for(e.get_type()), e.get_data(), keys))
+        for e in events
+    ]
+    assert [e.title for e in opened if isinstance(e, MilestoneReachedV2)] == [
+        "Finish the online course",
+        "Work through the tutorial series",
+        "Ship three visuals from hands-on practice",
+    ]
+    [completed] = [e for e in opened if isinstance(e, GoalCompletedV2)]
+    assert completed.title == "Master Photoshop"
+    # Without the key, a consumer reads the same events with the texts erased.
+    [shown] = [reveal(GoalCompletedV2, e.get_data()) for e in events if e.get_type() == COMPLETED]
+    assert shown["title"] == ERASED and shown["on_time"] is True
 
 
 async def test_the_integrators_example_consumer_reads_what_the_service_published(
@@ -75,6 +116,7 @@ async def test_the_integrators_example_consumer_reads_what_the_service_published
 ) -> None:
     topic = await new_topic()
     settings = GoalsSettings(
+        key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS,
         database_url=database_dsn,
         jwt_secret=SECRET,
         kafka_bootstrap_servers=kafka_bootstrap,
@@ -243,7 +285,7 @@ async def read_goal_records(
     return [r for r in records if r.key == f"goal-{ORG}/{GOAL}".encode()]
 
 
-def assert_published_in_order(records: list[ConsumerRecord[bytes, bytes]]) -> None:
+def assert_published_in_order(records: list[ConsumerRecord[bytes, bytes]]) -> list[Any]:
     events = [
         ce_kafka.from_binary(
             ce_kafka.KafkaMessage(headers=dict(r.headers), key=r.key, value=r.value), JSONFormat()
@@ -274,5 +316,7 @@ def assert_published_in_order(records: list[ConsumerRecord[bytes, bytes]]) -> No
     assert {r.partition for r in records} == {records[0].partition}
     for event in events:  # every payload as published validates against its checked-in JSON Schema
         validator_for(event.get_type()).validate(event.get_data())
-    reached = [e.get_data() for e in events if e.get_type().endswith("MilestoneReached.v1")]
+    reached = [e.get_data() for e in events if e.get_type().endswith("MilestoneReached.v2")]
     assert [d["milestone_id"] for d in reached] == ["ms_course", "ms_tutorials", "ms_practice"]
+    assert all(is_protected_value(d["title"]) and is_protected_value(d["goal_title"]) for d in reached)
+    return events

@@ -65,8 +65,8 @@ async def test_retried_reviews_and_activities_answer_as_the_first_time(client: h
     review = {"review_id": "rev_1", "summary": "Done", "outcome": {"kind": "complete", "achieved_value": 5}}
     reviewed = await client.post("/goals/goal_1/reviews", json=review, headers=AS_MANAGER)
     assert reviewed.json()["events"] == [
-        "dev.trellis.goals.GoalReviewed.v1",
-        "dev.trellis.goals.GoalCompleted.v1",
+        "dev.trellis.goals.GoalReviewed.v2",
+        "dev.trellis.goals.GoalCompleted.v2",
     ]
 
     assert (await client.post("/goals/goal_1/activities", json=activity, headers=AS_EMPLOYEE)).json() == (

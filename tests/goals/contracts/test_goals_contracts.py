@@ -21,17 +21,24 @@ def _schema_properties(event: type[EventContract]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("event", g.GOALS_EVENTS, ids=lambda e: e.__name__)
-def test_every_goals_event_is_a_v1_contract_of_the_goals_service(
+def test_every_goals_event_is_a_contract_of_the_goals_service_v1_or_its_protecting_v2(
     event: type[EventContract],
 ) -> None:
-    assert EventContract in event.__bases__
-    assert event.event_type() == f"dev.trellis.goals.{event.__name__}.v1"
+    if event.protects_personal_data:
+        [plain] = [v1 for v1, v2 in g.PROTECTED_MAJORS.items() if v2 is event]
+        assert plain in event.__bases__
+        assert event.event_type() == f"dev.trellis.goals.{plain.__name__}.v2"
+    else:
+        assert EventContract in event.__bases__
+        assert event.event_type() == f"dev.trellis.goals.{event.__name__}.v1"
     assert event.model_config.get("frozen") is True
 
 
-def test_the_catalogue_lists_each_direct_event_contract_of_this_module_once() -> None:
-    defined_here = {cls for cls in EventContract.__subclasses__() if cls.__module__ == g.__name__}
-    assert defined_here == set(g.GOALS_EVENTS)
+def test_the_catalogue_lists_each_event_contract_of_this_module_once() -> None:
+    direct = {cls for cls in EventContract.__subclasses__() if cls.__module__ == g.__name__}
+    protecting = {cls for plain in direct for cls in plain.__subclasses__() if cls.__module__ == g.__name__}
+    assert direct | protecting == set(g.GOALS_EVENTS)
+    assert protecting == set(g.PROTECTED_MAJORS.values())
     assert len(g.GOALS_EVENTS) == len(set(g.GOALS_EVENTS))
 
 

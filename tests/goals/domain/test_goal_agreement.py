@@ -26,12 +26,14 @@ from tests.goals.domain.builders import (
 )
 from trellis_contracts.goals import (
     GoalAgreed,
-    GoalChangesRequested,
+    GoalChangesRequestedV2,
     GoalCreated,
+    GoalCreatedV2,
     GoalManagerChanged,
     GoalMetric,
-    GoalProposalWithdrawn,
+    GoalProposalWithdrawnV2,
     GoalProposed,
+    GoalProposedV2,
     MilestoneTemplate,
 )
 from trellis_goals.domain.goal import goal_decider
@@ -51,7 +53,7 @@ def request_changes(by: str = MANAGER, comment: str = "Make the target 6") -> Re
 def test_an_employee_proposes_a_goal_for_their_manager_to_agree() -> None:
     command = propose()
     assert given(goal_decider).when(command) == [
-        GoalProposed(
+        GoalProposedV2(
             goal_id=GOAL,
             organisation_id=ORG,
             employee_id=EMPLOYEE,
@@ -151,7 +153,7 @@ def test_the_other_side_agreeing_makes_the_goal_active() -> None:
             proposal_revision=1,
             occurred_at=later(1),
         ),
-        GoalCreated(
+        GoalCreatedV2(
             goal_id=GOAL,
             organisation_id=ORG,
             employee_id=EMPLOYEE,
@@ -177,7 +179,7 @@ def test_a_managers_proposal_is_agreed_by_the_employee_not_by_the_manager() -> N
     given(goal_decider, *history).when_rejected(agree(by=MANAGER), field="agreed_by")
     assert [type(e) for e in given(goal_decider, *history).when(agree(by=EMPLOYEE))] == [
         GoalAgreed,
-        GoalCreated,
+        GoalCreatedV2,
     ]
 
 
@@ -191,7 +193,7 @@ def test_only_the_other_side_agrees() -> None:
 def test_the_other_side_may_ask_for_changes_then_agree_to_the_new_proposal() -> None:
     history = replay(goal_decider, propose())
     assert given(goal_decider, *history).when(request_changes()) == [
-        GoalChangesRequested(
+        GoalChangesRequestedV2(
             goal_id=GOAL,
             organisation_id=ORG,
             employee_id=EMPLOYEE,
@@ -256,7 +258,7 @@ def test_a_new_proposal_keeps_the_employee_manager_track_and_template() -> None:
 def test_the_proposer_may_withdraw_a_proposal_not_yet_agreed() -> None:
     history = replay(goal_decider, propose(), request_changes())
     assert given(goal_decider, *history).when(withdraw(reason="Other priorities")) == [
-        GoalProposalWithdrawn(
+        GoalProposalWithdrawnV2(
             goal_id=GOAL,
             organisation_id=ORG,
             employee_id=EMPLOYEE,

@@ -19,8 +19,8 @@ from tests.goals.domain.builders import (
 from trellis_contracts.goals import (
     Alignment,
     DevelopmentActivityCancelled,
-    DevelopmentActivityCompleted,
-    DevelopmentActivityPlanned,
+    DevelopmentActivityCompletedV2,
+    DevelopmentActivityPlannedV2,
     DevelopmentActivityStarted,
     GoalAligned,
     GoalUnaligned,
@@ -137,7 +137,7 @@ def cancel(reason: str = "Course cancelled") -> CancelDevelopmentActivity:
 )
 def test_each_kind_of_development_activity_can_be_planned(kind: str) -> None:
     [event] = given(goal_decider, *active()).when(plan_activity(kind=kind, mentor_id="emp_5"))
-    assert event == DevelopmentActivityPlanned(
+    assert event == DevelopmentActivityPlannedV2(
         activity_id="act_1",
         goal_id=GOAL,
         organisation_id=ORG,
@@ -179,7 +179,7 @@ def test_an_activity_goes_from_planned_to_in_progress_to_completed() -> None:
     history = [*history, started]
     given(goal_decider, *history).when_rejected(start(), field="activity_id", match="in progress")
     [completed] = given(goal_decider, *history).when(complete())
-    assert completed == DevelopmentActivityCompleted(
+    assert completed == DevelopmentActivityCompletedV2(
         activity_id="act_1",
         goal_id=GOAL,
         organisation_id=ORG,

@@ -31,7 +31,7 @@ from trellis_contracts.goals import (
     GoalCreated,
     GoalMetric,
     GoalProposed,
-    GoalUnaligned,
+    GoalUnalignedV2,
     MilestonePlan,
     MilestoneReached,
     MilestoneTemplate,
@@ -213,7 +213,7 @@ def test_unaligning_records_why() -> None:
     command = UnalignGoal(goal_id=GOAL, unaligned_by=MANAGER, reason="The objective was dropped", now=NOW)
 
     assert given(goal_decider, *history).when(command) == [
-        GoalUnaligned(
+        GoalUnalignedV2(
             goal_id=GOAL,
             organisation_id=ORG,
             employee_id=EMPLOYEE,

@@ -21,16 +21,18 @@ from tests.goals.domain.builders import (
 )
 from trellis_contracts.goals import (
     AgreedAction,
-    CheckInRecorded,
-    GoalAbandoned,
+    CheckInRecordedV2,
+    GoalAbandonedV2,
     GoalAdjusted,
-    GoalCompleted,
+    GoalAdjustedV2,
+    GoalCompletedV2,
     GoalMetric,
     GoalReviewed,
-    MilestoneAdded,
+    GoalReviewedV2,
+    MilestoneAddedV2,
     MilestoneProgress,
     MilestoneProgressUpdated,
-    MilestoneRescheduled,
+    MilestoneRescheduledV2,
 )
 from trellis_goals.domain.goal import goal_decider
 from trellis_goals.domain.goal.commands import (
@@ -81,7 +83,7 @@ def check_in(**overrides: object) -> RecordCheckIn:
 def test_a_check_in_records_progress_blockers_and_agreed_actions() -> None:
     command = check_in()
     recorded, updated = given(goal_decider, *active()).when(command)
-    assert recorded == CheckInRecorded(
+    assert recorded == CheckInRecordedV2(
         check_in_id="ci_1",
         goal_id=GOAL,
         organisation_id=ORG,
@@ -158,7 +160,7 @@ def test_a_check_in_cannot_move_a_reached_milestone() -> None:
 
 def test_a_review_may_keep_the_goal_as_it_is() -> None:
     assert given(goal_decider, *active()).when(review(KeepGoal())) == [
-        GoalReviewed(
+        GoalReviewedV2(
             review_id="rev_1",
             goal_id=GOAL,
             organisation_id=ORG,
@@ -177,7 +179,7 @@ def test_a_review_adjusts_the_target_with_a_reason_and_says_what_changed() -> No
     outcome = ReviseGoal(reason="Ahead of plan", changes=TermChanges(metric=higher))
     reviewed, adjusted = given(goal_decider, *active()).when(review(outcome))
     assert isinstance(reviewed, GoalReviewed) and reviewed.outcome == "adjusted"
-    assert adjusted == GoalAdjusted(
+    assert adjusted == GoalAdjustedV2(
         goal_id=GOAL,
         organisation_id=ORG,
         employee_id=EMPLOYEE,
@@ -200,10 +202,10 @@ def test_a_review_moves_dates_and_adds_milestones() -> None:
     )
     events = given(goal_decider, *active()).when(review(outcome))
     assert [type(e) for e in events] == [
-        GoalReviewed,
-        GoalAdjusted,
-        MilestoneRescheduled,
-        MilestoneAdded,
+        GoalReviewedV2,
+        GoalAdjustedV2,
+        MilestoneRescheduledV2,
+        MilestoneAddedV2,
     ]
     state = goal_decider.fold([*active(), *events])
     assert state is not None
@@ -265,7 +267,7 @@ def test_completing_a_goal_tells_downstream_systems_everything_they_need() -> No
         review(CompleteGoal(achieved_value=5), now=FEB_10)
     )
     assert isinstance(reviewed, GoalReviewed) and reviewed.outcome == "completed"
-    assert completed == GoalCompleted(
+    assert completed == GoalCompletedV2(
         goal_id=GOAL,
         organisation_id=ORG,
         employee_id=EMPLOYEE,
@@ -289,7 +291,7 @@ def test_abandoning_keeps_the_lesson_and_points_to_the_revised_goal() -> None:
         revised_goal_id="goal_2",
     )
     _, abandoned = given(goal_decider, *active()).when(review(outcome))
-    assert abandoned == GoalAbandoned(
+    assert abandoned == GoalAbandonedV2(
         goal_id=GOAL,
         organisation_id=ORG,
         employee_id=EMPLOYEE,

@@ -19,11 +19,12 @@ from tests.goals.domain.builders import (
     reach,
 )
 from trellis_contracts.goals import (
-    MilestoneAdded,
+    MilestoneAddedV2,
     MilestoneMissed,
     MilestoneProgressUpdated,
     MilestoneReached,
-    MilestoneRescheduled,
+    MilestoneReachedV2,
+    MilestoneRescheduledV2,
 )
 from trellis_goals.domain.goal import goal_decider
 from trellis_goals.domain.goal.commands import (
@@ -75,7 +76,7 @@ def progress(percent: int, milestone_id: str = "ms_1") -> UpdateMilestoneProgres
 
 def test_reaching_a_milestone_tells_downstream_systems_everything_they_need() -> None:
     assert given(goal_decider, *active()).when(reach("ms_1", FEB_10)) == [
-        MilestoneReached(
+        MilestoneReachedV2(
             goal_id=GOAL,
             organisation_id=ORG,
             employee_id=EMPLOYEE,
@@ -174,7 +175,7 @@ def test_milestones_of_goals_not_active_are_not_marked() -> None:
 
 def test_a_milestone_is_rescheduled_with_a_reason() -> None:
     assert given(goal_decider, *active()).when(reschedule()) == [
-        MilestoneRescheduled(
+        MilestoneRescheduledV2(
             goal_id=GOAL,
             organisation_id=ORG,
             employee_id=EMPLOYEE,
@@ -214,7 +215,7 @@ def test_a_milestone_added_to_an_active_goal() -> None:
     new = plan("ms_3", date(2026, 3, 1), owner_id=MANAGER)
     command = AddMilestone(goal_id=GOAL, added_by=MANAGER, milestone=new, now=NOW)
     assert given(goal_decider, *active()).when(command) == [
-        MilestoneAdded(
+        MilestoneAddedV2(
             goal_id=GOAL,
             organisation_id=ORG,
             employee_id=EMPLOYEE,

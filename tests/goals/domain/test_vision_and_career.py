@@ -17,7 +17,7 @@ from trellis_contracts.goals import (
     MilestoneTemplate,
     ReportingLineChanged,
     TemplateStep,
-    VisionDefined,
+    VisionDefinedV2,
     VisionRevised,
 )
 from trellis_goals.domain.career_choice import ChooseCareerTrack, career_choice_decider
@@ -65,7 +65,7 @@ def revise_vision(statement: VisionStatement) -> ReviseVision:
 
 def test_an_employee_defines_their_vision_and_values() -> None:
     assert given(vision_decider).when(define_vision()) == [
-        VisionDefined(
+        VisionDefinedV2(
             organisation_id=ORG,
             employee_id=EMPLOYEE,
             revision=1,

@@ -87,13 +87,13 @@ def test_a_day_means_the_end_of_that_day_in_the_callers_zone() -> None:
 def test_the_timeline_names_who_did_what_without_personal_text() -> None:
     timeline = goal_timeline(history())
     assert [(t.version, t.event_type, t.actor_id) for t in timeline] == [
-        (1, "dev.trellis.goals.GoalProposed.v1", EMPLOYEE),
+        (1, "dev.trellis.goals.GoalProposed.v2", EMPLOYEE),
         (2, "dev.trellis.goals.GoalAgreed.v1", MANAGER),
-        (3, "dev.trellis.goals.GoalCreated.v1", None),
+        (3, "dev.trellis.goals.GoalCreated.v2", None),
         (4, "dev.trellis.goals.GoalAligned.v1", MANAGER),
-        (5, "dev.trellis.goals.GoalAdjusted.v1", MANAGER),
+        (5, "dev.trellis.goals.GoalAdjusted.v2", MANAGER),
         (6, "dev.trellis.goals.GoalAligned.v1", MANAGER),
-        (7, "dev.trellis.goals.MilestoneReached.v1", EMPLOYEE),
+        (7, "dev.trellis.goals.MilestoneReached.v2", EMPLOYEE),
     ]
     assert timeline[4].summary == "adjusted: title"
     assert timeline[5].summary == "aligned to parent_goal goal_team"

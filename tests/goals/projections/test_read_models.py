@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.goals.codec import codec_on
 from tests.goals.domain.builders import (
     EMPLOYEE,
     GOAL,
@@ -24,7 +25,7 @@ from tests.goals.domain.builders import (
 from trellis_goals.domain.goal import goal_decider
 from trellis_goals.domain.goal.commands import AbandonGoal, RecordCheckIn
 from trellis_goals.domain.reporting_line import ChangeReportingLine, reporting_line_decider
-from trellis_goals.event_codec import GOALS_CODEC
+from trellis_goals.event_codec import GoalsCodec
 from trellis_goals.projections.goal_views import GoalViews
 from trellis_goals.projections.reporting_line_table import ReportingLines
 from trellis_goals.streams import goal_stream, reporting_line_stream
@@ -51,8 +52,13 @@ async def pool(database_dsn: str) -> AsyncIterator[Pool]:
 
 
 @pytest.fixture
-def spec(pool: Pool) -> ProjectionSpecification:
-    return ProjectionSpecification(pool, GoalViews(), codec=GOALS_CODEC)
+async def codec(pool: Pool) -> GoalsCodec:
+    return await codec_on(pool)
+
+
+@pytest.fixture
+def spec(pool: Pool, codec: GoalsCodec) -> ProjectionSpecification:
+    return ProjectionSpecification(pool, GoalViews(codec), codec=codec)
 
 
 async def test_a_goal_row_follows_the_goal_to_its_latest_status(spec: ProjectionSpecification) -> None:
@@ -128,11 +134,11 @@ def line(employee: str, manager: str | None) -> ChangeReportingLine:
     )
 
 
-async def test_reporting_lines_keep_each_employees_current_manager(pool: Pool) -> None:
+async def test_reporting_lines_keep_each_employees_current_manager(pool: Pool, codec: GoalsCodec) -> None:
     first = replay(reporting_line_decider, line(EMPLOYEE, MANAGER))
     changed = replay(reporting_line_decider, line(EMPLOYEE, "mgr_2"), line(EMPLOYEE, None), history=first)
     other = replay(reporting_line_decider, line("emp_2", MANAGER))
-    spec = ProjectionSpecification(pool, ReportingLines(), codec=GOALS_CODEC)
+    spec = ProjectionSpecification(pool, ReportingLines(codec), codec=codec)
     query = (
         "SELECT organisation_id, employee_id, manager_id FROM {schema}.reporting_lines ORDER BY employee_id"
     )

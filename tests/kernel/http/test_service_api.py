@@ -12,6 +12,7 @@ import pytest
 from fastapi import APIRouter, FastAPI, Query
 from pydantic import BaseModel
 
+from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from trellis_feedback.app import create_app as create_feedback_app
 from trellis_feedback.settings import FeedbackSettings
 from trellis_goals.app import create_app
@@ -114,7 +115,7 @@ async def test_a_body_that_cannot_be_read_is_422_like_any_invalid_input(client: 
     "build",
     [
         example_api,
-        lambda: create_app(GoalsSettings(database_url="postgresql://unused/unused", jwt_secret="s" * 32)),
+        lambda: create_app(GoalsSettings(key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS, database_url="postgresql://unused/unused", jwt_secret="s" * 32)),
         lambda: create_feedback_app(
             FeedbackSettings(database_url="postgresql://unused/unused", jwt_secret="s" * 32)
         ),

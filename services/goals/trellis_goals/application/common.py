@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from trellis_goals import read_models
 from trellis_goals.domain.authorization import Action, Actor, Subject, authorize
-from trellis_goals.event_codec import GOALS_CODEC
+from trellis_goals.event_codec import GoalsCodec
 from trellis_kernel.commands import CommandHandler, Decide, Outcome, Retry
 from trellis_kernel.decider import Decider
 from trellis_kernel.http import Forbidden, StaleVersion
 from trellis_kernel.identity import Principal
+from trellis_kernel.projections import Projection
 from trellis_kernel.store import ConcurrencyConflict, EventMetadata, EventStore, Pool
 
 C = TypeVar("C")
@@ -59,9 +59,12 @@ def decide_in_turn(decider: Decider[C, S, E], state: S, commands: Sequence[C]) -
 
 @dataclass
 class Services:
-    """The pool, the event store, the clock and one command handler per decider."""
+    """The pool, the event store, the codec (personal fields sealed with each person's data key),
+    the read models, the clock and one command handler per decider."""
 
     pool: Pool
+    codec: GoalsCodec
+    read_models: tuple[Projection, ...]
     clock: Callable[[], datetime] = utc_now
     store: EventStore = field(init=False)
     _handlers: dict[int, CommandHandler[Any, Any, Any]] = field(init=False, default_factory=dict)
@@ -75,7 +78,7 @@ class Services:
         handler = self._handlers.get(id(decider))
         if handler is None:
             handler = CommandHandler(
-                self.store, decider, GOALS_CODEC, projections=read_models.PROJECTIONS, retry=RETRY_RACES
+                self.store, decider, self.codec, projections=self.read_models, retry=RETRY_RACES
             )
             self._handlers[id(decider)] = handler
         return handler

@@ -6,5 +6,6 @@
 - ``career_tracks``: the tracks an organisation offers (stream per organisation);
 - ``career_choice``: the track an employee follows (stream per employee);
 - ``reporting_line``: who an employee reports to (stream per employee);
+- ``person``: a person's erasure, said once (stream per person);
 - ``authorization``: who may do what, as a pure function.
 """

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from trellis_contracts.goals import VisionDefined, VisionRevised
+from trellis_contracts.goals import VisionDefined, VisionDefinedV2, VisionRevised, VisionRevisedV2
 from trellis_goals.domain.rules import require_aware, require_text
 from trellis_kernel.decider import Decider, DomainError
 
@@ -102,12 +102,12 @@ def decide_vision(command: VisionCommand, state: VisionState) -> Sequence[Vision
     if isinstance(command, DefineVision):
         if state is not None:
             raise DomainError("The vision is already defined; revise it instead", field="employee_id")
-        return [_statement_event(VisionDefined, command, revision=1)]
+        return [_statement_event(VisionDefinedV2, command, revision=1)]
     if state is None:
         raise DomainError("There is no vision to revise yet; define it first", field="employee_id")
     if state.current.statement == command.statement:
         raise DomainError("The revision changes nothing", field="statement")
-    return [_statement_event(VisionRevised, command, revision=state.current.revision + 1)]
+    return [_statement_event(VisionRevisedV2, command, revision=state.current.revision + 1)]
 
 
 def _statement_event(

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from trellis_contracts.goals import CheckInRecorded, GoalProposed
+from trellis_contracts.goals import CheckInRecorded, GoalProposed, GoalTerms
+from trellis_contracts.personal import ERASED
 from trellis_goals.domain.goal.state import Goal, GoalEvent, evolve_goal
 
 
@@ -39,3 +40,26 @@ def goal_record(events: Iterable[GoalEvent]) -> GoalRecord | None:
     for event in events:
         record = apply_goal_event(record, event)
     return record
+
+
+def forgotten(record: GoalRecord) -> GoalRecord:
+    """The record with every text about its employee read as erased, as a replay of its events
+    gives once the employee's key is gone (a list of texts reads as one ERASED); statuses,
+    dates, progress and counts stay."""
+    goal = record.goal
+    return replace(
+        record,
+        goal=replace(
+            goal,
+            terms=_forgotten_terms(goal.terms),
+            milestones=tuple(replace(m, title=ERASED) for m in goal.milestones),
+            activities=tuple(replace(a, title=ERASED) for a in goal.activities),
+        ),
+    )
+
+
+def _forgotten_terms(terms: GoalTerms) -> GoalTerms:
+    metric = None if terms.metric is None else terms.metric.model_copy(update={"name": ERASED})
+    return terms.model_copy(
+        update={"title": ERASED, "description": ERASED, "metric": metric, "resources_needed": (ERASED,)}
+    )

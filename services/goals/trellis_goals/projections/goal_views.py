@@ -19,9 +19,9 @@ from typing import Any, Final
 
 from pydantic import TypeAdapter
 
-from trellis_contracts.goals import GoalEvent
-from trellis_goals.event_codec import GOAL_EVENT_TYPES, GOALS_CODEC
-from trellis_goals.projections.goal_record import GoalRecord, apply_goal_event
+from trellis_contracts.goals import PersonErased
+from trellis_goals.event_codec import GOAL_EVENT_TYPES, GoalsCodec
+from trellis_goals.projections.goal_record import GoalRecord, apply_goal_event, forgotten
 from trellis_goals.projections.progress import goal_columns, open_deadlines, person_share
 from trellis_kernel.store import Connection, StoredEvent
 
@@ -48,6 +48,7 @@ GOAL_COLUMNS: Final = (
     "activities",
 )
 _JSON_COLUMNS: Final = frozenset({"milestones", "activities"})
+PERSON_ERASED: Final = PersonErased.event_type()
 
 
 class GoalViews:
@@ -116,10 +117,16 @@ class GoalViews:
         """,
     )
 
+    def __init__(self, codec: GoalsCodec) -> None:
+        self.codec = codec
+
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
+        if event.event_type == PERSON_ERASED:
+            await self._forget(connection, event, schema)
+            return
         if event.event_type not in GOAL_EVENT_TYPES:
             return
-        decoded: GoalEvent = GOALS_CODEC.decode(event)
+        [decoded] = await self.codec.decode_all([event], connection=connection)
         key = (decoded.organisation_id, decoded.goal_id)
         stored = await connection.fetchval(
             f"SELECT record FROM {schema}.goal_views WHERE organisation_id = $1 AND goal_id = $2 FOR UPDATE",
@@ -129,19 +136,37 @@ class GoalViews:
         record = apply_goal_event(before, decoded)
         if record is None:
             return
-        columns = goal_columns(record)
-        values = [json.dumps(columns[c]) if c in _JSON_COLUMNS else columns[c] for c in GOAL_COLUMNS]
-        names = ", ".join((*GOAL_COLUMNS, "record"))
-        placeholders = ", ".join(f"${n}" for n in range(1, len(GOAL_COLUMNS) + 2))
-        updates = ", ".join(f"{c} = excluded.{c}" for c in (*GOAL_COLUMNS[2:], "record"))
-        await connection.execute(
-            f"INSERT INTO {schema}.goal_views ({names}) VALUES ({placeholders})"
-            f" ON CONFLICT (organisation_id, goal_id) DO UPDATE SET {updates}",
-            *values,
-            _RECORD.dump_json(record).decode(),
+        await _write(connection, schema, record, before)
+
+    async def _forget(self, connection: Connection, event: StoredEvent, schema: str) -> None:
+        """The erased person's goals keep their statuses, dates and counts; their texts read as
+        erased, as a rebuild (decoding with the key gone) gives them."""
+        [erased] = await self.codec.decode_all([event], connection=connection)
+        rows = await connection.fetch(
+            f"SELECT record FROM {schema}.goal_views WHERE organisation_id = $1 AND employee_id = $2"
+            " ORDER BY goal_id FOR UPDATE",
+            erased.organisation_id,
+            erased.employee_id,
         )
-        await _keep_deadlines(connection, schema, record, before)
-        await _keep_person(connection, schema, record, before)
+        for row in rows:
+            before = _RECORD.validate_json(row["record"])
+            await _write(connection, schema, forgotten(before), before)
+
+
+async def _write(connection: Connection, schema: str, record: GoalRecord, before: GoalRecord | None) -> None:
+    columns = goal_columns(record)
+    values = [json.dumps(columns[c]) if c in _JSON_COLUMNS else columns[c] for c in GOAL_COLUMNS]
+    names = ", ".join((*GOAL_COLUMNS, "record"))
+    placeholders = ", ".join(f"${n}" for n in range(1, len(GOAL_COLUMNS) + 2))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in (*GOAL_COLUMNS[2:], "record"))
+    await connection.execute(
+        f"INSERT INTO {schema}.goal_views ({names}) VALUES ({placeholders})"
+        f" ON CONFLICT (organisation_id, goal_id) DO UPDATE SET {updates}",
+        *values,
+        _RECORD.dump_json(record).decode(),
+    )
+    await _keep_deadlines(connection, schema, record, before)
+    await _keep_person(connection, schema, record, before)
 
 
 async def _keep_deadlines(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from trellis_contracts.goals import ReportingLineChanged
-from trellis_goals.event_codec import GOALS_CODEC
+from trellis_goals.event_codec import GoalsCodec
 from trellis_kernel.store import Connection, StoredEvent
 
 
@@ -24,10 +24,13 @@ class ReportingLines:
         "CREATE INDEX ON {schema}.reporting_lines (organisation_id, manager_id, employee_id)",
     )
 
+    def __init__(self, codec: GoalsCodec) -> None:
+        self.codec = codec
+
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
         if event.event_type != ReportingLineChanged.event_type():
             return
-        line = GOALS_CODEC.decode(event)
+        [line] = await self.codec.decode_all([event], connection=connection)
         await connection.execute(
             f"""
             INSERT INTO {schema}.reporting_lines (organisation_id, employee_id, manager_id)

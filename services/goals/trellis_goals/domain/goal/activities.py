@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from trellis_contracts.goals import (
-    DevelopmentActivityCancelled,
-    DevelopmentActivityCompleted,
-    DevelopmentActivityPlanned,
+    DevelopmentActivityCancelledV2,
+    DevelopmentActivityCompletedV2,
+    DevelopmentActivityPlannedV2,
     DevelopmentActivityStarted,
     GoalEvent,
 )
@@ -44,7 +44,7 @@ def plan_activity(command: PlanDevelopmentActivity, goal: Goal) -> list[GoalEven
     if command.mentor_id == goal.employee_id:
         raise DomainError("An employee cannot mentor themselves", field="mentor_id")
     return [
-        DevelopmentActivityPlanned(
+        DevelopmentActivityPlannedV2(
             activity_id=command.activity_id,
             goal_id=goal.goal_id,
             organisation_id=goal.organisation_id,
@@ -90,7 +90,7 @@ def complete_activity(command: CompleteDevelopmentActivity, goal: Goal) -> list[
     activity = _activity(goal, command.activity_id)
     _require_activity_status(activity, frozenset({"planned", "in_progress"}), "completed")
     return [
-        DevelopmentActivityCompleted(
+        DevelopmentActivityCompletedV2(
             activity_id=activity.activity_id,
             goal_id=goal.goal_id,
             organisation_id=goal.organisation_id,
@@ -111,7 +111,7 @@ def cancel_activity(command: CancelDevelopmentActivity, goal: Goal) -> list[Goal
     _require_activity_status(activity, frozenset({"planned", "in_progress"}), "cancelled")
     require_text(command.reason, "reason", "The reason for cancelling")
     return [
-        DevelopmentActivityCancelled(
+        DevelopmentActivityCancelledV2(
             activity_id=activity.activity_id,
             goal_id=goal.goal_id,
             organisation_id=goal.organisation_id,

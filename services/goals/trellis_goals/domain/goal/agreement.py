@@ -8,12 +8,12 @@ from datetime import timedelta
 
 from trellis_contracts.goals import (
     GoalAgreed,
-    GoalChangesRequested,
-    GoalCreated,
+    GoalChangesRequestedV2,
+    GoalCreatedV2,
     GoalEvent,
     GoalManagerChanged,
-    GoalProposalWithdrawn,
-    GoalProposed,
+    GoalProposalWithdrawnV2,
+    GoalProposedV2,
     GoalTerms,
     MilestonePlan,
     ProposerRole,
@@ -54,7 +54,7 @@ def propose(command: ProposeGoal, state: GoalState) -> Sequence[GoalEvent]:
     check_terms(command.terms, len(command.milestones), command.now)
     check_milestone_plans(command.milestones, command.terms.due_date, command.now)
     return [
-        GoalProposed(
+        GoalProposedV2(
             goal_id=command.goal_id,
             organisation_id=command.organisation_id,
             employee_id=command.employee_id,
@@ -113,7 +113,7 @@ def repropose(command: ReproposeGoal, goal: Goal) -> Sequence[GoalEvent]:
             field="goal_id",
         )
     return [
-        GoalProposed(
+        GoalProposedV2(
             **goal_ref(goal),
             proposed_by=command.proposed_by,
             proposer_role=role,
@@ -167,7 +167,7 @@ def agree(command: AgreeToGoal, goal: Goal) -> Sequence[GoalEvent]:
             proposal_revision=goal.proposal.revision,
             occurred_at=command.now,
         ),
-        GoalCreated(
+        GoalCreatedV2(
             **goal_ref(goal),
             terms=goal.terms,
             milestones=plans,
@@ -182,7 +182,7 @@ def request_changes(command: RequestGoalChanges, goal: Goal) -> Sequence[GoalEve
     _require_answer_from_other_side(goal, command.requested_by, "requested_by", "ask for changes to")
     require_text(command.comment, "comment", "What should change")
     return [
-        GoalChangesRequested(
+        GoalChangesRequestedV2(
             **goal_ref(goal),
             requested_by=command.requested_by,
             proposal_revision=goal.proposal.revision,
@@ -201,7 +201,7 @@ def withdraw(command: WithdrawProposal, goal: Goal) -> Sequence[GoalEvent]:
     if command.withdrawn_by != goal.proposal.proposed_by:
         raise DomainError("Only the proposer can withdraw the proposal", field="withdrawn_by")
     return [
-        GoalProposalWithdrawn(
+        GoalProposalWithdrawnV2(
             **goal_ref(goal),
             withdrawn_by=command.withdrawn_by,
             proposal_revision=goal.proposal.revision,

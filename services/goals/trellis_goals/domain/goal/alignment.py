@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trellis_contracts.goals import GoalAligned, GoalEvent, GoalUnaligned
+from trellis_contracts.goals import GoalAligned, GoalEvent, GoalUnalignedV2
 from trellis_goals.domain.goal.commands import AlignGoal, UnalignGoal
 from trellis_goals.domain.goal.guards import goal_ref, require_open
 from trellis_goals.domain.goal.state import Goal
@@ -34,7 +34,7 @@ def unalign(command: UnalignGoal, goal: Goal) -> Sequence[GoalEvent]:
     if goal.alignment is None:
         raise DomainError("The goal is not aligned to anything", field="goal_id")
     return [
-        GoalUnaligned(
+        GoalUnalignedV2(
             **goal_ref(goal),
             unaligned_by=command.unaligned_by,
             previous_alignment=goal.alignment,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from trellis_contracts.goals import CheckInRecorded, GoalAbandoned, GoalCompleted, GoalEvent, GoalReviewed
+from trellis_contracts.goals import (
+    CheckInRecordedV2,
+    GoalAbandoned,
+    GoalAbandonedV2,
+    GoalCompleted,
+    GoalCompletedV2,
+    GoalEvent,
+    GoalReviewedV2,
+)
 from trellis_goals.domain.goal.commands import (
     AbandonGoal,
     CompleteGoal,
@@ -65,7 +73,7 @@ def check_in(command: RecordCheckIn, goal: Goal) -> list[GoalEvent]:
             raise DomainError(
                 "An agreed action cannot be due in the past", field=f"agreed_actions[{index}].due_date"
             )
-    recorded = CheckInRecorded(
+    recorded = CheckInRecordedV2(
         **goal_ref(goal),
         check_in_id=command.check_in_id,
         recorded_by=command.recorded_by,
@@ -99,7 +107,7 @@ def review(command: ReviewGoal, goal: Goal) -> list[GoalEvent]:
         case AbandonGoal():
             follow_up = [_abandoned(goal, command.reviewed_by, outcome, command.now)]
             name = "abandoned"
-    reviewed = GoalReviewed(
+    reviewed = GoalReviewedV2(
         **goal_ref(goal),
         review_id=command.review_id,
         reviewed_by=command.reviewed_by,
@@ -148,7 +156,7 @@ def _revise(goal: Goal, actor_id: str, revision: ReviseGoal, now: datetime) -> l
 
 def _completed(goal: Goal, actor_id: str, outcome: CompleteGoal, now: datetime) -> GoalCompleted:
     completed_on = today(now)
-    return GoalCompleted(
+    return GoalCompletedV2(
         **goal_ref(goal),
         completed_by=actor_id,
         title=goal.terms.title,
@@ -168,7 +176,7 @@ def _abandoned(goal: Goal, actor_id: str, outcome: AbandonGoal, now: datetime) -
     require_text(outcome.lesson_learned, "outcome.lesson_learned", "The lesson learned")
     if outcome.revised_goal_id == goal.goal_id:
         raise DomainError("The revised goal must be another goal", field="outcome.revised_goal_id")
-    return GoalAbandoned(
+    return GoalAbandonedV2(
         **goal_ref(goal),
         abandoned_by=actor_id,
         reason=outcome.reason,

@@ -6,12 +6,12 @@ from datetime import date, datetime
 
 from trellis_contracts.goals import (
     GoalEvent,
-    MilestoneAdded,
+    MilestoneAddedV2,
     MilestoneMissed,
     MilestonePlan,
     MilestoneProgressUpdated,
-    MilestoneReached,
-    MilestoneRescheduled,
+    MilestoneReachedV2,
+    MilestoneRescheduledV2,
 )
 from trellis_goals.domain.goal.commands import (
     MarkOverdueMilestones,
@@ -49,7 +49,7 @@ def add_milestone(
         raise DomainError(f"Milestone {plan.milestone_id!r} already exists", field=f"{field}.milestone_id")
     check_milestone_plan(plan, goal.terms.due_date, now, field)
     return [
-        MilestoneAdded(
+        MilestoneAddedV2(
             **goal_ref(goal),
             milestone_id=plan.milestone_id,
             owner_id=plan.owner_id,
@@ -91,7 +91,7 @@ def reschedule_milestone(
         raise DomainError("The milestone is already due on that date", field=field)
     check_milestone_date(due_date, goal.terms.due_date, now, field)
     return [
-        MilestoneRescheduled(
+        MilestoneRescheduledV2(
             **goal_ref(goal),
             milestone_id=milestone.milestone_id,
             owner_id=milestone.owner_id,
@@ -146,7 +146,7 @@ def reach(command: ReachMilestone, goal: Goal) -> list[GoalEvent]:
     require_not_reached(milestone)
     reached_on = today(command.now)
     return [
-        MilestoneReached(
+        MilestoneReachedV2(
             **goal_ref(goal),
             milestone_id=milestone.milestone_id,
             owner_id=milestone.owner_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from trellis_contracts.goals import GoalAdjusted, GoalEvent, GoalTermName, GoalTerms
+from trellis_contracts.goals import GoalAdjustedV2, GoalEvent, GoalTermName, GoalTerms
 from trellis_goals.domain.goal.commands import TermChanges
 from trellis_goals.domain.goal.guards import goal_ref
 from trellis_goals.domain.goal.smart import check_metric
@@ -57,7 +57,7 @@ def adjust_terms(
                 field=f"{field}.due_date",
             )
     return [
-        GoalAdjusted(
+        GoalAdjustedV2(
             **goal_ref(goal),
             adjusted_by=actor_id,
             reason=reason,

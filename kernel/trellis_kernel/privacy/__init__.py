@@ -6,6 +6,8 @@
   and the record of every key handed out.
 - ``codec``: ``ProtectingCodec``, the service's codec with personal fields encrypted per person.
 - ``export``: ``export_person``, what a service holds about a person (an access request).
+- ``history``: ``protect_history``, a service's stored plain history rewritten in place as its
+  protecting majors (once, recorded, resumable).
 - The key endpoint and the erasure route: ``trellis_kernel.http.privacy_router``; the export
   route: ``trellis_kernel.http.export_router``.
 """

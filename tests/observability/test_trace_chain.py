@@ -34,7 +34,7 @@ pytestmark = pytest.mark.infra
 
 SECRET = "trace-test-secret-of-at-least-32-bytes!"
 ORG, EMP, MGR = "org_traced", "emp_1", "mgr_1"
-REACHED = "dev.trellis.goals.MilestoneReached.v1"
+REACHED = "dev.trellis.goals.MilestoneReached.v2"
 POLICY = """\
 format: trellis.reward-policy.v1
 policy_id: leadership

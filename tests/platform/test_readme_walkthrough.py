@@ -58,9 +58,9 @@ def test_the_walk_through_runs_as_written_and_again(
             timeout=120,
         )
         assert run.returncode == 0, f"stdout:\n{run.stdout}\nstderr:\n{run.stderr}"
-        assert '"version":1,"events":["dev.trellis.goals.GoalProposed.v1"]' in run.stdout
+        assert '"version":1,"events":["dev.trellis.goals.GoalProposed.v2"]' in run.stdout
         assert (
-            '"version":3,"events":["dev.trellis.goals.GoalAgreed.v1","dev.trellis.goals.GoalCreated.v1"]'
+            '"version":3,"events":["dev.trellis.goals.GoalAgreed.v1","dev.trellis.goals.GoalCreated.v2"]'
             in run.stdout
         )
         assert "\n409\n" in run.stdout

@@ -950,3 +950,17 @@ RETIRED_GOALS_TYPES: frozenset[str] = frozenset(plain.event_type() for plain in 
 version 2, without a window in which both are published (that window would keep publishing the
 plain text erasure must reach). The classes stay, so that history in the store and on the topic
 decodes."""
+
+
+def with_protecting_majors(*contracts: type[EventContract]) -> tuple[type[EventContract], ...]:
+    """The contracts given and, after each that a protecting major replaced, that major: what a
+    consumer of the goals topic handles through the switch (records of both are on the topic).
+    A consumer without the goals service's keys reads the new major's personal fields as erased:
+    ``contract.model_validate(reveal(contract, data))``."""
+    found: list[type[EventContract]] = []
+    for contract in contracts:
+        found.append(contract)
+        protecting = PROTECTED_MAJORS.get(contract)
+        if protecting is not None:
+            found.append(protecting)
+    return tuple(found)

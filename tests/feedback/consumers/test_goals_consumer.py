@@ -21,6 +21,8 @@ from tests.privacy_keys import TEST_KEY_ENCRYPTION_KEYS
 from trellis_contracts import EventContract
 from trellis_contracts import goals as g
 from trellis_contracts.envelope import Envelope, KafkaRecord, encode_binary
+from trellis_contracts.personal import ERASED, personal_values
+from trellis_contracts.protected import seal
 from trellis_feedback.application import FeedbackApplication
 from trellis_feedback.consumers.goals import goals_consumer
 from trellis_feedback.event_codec import FeedbackCodec
@@ -40,6 +42,7 @@ PLAN = g.MilestonePlan(
     milestone_id="ms_1", title="Online course", owner_id="emp_1", due_date=date(2026, 2, 14)
 )
 GOAL = {"goal_id": "goal_1", "organisation_id": ORG, "employee_id": "emp_1", "manager_id": "mgr_1"}
+EMPLOYEE_KEY = bytes(range(32))
 
 
 def record(
@@ -52,8 +55,17 @@ def record(
         time=AT,
         sequence=version,
     )
-    published = encode_binary(envelope, event)
+    published = encode_binary(envelope, sealed(event) if event.protects_personal_data else event)
     return KafkaRecord(key=stream.encode(), headers=published.headers, value=published.value)
+
+
+def sealed(event: EventContract) -> dict[str, Any]:
+    """The event's data as the goals service publishes it: personal fields sealed with the
+    employee's key, which the feedback service does not have."""
+    payload = event.model_dump(mode="json")
+    for personal in personal_values(type(event), payload):
+        personal.replace(seal(personal.value, key=EMPLOYEE_KEY, key_id="dk_emp1"))
+    return payload
 
 
 def line(manager: str) -> g.ReportingLineChanged:
@@ -172,6 +184,30 @@ async def test_reporting_lines_goals_and_milestones_become_facts(goals_topic: Go
     assert "Master Photoshop" not in str(await goals_topic.read_models()), "no goals text is kept"
     reached = await pool.fetchval("SELECT reached_on FROM goal_milestones WHERE milestone_id = 'ms_1'")
     assert reached == date(2026, 2, 10)
+
+
+async def test_protected_goals_events_become_facts_with_their_texts_read_as_erased(
+    goals_topic: GoalsTopic,
+) -> None:
+    proposed = g.GoalProposedV2(
+        **GOAL, proposed_by="emp_1", proposer_role="employee", proposal_revision=1, terms=TERMS,
+        milestones=(PLAN,), occurred_at=AT,
+    )  # fmt: skip
+    protected = [
+        HISTORY[0],
+        record("goal-org_1/goal_1", 1, proposed),
+        HISTORY[2],
+        record("goal-org_1/goal_1", 3, g.GoalCreatedV2(**GOAL, terms=TERMS, milestones=(PLAN,), occurred_at=AT)),
+        record("goal-org_1/goal_1", 4, g.MilestoneReachedV2(**REACHED.model_dump())),
+    ]
+    assert not any(b"Master Photoshop" in r.value or b"Online course" in r.value for r in protected)
+    await goals_topic.publish(protected)
+    await consume_all(goals_topic, f"feedback-{uuid.uuid4().hex[:8]}", applied=4)
+    pool = goals_topic.pool
+    goal = await pool.fetchrow("SELECT status, title, version FROM goals WHERE goal_id = 'goal_1'")
+    assert tuple(goal) == ("active", ERASED, 4)
+    milestone = await pool.fetchrow("SELECT title, reached_on FROM goal_milestones WHERE milestone_id = 'ms_1'")
+    assert tuple(milestone) == (ERASED, date(2026, 2, 10))
 
 
 async def test_a_goals_event_delivered_twice_changes_nothing(goals_topic: GoalsTopic) -> None:

@@ -9,6 +9,7 @@ from typing import ClassVar
 import pytest
 
 from tests.integrations.events import activity_completed, assignment, goal_completed, milestone_reached
+from trellis_contracts import goals as g
 from trellis_contracts.catalogue import contract_for
 from trellis_contracts.goals import MilestoneReached
 from trellis_contracts.personal import ERASED, personal_values
@@ -97,3 +98,23 @@ def test_a_protected_or_erased_title_never_reaches_the_lrs_the_activity_is_named
         assert parent["definition"]["name"] == {"en-US": "Goal"}
         assert "Photoshop" not in json.dumps(s) and "Step ms_2" not in json.dumps(s)
     assert protected["actor"] == erased["actor"] and protected["verb"] == erased["verb"]
+
+
+def test_the_protecting_majors_make_the_same_statements_without_keys() -> None:
+    """Version 2 of the goals events carries the employee's texts sealed with a key this service
+    does not have: the statement is the same but for those texts."""
+    for plain in (
+        milestone_reached("org_1", "goal_7", "ms_2", "emp_9"),
+        goal_completed("org_1", "goal_7"),
+        activity_completed("org_1", "goal_7", "act_3"),
+    ):
+        protecting = g.PROTECTED_MAJORS[type(plain)]
+        data = plain.model_dump(mode="json")
+        for personal in personal_values(protecting, data):
+            personal.replace(seal(personal.value, key=bytes(32), key_id="dk_emp9"))
+        sealed = statement(protecting.event_type(), "0b7c9a64-5a43-4a8e-9f07-4f7f3c0d2f11", "2026-03-02T09:00:00Z",
+                           data, home_page=HOME)  # fmt: skip
+        clear = made(plain)
+        assert sealed["id"] == clear["id"] and sealed["actor"] == clear["actor"]
+        assert sealed["object"]["id"] == clear["object"]["id"]  # type: ignore[index]
+        assert "Master Photoshop" not in str(sealed)

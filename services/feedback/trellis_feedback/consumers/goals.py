@@ -20,12 +20,13 @@ from pydantic import ValidationError
 
 from trellis_contracts import goals as g
 from trellis_contracts.catalogue import contract_for
+from trellis_contracts.protected import reveal
 from trellis_feedback.projections import GOALS_FACTS
 from trellis_kernel.consumers import ConsumerSettings, EventConsumer, IncomingEvent
 from trellis_kernel.consumers.cloudevents import decode_cloudevent
 from trellis_kernel.store import Connection, Pool, Position, StoredEvent
 
-FACTS_FROM = (
+FACTS_FROM = g.with_protecting_majors(
     g.ReportingLineChanged,
     g.GoalProposed,
     g.GoalChangesRequested,
@@ -49,7 +50,9 @@ class NoSequence(ValueError):
 def as_stored(event: IncomingEvent) -> StoredEvent:
     """The incoming event as the facts projections read it: its goals stream version is the
     CloudEvents ``sequence``."""
-    data = contract_for(event.event_type).model_validate(event.data)
+    contract = contract_for(event.event_type)
+    # Without the goals service's keys, its protected fields read as erased.
+    data = contract.model_validate(reveal(contract, event.data))
     attributes = event.decoded.attributes or {}
     sequence = attributes.get("sequence")
     if sequence is None or not sequence.isdigit() or int(sequence) < 1:

@@ -56,17 +56,19 @@ class KnownReportingLines:
 
 
 _GOAL_EVENTS = handling(
-    g.GoalProposed,
-    g.GoalChangesRequested,
-    g.GoalCreated,
-    g.GoalManagerChanged,
-    g.GoalAdjusted,
-    g.MilestoneAdded,
-    g.MilestoneRescheduled,
-    g.MilestoneReached,
-    g.MilestoneMissed,
-    g.GoalCompleted,
-    g.GoalAbandoned,
+    *g.with_protecting_majors(
+        g.GoalProposed,
+        g.GoalChangesRequested,
+        g.GoalCreated,
+        g.GoalManagerChanged,
+        g.GoalAdjusted,
+        g.MilestoneAdded,
+        g.MilestoneRescheduled,
+        g.MilestoneReached,
+        g.MilestoneMissed,
+        g.GoalCompleted,
+        g.GoalAbandoned,
+    )
 )
 
 

@@ -40,7 +40,7 @@ CONSUMER_NAME = "trellis-recognition"
 
 FACT_EVENTS: Final = frozenset(
     event.event_type()
-    for event in (
+    for event in g.with_protecting_majors(
         g.GoalProposed,
         g.GoalCreated,
         g.MilestoneAdded,

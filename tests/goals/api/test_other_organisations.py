@@ -39,7 +39,6 @@ IDS = {
     "track_id": "ic",
     "version": 2,
     "backfill_id": "5f0c4a52-2d1e-4a43-9a43-3f6f0b1d2c11",
-    "person_id": "emp_1",
     "key_id": "dk_00000000000000000000000000000000",  # replaced by A's employee's key once seeded
 }
 """The ids organisation A uses, which B's people send too."""

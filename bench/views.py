@@ -44,6 +44,7 @@ from trellis_goals.application import GoalsApplication
 from trellis_goals.domain.authorization import Actor
 from trellis_goals.domain.goal import commands as c
 from trellis_kernel.identity import mint_token
+from trellis_kernel.privacy import KEY_ENCRYPTION_KEYS_SETTING, LocalKeyEncryptionKeys, new_key_encryption_key
 from trellis_kernel.store import create_pool
 
 SECRET = "bench-views-secret-of-at-least-32-bytes"
@@ -52,6 +53,10 @@ REPORTS_PER_MANAGER = 100
 GOALS_PER_EMPLOYEE = 10
 WORKERS = 8
 TARGET_TEAM = 3.0
+BENCH_KEKS_SETTING = new_key_encryption_key("kek_bench")
+BENCH_KEYS = LocalKeyEncryptionKeys.from_setting(BENCH_KEKS_SETTING)
+"""The employees' texts are sealed as the service seals them, under a key made for the run (and
+given to the server it starts)."""
 TARGET_ORGANISATION = 5.0
 
 
@@ -63,7 +68,7 @@ def percentile(samples: Sequence[float], p: float) -> float:
 async def seed(dsn: str, goals: int, now: datetime) -> dict[str, str]:
     """Teams of 100 reports with 10 goals each; returns who and what to time."""
     pool = await create_pool(dsn, min_size=2, max_size=WORKERS + 2)
-    app = GoalsApplication(pool, clock=lambda: now)
+    app = GoalsApplication(pool, BENCH_KEYS, clock=lambda: now)
     await app.setup()
     hr = Actor("hr_1", ORG, hr_admin=True)
     employees = max(1, goals // GOALS_PER_EMPLOYEE)
@@ -120,7 +125,7 @@ async def seed(dsn: str, goals: int, now: datetime) -> dict[str, str]:
 async def add_events(dsn: str, manager_index: int, now: datetime, check_ins: int) -> int:
     """Give every goal of one team ``check_ins`` more check-ins."""
     pool = await create_pool(dsn, min_size=2, max_size=WORKERS + 2)
-    app = GoalsApplication(pool, clock=lambda: now)
+    app = GoalsApplication(pool, BENCH_KEYS, clock=lambda: now)
     manager = f"mgr_{manager_index:04d}"
     goal_ids = [
         row["goal_id"]
@@ -158,6 +163,7 @@ async def add_events(dsn: str, manager_index: int, now: datetime, check_ins: int
 def start_server(dsn: str, port: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "TRELLIS_JWKS_URL")}
     env.update(GOALS_DATABASE_URL=dsn, TRELLIS_JWT_SECRET=SECRET, GOALS_OVERDUE_SWEEP_SECONDS="0")
+    env[KEY_ENCRYPTION_KEYS_SETTING] = BENCH_KEKS_SETTING
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "trellis_goals.app:create_app",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",

@@ -80,7 +80,9 @@ def create_app(
     )
     app.state.authenticate = bearer_principal(token_verifier)
     app.include_router(health_router())
-    app.include_router(export_router("goals", lambda r: r.app.state.goals.store, lambda r: r.app.state.goals.codec))
+    app.include_router(
+        export_router("goals", lambda r: r.app.state.goals.store, lambda r: r.app.state.goals.codec)
+    )
     for module in (goal_commands, goal_queries, people, career_tracks):
         app.include_router(module.router)
     app.include_router(backfill_router(GOALS_CONTRACTS.event_types))

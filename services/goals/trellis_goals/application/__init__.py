@@ -1,6 +1,6 @@
 """The goals service's use cases, one module per aggregate (``goals``, ``vision``,
-``career_choices``, ``reporting_lines``, ``career_tracks``, ``erasures``) plus ``views`` (queries on the
-stored read models). Everything here is orchestration: the rules live in ``domain/``, the read
+``career_choices``, ``reporting_lines``, ``career_tracks``, ``erasures``) plus ``views``
+(queries on the stored read models). Everything here is orchestration: the rules live in ``domain/``, the read
 models in ``projections/``; loading, deciding, appending (with the read models, inline) and
 deciding again after losing a race are the kernel's CommandHandler. The clock is read here
 (``now()``) and nowhere else."""

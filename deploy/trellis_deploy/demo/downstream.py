@@ -116,7 +116,11 @@ def _highlight(event: object) -> str | None:
     """What an integrator would act on, in a line (never a personal free text)."""
     match event:
         case MilestoneReached():
-            return f"payroll/LMS: {event.employee_id} reached “{event.title}” on {event.reached_on}"
+            # Its title is sealed with the employee's key: an integrator opens it with the key.
+            return (
+                f"payroll/LMS: {event.employee_id} reached milestone {event.milestone_id} of "
+                f"{event.goal_id} on {event.reached_on}"
+            )
         case GoalAgreed():
             return f"goal {event.goal_id} agreed by {event.agreed_by}"
         case feedback.FeedbackGivenV2():

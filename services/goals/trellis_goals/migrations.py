@@ -5,7 +5,7 @@ to run again and beside a running service. Needs the service's key-encryption ke
 from __future__ import annotations
 
 from trellis_goals.application import GoalsApplication
-from trellis_goals.settings import GoalsSettings
+from trellis_goals.settings import key_encryption_from_env
 from trellis_kernel.http import IdempotencyKeys
 from trellis_kernel.store import create_pool
 
@@ -13,7 +13,7 @@ from trellis_kernel.store import create_pool
 async def migrate(database_url: str) -> None:
     pool = await create_pool(database_url, min_size=1, max_size=2)
     try:
-        await GoalsApplication(pool, GoalsSettings.from_env().key_encryption()).setup()
+        await GoalsApplication(pool, key_encryption_from_env()).setup()
         await IdempotencyKeys(pool).setup()
     finally:
         await pool.close()

@@ -5,14 +5,12 @@ the connection they write with, so that they see the personal fields opened (or 
 
 from __future__ import annotations
 
-import os
-
 from trellis_goals.event_codec import GoalsCodec, goals_codec
 from trellis_goals.projections.goal_views import GoalViews
 from trellis_goals.projections.reporting_line_table import ReportingLines
-from trellis_kernel.privacy import KEY_ENCRYPTION_KEYS_SETTING, DataKeyStore, LocalKeyEncryptionKeys
+from trellis_goals.settings import key_encryption_from_env
+from trellis_kernel.privacy import DataKeyStore
 from trellis_kernel.projections import Projection, setup_projection
-from trellis_kernel.settings import MissingSetting
 from trellis_kernel.store import Pool
 
 
@@ -23,14 +21,7 @@ def projections(codec: GoalsCodec) -> tuple[Projection, ...]:
 def rebuildable(pool: Pool) -> tuple[Projection, ...]:
     """The read models as ``trellis projections`` replays them: on the data keys in the database
     of ``pool``, unwrapped with the key-encryption keys the service has (its environment's)."""
-    setting = os.environ.get(KEY_ENCRYPTION_KEYS_SETTING)
-    if not setting:
-        raise MissingSetting(
-            f"set {KEY_ENCRYPTION_KEYS_SETTING}: the goals read models open personal fields with the "
-            "data keys these keys wrap"
-        )
-    keys = DataKeyStore(pool, LocalKeyEncryptionKeys.from_setting(setting))
-    return projections(goals_codec(keys))
+    return projections(goals_codec(DataKeyStore(pool, key_encryption_from_env())))
 
 
 async def setup(pool: Pool, read_models: tuple[Projection, ...]) -> None:

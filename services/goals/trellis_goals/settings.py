@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 from trellis_contracts.topics import GOALS_TOPIC
+from trellis_kernel.privacy import KEY_ENCRYPTION_KEYS_SETTING, LocalKeyEncryptionKeys
 from trellis_kernel.settings import ServiceSettings
 
 
@@ -22,3 +23,11 @@ class GoalsSettings(ServiceSettings):
             events_topic=os.environ.get("GOALS_EVENTS_TOPIC", GOALS_TOPIC.name),
             overdue_sweep_seconds=float(os.environ.get("GOALS_OVERDUE_SWEEP_SECONDS", "3600")),
         )
+
+
+def key_encryption_from_env() -> LocalKeyEncryptionKeys:
+    """The service's key-encryption keys alone, for tools that open its database without serving
+    (migrations, rebuilds); MissingSetting when they are not configured."""
+    return GoalsSettings(
+        database_url="", key_encryption_keys=os.environ.get(KEY_ENCRYPTION_KEYS_SETTING) or None
+    ).key_encryption()

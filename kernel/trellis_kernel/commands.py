@@ -3,7 +3,7 @@
 One CommandHandler per aggregate type, built from the event store, the aggregate's Decider and
 the service's codec (after Emmett's ``handleCommandWithDecider``)::
 
-    goals = CommandHandler(store, goal_decider, GOALS_CODEC, projections=read_models.PROJECTIONS,
+    goals = CommandHandler(store, goal_decider, codec, projections=read_models.projections(codec),
                            retry=Retry(on_version_conflict=True))
     outcome = await goals.handle(goal_stream(org_id, goal_id), AgreeToGoal(...), metadata=metadata)
     outcome.version, outcome.events, outcome.state   # what the command did

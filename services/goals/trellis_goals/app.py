@@ -36,7 +36,6 @@ def create_app(
 ) -> FastAPI:
     settings = settings or GoalsSettings.from_env()
     token_verifier = verifier or settings.token_verifier()
-    key_encryption = settings.key_encryption()
     configure_tracing("goals")
 
     @contextlib.asynccontextmanager
@@ -44,7 +43,7 @@ def create_app(
         async with service_runtime(
             app, database_url=settings.database_url, kafka_bootstrap_servers=settings.kafka_bootstrap_servers
         ) as runtime:
-            goals = GoalsApplication(runtime.pool, key_encryption, clock=clock)
+            goals = GoalsApplication(runtime.pool, settings.key_encryption(), clock=clock)
             await goals.setup()
             runtime.flush_at_stop(goals.store)
             app.state.goals = goals

@@ -30,11 +30,6 @@ from trellis_recognition.event_codec import recognition_codec
 from trellis_recognition.projections import own_projections
 
 
-def _goals_keys(platform: Platform) -> DataKeyStore:
-    # The services run with the suite's key-encryption keys (tests.service_process).
-    return DataKeyStore(platform.pools["goals"], LocalKeyEncryptionKeys.from_setting(TEST_KEY_ENCRYPTION_KEYS))
-
-
 def _feedback_projections(platform: Platform) -> tuple[Projection, ...]:
     """The feedback read models, opening personal fields with the keys its processes run with."""
     keys = DataKeyStore(
@@ -147,9 +142,9 @@ async def _check(
     for service in SERVICES:
         found.append(await checks.check_topic(bootstrap, service, stored[service], injector.poison))
     for service, projections in (
-        ("goals", goals_read_models.projections(goals_codec(_goals_keys(platform)))),
+        ("goals", goals_read_models.projections(goals_codec(_keys(platform, "goals")))),
         ("feedback", _feedback_projections(platform)),
-        ("recognition", own_projections(recognition_codec(_recognition_keys(platform)))),
+        ("recognition", own_projections(recognition_codec(_keys(platform, "recognition")))),
     ):
         found.append(await checks.check_rebuild(service, platform.pools[service], tuple(projections)))
     found.append(

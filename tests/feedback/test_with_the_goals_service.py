@@ -32,7 +32,6 @@ async def test_a_reporting_line_and_a_milestone_set_in_goals_are_known_in_feedba
     clock = Clock()
     goals_topic = await new_topic()
     goals_settings = GoalsSettings(
-        key_encryption_keys=TEST_KEY_ENCRYPTION_KEYS,
         database_url=await postgres.create_database("goals"),
         jwt_secret=SECRET,
         kafka_bootstrap_servers=kafka_bootstrap,

@@ -51,7 +51,8 @@ def as_stored(event: IncomingEvent) -> StoredEvent:
     """The incoming event as the facts projections read it: its goals stream version is the
     CloudEvents ``sequence``."""
     contract = contract_for(event.event_type)
-    # Without the goals service's keys, its protected fields read as erased.
+    # Checked as the facts will read it: without the goals service's keys, its protected fields
+    # read as erased (the projections reveal the payload as published).
     data = contract.model_validate(reveal(contract, event.data))
     attributes = event.decoded.attributes or {}
     sequence = attributes.get("sequence")
@@ -65,7 +66,7 @@ def as_stored(event: IncomingEvent) -> StoredEvent:
         position=Position.START,
         event_type=event.event_type,
         schema_version=1,
-        payload=data.model_dump(mode="json"),
+        payload=dict(event.data),
         occurred_at=data.moment() or datetime.now(UTC),
         recorded_at=datetime.now(UTC),
         correlation_id=None,

@@ -19,7 +19,7 @@ from trellis_kernel.identity import mint_token
 pytestmark = pytest.mark.infra
 
 
-def _demo(platform: RunningPlatform, databases: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_demo(platform: RunningPlatform, databases: dict[str, str]) -> subprocess.CompletedProcess[str]:
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -46,7 +46,7 @@ def test_demo_seeds_a_fresh_organisation_that_consumers_and_the_web_app_see(
 ) -> None:
     organisations = []
     for _ in range(2):
-        demo = _demo(platform, platform_databases)
+        demo = run_demo(platform, platform_databases)
         assert demo.returncode == 0, f"{demo.stdout}\n{demo.stderr}"
         organisation = re.search(r"Seeding organisation (org-demo-\w+)", demo.stdout)
         assert organisation, demo.stdout

@@ -144,18 +144,9 @@ class FeedbackCommands(FeedbackCore):
         command = SetAnonymityThreshold(
             organisation_id=actor.organisation_id, threshold=threshold, set_by=actor.user_id, now=self.clock()
         )
-
-        async def work(connection: Connection) -> Receipt:
-            outcome = await self.settings.handle(
-                settings_stream(actor.organisation_id),
-                command,
-                metadata=caller_metadata(actor, traceparent),
-                expected_version=expected_version,
-                connection=connection,
-            )
-            return receipt_of(outcome)
-
-        return await self.transact(work, expected_version=expected_version)
+        return await self.handle_as(
+            actor, self.settings, settings_stream(actor.organisation_id), command, expected_version, traceparent
+        )
 
     # --- feedback requests ------------------------------------------------------------------------
 

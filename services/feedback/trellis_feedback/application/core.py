@@ -125,3 +125,26 @@ class FeedbackCore:
             await asyncio.sleep(delay * random.uniform(0.5, 1.5))
             delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def handle_as(
+        self,
+        actor: Actor,
+        handler: CommandHandler[Any, Any, Any],
+        stream_id: str,
+        command: Any,
+        expected_version: int | None,
+        traceparent: str | None,
+    ) -> Receipt:
+        """``command`` on ``stream_id`` as the caller's, in a transaction of its own."""
+
+        async def work(connection: Connection) -> Receipt:
+            outcome = await handler.handle(
+                stream_id,
+                command,
+                metadata=caller_metadata(actor, traceparent),
+                expected_version=expected_version,
+                connection=connection,
+            )
+            return receipt_of(outcome)
+
+        return await self.transact(work, expected_version=expected_version)

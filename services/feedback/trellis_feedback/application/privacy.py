@@ -10,7 +10,7 @@ from uuid import UUID
 
 from trellis_contracts.goals import PersonErased
 from trellis_feedback import retention_runs
-from trellis_feedback.application.core import FeedbackCore, caller_metadata, receipt_of, require
+from trellis_feedback.application.core import FeedbackCore, require
 from trellis_feedback.domain.authorization import Actor, Subject
 from trellis_feedback.domain.retention import ExpireText, SetRetention, expiry
 from trellis_feedback.erasure import PersonForgotten, forget_person
@@ -49,18 +49,9 @@ class FeedbackPrivacy(FeedbackCore):
         command = SetRetention(
             organisation_id=actor.organisation_id, years=years, set_by=actor.user_id, now=self.clock()
         )
-
-        async def work(connection: Connection) -> Receipt:
-            outcome = await self.retention.handle(
-                retention_stream(actor.organisation_id),
-                command,
-                metadata=caller_metadata(actor, traceparent),
-                expected_version=expected_version,
-                connection=connection,
-            )
-            return receipt_of(outcome)
-
-        return await self.transact(work, expected_version=expected_version)
+        return await self.handle_as(
+            actor, self.retention, retention_stream(actor.organisation_id), command, expected_version, traceparent
+        )
 
     async def retention_rule(self, actor: Actor) -> dict[str, Any]:
         """The organisation's rule (years, None: kept), its stream version, and the job's runs."""

@@ -51,7 +51,7 @@ from tests.integrations.events import (
     open_publisher,
     seed_history,
 )
-from tests.integrations.process import ServiceProcess, free_port
+from tests.service_process import ServiceProcess, free_port
 from trellis_integrations.delivery.webhooks import new_secret, signed_headers
 from trellis_kernel.backfill import BackfillRequest, Backfills
 from trellis_kernel.consumers import dead_letter_topic

@@ -49,6 +49,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from bench.database import admin_dsn, scratch_database
 from bench.relay import kafka_bootstrap
 from trellis_contracts.envelope import decode_envelope
+from trellis_contracts.goals import MilestoneReachedV2
 from trellis_deploy.local import processes
 from trellis_kernel.identity import mint_token
 from trellis_kernel.privacy import KEY_ENCRYPTION_KEYS_SETTING, new_key_encryption_key
@@ -57,7 +58,7 @@ from trellis_kernel.store import NOTIFY_CHANNEL
 ORG = "org_bench"
 SECRET = "reward-latency-bench-secret-32-bytes!"
 TARGET_P99_MS = 50.0
-MILESTONE_REACHED = "dev.trellis.goals.MilestoneReached.v1"
+MILESTONE_REACHED = MilestoneReachedV2.event_type()
 IN_FLIGHT = 8
 """Requests to the goals API at once, at most: its command handling takes a second pooled
 connection while holding one (the reporting line's lookup), so more requests at once than its

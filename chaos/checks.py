@@ -21,7 +21,7 @@ from tests.integrations.lrs import Lrs
 from tests.integrations.receiver import Receiver
 from tests.recognition.test_end_to_end import consumer_lag, outcomes_on_topic, read_topic
 from trellis_contracts.envelope import decode_envelope
-from trellis_contracts.goals import GoalAgreed, MilestoneReached
+from trellis_contracts.goals import GoalAgreed, MilestoneReachedV2
 from trellis_contracts.recognition import CompensationAdjustmentApprovedV2
 from trellis_integrations.domain.xapi import statement_id
 from trellis_kernel.consumers import dead_letter_topic
@@ -31,7 +31,7 @@ from trellis_kernel.projections.inline import apply_all
 from trellis_kernel.projections.projection import render_ddl
 from trellis_kernel.store import EventStore, Position
 
-MILESTONE_REACHED = MilestoneReached.event_type()
+MILESTONE_REACHED = MilestoneReachedV2.event_type()
 GOAL_AGREED = GoalAgreed.event_type()
 PAY_CHANGE_APPROVED = CompensationAdjustmentApprovedV2.event_type()
 MAX_LISTED = 10

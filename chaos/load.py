@@ -22,12 +22,12 @@ import httpx
 from chaos.platform import SECRET
 from tests.integrations.lrs import Lrs
 from tests.integrations.receiver import Receiver
-from trellis_contracts.goals import MilestoneReached
+from trellis_contracts.goals import MilestoneReachedV2
 from trellis_integrations.delivery.webhooks import new_secret
 from trellis_kernel.identity import mint_token
 
 MILESTONES = ("ms_1", "ms_2", "ms_3")
-DELIVERED_TYPES = [MilestoneReached.event_type()]
+DELIVERED_TYPES = [MilestoneReachedV2.event_type()]
 """What the integrator subscribes to, by webhook and as xAPI statements."""
 DELIVERY_TIMEOUT = 2.0
 """Seconds the integrations service waits for the webhook receiver before trying again."""

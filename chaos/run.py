@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import time
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,10 +88,9 @@ async def run(options: Options, console: Console | None = None) -> dict[str, Any
             await load.publish_policy(http)
             assert platform.lrs is not None
             await load.subscribe(http, platform.receiver, platform.lrs)
-            faults = asyncio.create_task(injector.run(http))
-            await load.run(http)
-            console.print(f"load done: {ledger.sent} commands after {time.monotonic() - began:.0f}s")
-            await faults
+            # A fault that cannot be injected or recovered from ends the run with its reason,
+            # rather than leaving the load waiting at that fault's gate.
+            await asyncio.gather(injector.run(http), _timed(load.run(http), ledger, began, console))
             final, seconds = await checks.caught_up(platform, http, CATCH_UP_BOUND)
             console.print(f"caught up after {seconds:.0f}s: {final}")
             results = await _check(platform, ledger, injector, final, seconds)
@@ -201,3 +201,8 @@ async def _check(
     found.append(await checks.check_dead_letters(bootstrap, injector.poison))
     found.append(checks.check_lags(final, seconds))
     return {"checks": found, "stored": stored}
+
+
+async def _timed(load: Awaitable[None], ledger: Ledger, began: float, console: Console) -> None:
+    await load
+    console.print(f"load done: {ledger.sent} commands after {time.monotonic() - began:.0f}s")

@@ -56,7 +56,7 @@ from trellis_feedback.streams import (
     request_stream,
     settings_stream,
 )
-from trellis_kernel.commands import CommandHandler, Decide, Loaded
+from trellis_kernel.commands import Loaded
 from trellis_kernel.decider import DomainError
 from trellis_kernel.http import NotFound
 from trellis_kernel.metadata import EventMetadata
@@ -90,29 +90,6 @@ def conversation_subject(conversation: Conversation) -> Subject:
 
 
 class FeedbackCommands(FeedbackCore):
-    async def _decide_for(
-        self,
-        actor: Actor,
-        handler: CommandHandler[Any, Any, Any],
-        stream_id: str,
-        decide: Decide[Any, Any],
-        expected_version: int | None,
-        traceparent: str | None,
-    ) -> Receipt:
-        """Append what ``decide`` makes of the stream as the caller's, in a transaction of its own."""
-
-        async def work(connection: Connection) -> Receipt:
-            outcome = await handler.handle_with(
-                stream_id,
-                decide,
-                metadata=caller_metadata(actor, traceparent),
-                expected_version=expected_version,
-                connection=connection,
-            )
-            return receipt_of(outcome)
-
-        return await self.transact(work, expected_version=expected_version)
-
     async def _once(
         self,
         organisation: str,
@@ -388,7 +365,7 @@ class FeedbackCommands(FeedbackCore):
             return request_decider.decide(command, request)
 
         stream = request_stream(organisation, request_id)
-        return await self._decide_for(actor, self.requests, stream, decide, expected_version, traceparent)
+        return await self.decide_as(actor, self.requests, stream, decide, expected_version, traceparent)
 
     # --- unasked feedback -----------------------------------------------------------------------
 
@@ -474,7 +451,7 @@ class FeedbackCommands(FeedbackCore):
             return self.feedback.decider.decide(command, loaded.state)
 
         stream = feedback_stream(organisation, feedback_id)
-        return await self._decide_for(actor, self.feedback, stream, decide, expected_version, traceparent)
+        return await self.decide_as(actor, self.feedback, stream, decide, expected_version, traceparent)
 
     # --- conversations ------------------------------------------------------------------------------
 

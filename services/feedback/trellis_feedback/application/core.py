@@ -30,7 +30,7 @@ from trellis_feedback.domain.retention import retention_decider
 from trellis_feedback.domain.settings import settings_decider
 from trellis_feedback.event_codec import feedback_codec
 from trellis_feedback.receipts import Receipt
-from trellis_kernel.commands import CommandHandler, Outcome
+from trellis_kernel.commands import CommandHandler, Decide, Outcome
 from trellis_kernel.http import Forbidden, StaleVersion
 from trellis_kernel.identity import Principal
 from trellis_kernel.metadata import EventMetadata
@@ -136,15 +136,42 @@ class FeedbackCore:
         traceparent: str | None,
     ) -> Receipt:
         """``command`` on ``stream_id`` as the caller's, in a transaction of its own."""
+        return await self._append_as(
+            actor,
+            traceparent,
+            expected_version,
+            lambda connection, metadata: handler.handle(
+                stream_id, command, metadata=metadata, expected_version=expected_version, connection=connection
+            ),
+        )
 
+    async def decide_as(
+        self,
+        actor: Actor,
+        handler: CommandHandler[Any, Any, Any],
+        stream_id: str,
+        decide: Decide[Any, Any],
+        expected_version: int | None,
+        traceparent: str | None,
+    ) -> Receipt:
+        """What ``decide`` makes of the stream, appended as the caller's, in a transaction of its own."""
+        return await self._append_as(
+            actor,
+            traceparent,
+            expected_version,
+            lambda connection, metadata: handler.handle_with(
+                stream_id, decide, metadata=metadata, expected_version=expected_version, connection=connection
+            ),
+        )
+
+    async def _append_as(
+        self,
+        actor: Actor,
+        traceparent: str | None,
+        expected_version: int | None,
+        append: Callable[[Connection, EventMetadata], Awaitable[Outcome[Any, Any]]],
+    ) -> Receipt:
         async def work(connection: Connection) -> Receipt:
-            outcome = await handler.handle(
-                stream_id,
-                command,
-                metadata=caller_metadata(actor, traceparent),
-                expected_version=expected_version,
-                connection=connection,
-            )
-            return receipt_of(outcome)
+            return receipt_of(await append(connection, caller_metadata(actor, traceparent)))
 
         return await self.transact(work, expected_version=expected_version)

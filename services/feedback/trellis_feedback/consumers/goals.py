@@ -22,24 +22,13 @@ from trellis_contracts import goals as g
 from trellis_contracts.catalogue import contract_for
 from trellis_contracts.protected import reveal
 from trellis_feedback.projections import GOALS_FACTS
+from trellis_feedback.projections.goals_facts import GOAL_EVENTS
 from trellis_kernel.consumers import ConsumerSettings, EventConsumer, IncomingEvent
 from trellis_kernel.consumers.cloudevents import decode_cloudevent
 from trellis_kernel.store import Connection, Pool, Position, StoredEvent
 
-FACTS_FROM = g.with_protecting_majors(
-    g.ReportingLineChanged,
-    g.GoalProposed,
-    g.GoalChangesRequested,
-    g.GoalCreated,
-    g.GoalManagerChanged,
-    g.GoalAdjusted,
-    g.MilestoneAdded,
-    g.MilestoneRescheduled,
-    g.MilestoneReached,
-    g.MilestoneMissed,
-    g.GoalCompleted,
-    g.GoalAbandoned,
-)
+FACTS_FROM = (g.ReportingLineChanged.event_type(), *GOAL_EVENTS)
+"""The goals types feedback keeps facts of: reporting lines, and the goal events its facts read."""
 PRINCIPAL = "trellis-goals"
 
 
@@ -102,8 +91,8 @@ def goals_consumer(
         decode=decode_cloudevent,
         settings=settings or ConsumerSettings(non_retryable=(ValidationError, NoSequence)),
     )
-    for contract in FACTS_FROM:
-        consumer.handles(contract.event_type())(apply_goals_fact)
+    for event_type in FACTS_FROM:
+        consumer.handles(event_type)(apply_goals_fact)
     if on_person_erased is not None:
         erase = on_person_erased
 

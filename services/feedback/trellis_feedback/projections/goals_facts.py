@@ -55,7 +55,7 @@ class KnownReportingLines:
         )
 
 
-_GOAL_EVENTS = handling(
+GOAL_EVENTS = handling(
     *g.with_protecting_majors(
         g.GoalProposed,
         g.GoalChangesRequested,
@@ -105,7 +105,7 @@ class KnownGoals:
     )
 
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
-        data = await decoded(event, _GOAL_EVENTS)
+        data = await decoded(event, GOAL_EVENTS)
         if data is None:
             return
         key = (data.organisation_id, data.goal_id)

@@ -16,6 +16,7 @@ from trellis_contracts.catalogue import (
     RETIRED_TYPES,
     UnknownEventType,
     contract_for,
+    every_contract,
 )
 from trellis_contracts.envelope import encode_binary, envelope_for
 from trellis_contracts.feedback import FEEDBACK_EVENTS, FeedbackGivenV2
@@ -24,6 +25,7 @@ from trellis_contracts.personal import declaration_problems, personal_fields
 from trellis_contracts.recognition import (
     RECOGNITION_EVENTS,
     CompensationAdjustmentApprovedV2,
+    RecognitionAwardedV2,
     RecognitionEvent,
     RewardGrantedV2,
 )
@@ -72,6 +74,15 @@ def test_each_module_lists_all_of_its_event_classes() -> None:
 def test_unknown_type_is_a_distinct_error() -> None:
     with pytest.raises(UnknownEventType, match=r"FeedbackGiven\.v9"):
         contract_for("dev.trellis.feedback.FeedbackGiven.v9")
+
+
+def test_retired_majors_still_name_their_class_for_records_kept_from_before_a_switch() -> None:
+    known = every_contract()
+    assert dict(CATALOGUE).items() <= dict(known).items()
+    retired_kept = {t for t in RETIRED_TYPES if t in known}
+    assert RecognitionAwardedV2.event_type() in retired_kept - set(CATALOGUE)
+    assert known[RecognitionAwardedV2.event_type()] is RecognitionAwardedV2
+    assert all(contract.__module__.startswith("trellis_contracts.") for contract in known.values())
 
 
 def _properties(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -6,6 +6,7 @@ compatibility gate walk :data:`CATALOGUE`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -59,6 +60,20 @@ def contract_for(event_type: str) -> type[EventContract]:
         return CATALOGUE[event_type]
     except KeyError:
         raise UnknownEventType(f"no Trellis contract has the type {event_type!r}") from None
+
+
+@functools.cache
+def every_contract() -> Mapping[str, type[EventContract]]:
+    """Every event class this package defines, current or retired, keyed by type: what records
+    kept from before a switch to a new major (delivery logs, old topics) are read with."""
+    found: dict[str, type[EventContract]] = dict(CATALOGUE)
+    pending = list(EventContract.__subclasses__())
+    while pending:
+        contract = pending.pop()
+        pending.extend(contract.__subclasses__())
+        if contract.__module__.startswith("trellis_contracts."):
+            found.setdefault(contract.event_type(), contract)
+    return MappingProxyType(found)
 
 
 def services() -> tuple[str, ...]:

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from trellis_contracts.base import EventContract
-from trellis_contracts.catalogue import CATALOGUE
+from trellis_contracts.catalogue import every_contract
 from trellis_contracts.personal import personal_fields, personal_values
 from trellis_contracts.protected import is_protected_value
 from trellis_kernel.store import Connection
@@ -38,30 +38,9 @@ ERASED_PEOPLE: Final = """
 """
 
 
-def _known_contracts() -> dict[str, type[EventContract]]:
-    found: dict[str, type[EventContract]] = {}
-    pending = list(EventContract.__subclasses__())
-    while pending:
-        contract = pending.pop()
-        pending.extend(contract.__subclasses__())
-        if contract.__module__.startswith("trellis_contracts."):
-            found.setdefault(contract.event_type(), contract)
-    return found
-
-
-@functools.cache
-def _retired_contracts() -> dict[str, type[EventContract]]:
-    return _known_contracts()
-
-
-def contract_of(event_type: str) -> type[EventContract] | None:
-    """The contract of a published type, current or retired (old bodies are of retired majors)."""
-    return CATALOGUE.get(event_type) or _retired_contracts().get(event_type)
-
-
 @functools.cache
 def carries_clear_text(event_type: str) -> bool:
-    contract = contract_of(event_type)
+    contract = every_contract().get(event_type)
     return contract is not None and bool(personal_fields(contract)) and not contract.protects_personal_data
 
 
@@ -99,8 +78,7 @@ async def without_erased_people(
     """The body to keep for a routed event: clear text about people erased before read as erased."""
     if not carries_clear_text(event_type):
         return body
-    contract = contract_of(event_type)
-    assert contract is not None
+    contract = every_contract()[event_type]
     document = json.loads(body)
     owners = _clear_text_owners(contract, document["data"])
     if not owners:
@@ -132,12 +110,11 @@ async def forget_person(connection: Connection, organisation_id: str, person_id:
         " FOR UPDATE",
         organisation_id,
         person_id,
-        sorted(t for t in {*CATALOGUE, *_retired_contracts()} if carries_clear_text(t)),
+        sorted(t for t in every_contract() if carries_clear_text(t)),
     )
     rewritten = 0
     for row in rows:
-        contract = contract_of(row["event_type"])
-        assert contract is not None
+        contract = every_contract()[row["event_type"]]
         document = json.loads(row["body"])
         data = without_text_about(contract, document["data"], {person_id})
         if data is None:

@@ -77,7 +77,7 @@ TABLE: Final = (
 )
 
 
-def idempotency_key(
+async def idempotency_key(
     key: Annotated[
         str | None,
         Header(

@@ -23,7 +23,7 @@ from trellis_kernel.metadata import trace_context
 P = ParamSpec("P")
 
 
-def application(request: Request) -> FeedbackApplication:
+async def application(request: Request) -> FeedbackApplication:
     app: FeedbackApplication = request.app.state.feedback
     return app
 
@@ -32,11 +32,11 @@ async def current_actor(principal: CurrentPrincipal) -> Actor:
     return actor_of(principal)
 
 
-def traceparent(request: Request) -> str | None:
+async def traceparent(request: Request) -> str | None:
     return trace_context(request.headers.get("traceparent"))
 
 
-def today(request: Request) -> date:
+async def today(request: Request) -> date:
     app: FeedbackApplication = request.app.state.feedback
     return app.clock().date()
 
@@ -77,7 +77,7 @@ class CommandCall:
         return accepted(await use_case(self.caller, *args, **kwargs))
 
 
-def command_call(app: App, caller: Caller, trace: Trace) -> CommandCall:
+async def command_call(app: App, caller: Caller, trace: Trace) -> CommandCall:
     return CommandCall(app, caller, trace)
 
 

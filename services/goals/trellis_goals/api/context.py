@@ -12,7 +12,7 @@ from trellis_goals.domain.authorization import Actor
 from trellis_kernel.identity import CurrentPrincipal
 
 
-def application(request: Request) -> GoalsApplication:
+async def application(request: Request) -> GoalsApplication:
     app: GoalsApplication = request.app.state.goals
     return app
 

@@ -11,7 +11,7 @@ from trellis_integrations.application import Admin, IntegrationsApplication, adm
 from trellis_kernel.identity import CurrentPrincipal
 
 
-def application(request: Request) -> IntegrationsApplication:
+async def application(request: Request) -> IntegrationsApplication:
     app: IntegrationsApplication = request.app.state.integrations
     return app
 

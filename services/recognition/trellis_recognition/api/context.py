@@ -13,7 +13,7 @@ from trellis_recognition.application import RecognitionApplication, Recorded, ac
 from trellis_recognition.domain.authorization import Actor
 
 
-def application(request: Request) -> RecognitionApplication:
+async def application(request: Request) -> RecognitionApplication:
     app: RecognitionApplication = request.app.state.recognition
     return app
 

@@ -9,13 +9,11 @@ from fastapi import APIRouter, Path, Query, Response
 
 from trellis_contracts.fields import OpaqueId
 from trellis_goals.api.context import App, Caller, IdInPath
-from trellis_goals.api.responses import json_of
 from trellis_goals.api.schemas import (
     CheckInOut,
     EmployeeProgressOut,
     GoalCountsOut,
     GoalPageOut,
-    GoalProgressOut,
     GoalRecordOut,
     GoalStatusName,
     ProgressPointOut,
@@ -160,11 +158,7 @@ async def get_organisation_goals(
         )
     except InvalidCursor as error:
         raise DomainError(str(error), field="after") from error
-    return json_of(
-        GoalPageOut(
-            goals=[GoalProgressOut.model_validate(g) for g in page.goals], next_cursor=page.next_cursor
-        )
-    )
+    return Response(page.document, media_type="application/json")
 
 
 @router.get("/organisation/goal-counts", summary="How many goals the organisation has, by status (HR admins)")

@@ -14,8 +14,8 @@ from trellis_goals.application.common import Services, require
 from trellis_goals.domain.authorization import Actor, Subject
 from trellis_goals.projections.goal_views import GOAL_COLUMNS, columns_of
 from trellis_goals.projections.progress import (
+    OPEN_ACTIVITY,
     EmployeeProgress,
-    GoalProgress,
     employee_progress_of,
     progress_of,
 )
@@ -88,6 +88,52 @@ SELECT json_build_object(
 """
 
 
+_OPEN_ACTIVITY: Final = ", ".join(f"'{status}'" for status in OPEN_ACTIVITY)
+
+_MILESTONE_LINE: Final = (
+    "json_build_object('milestone_id', m.item->'milestone_id', 'title', m.item->'title',"
+    " 'owner_id', m.item->'owner_id', 'due_date', m.item->'due_date',"
+    " 'progress_percent', m.item->'progress_percent', 'status', '{status}', 'reached_on', m.item->'reached_on')"
+)
+
+PAGE_OF_GOALS: Final = f"""
+SELECT g.employee_id, g.due_date, g.goal_id, json_build_object(
+           'goal_id', g.goal_id, 'employee_id', g.employee_id, 'manager_id', g.manager_id,
+           'title', g.title, 'status', g.status, 'due_date', g.due_date,
+           'percent_complete', g.percent_complete, 'goal_overdue', g.goal_overdue,
+           'next_milestone', upcoming.line,
+           'overdue_milestones', coalesce(missed.lines, '[]'::json),
+           'overdue_activity_ids', coalesce(late.ids, '[]'::json),
+           'overdue_items', g.goal_overdue::integer + coalesce(missed.n, 0) + coalesce(late.n, 0),
+           'last_check_in_at', {UTC_TIMESTAMP_SQL.format(value="g.last_check_in_at")},
+           'career_track_id', g.career_track_id, 'aligned_to', g.aligned_to, 'version', g.version
+       )::text AS document
+  FROM (SELECT *, status = 'active' AND due_date < $DAY AS goal_overdue FROM goal_views
+         WHERE {{where}} ORDER BY employee_id, due_date, goal_id LIMIT $LIMIT) g
+  LEFT JOIN LATERAL (
+      SELECT {_MILESTONE_LINE.format(status="open")} AS line
+        FROM jsonb_array_elements(g.milestones) WITH ORDINALITY AS m(item, n)
+       WHERE m.item->>'reached_on' IS NULL AND (m.item->>'due_date')::date >= $DAY
+       ORDER BY (m.item->>'due_date')::date, m.n LIMIT 1
+  ) upcoming ON g.status = 'active'
+  LEFT JOIN LATERAL (
+      SELECT json_agg({_MILESTONE_LINE.format(status="overdue")} ORDER BY m.n) AS lines, count(*) AS n
+        FROM jsonb_array_elements(g.milestones) WITH ORDINALITY AS m(item, n)
+       WHERE m.item->>'reached_on' IS NULL AND (m.item->>'due_date')::date < $DAY
+  ) missed ON g.status = 'active'
+  LEFT JOIN LATERAL (
+      SELECT json_agg(a.item->'activity_id' ORDER BY a.n) AS ids, count(*) AS n
+        FROM jsonb_array_elements(g.activities) WITH ORDINALITY AS a(item, n)
+       WHERE a.item->>'status' IN ({_OPEN_ACTIVITY}) AND (a.item->>'due_date')::date < $DAY
+  ) late ON g.status = 'active'
+ ORDER BY g.employee_id, g.due_date, g.goal_id
+"""
+"""A page of the organisation's goals, each printed by PostgreSQL as ``progress_of`` reads it
+(``GoalProgressOut``) as of the day ``$DAY``: the page is read often and is as long as HR asks,
+and building a hundred goals in Python cost more than the rest of the request. A test holds it
+to ``progress_of``."""
+
+
 @dataclass(frozen=True)
 class GoalFilters:
     status: tuple[str, ...] = ()
@@ -99,16 +145,16 @@ class GoalFilters:
 
 @dataclass(frozen=True)
 class GoalPage:
-    goals: tuple[GoalProgress, ...]
-    next_cursor: str | None
+    document: str
+    """The page as its JSON document (``GoalPageOut``)."""
 
 
 class InvalidCursor(ValueError):
     pass
 
 
-def _cursor(progress: GoalProgress) -> str:
-    key = [progress.employee_id, progress.due_date.isoformat(), progress.goal_id]
+def _cursor(employee_id: str, due_date: date, goal_id: str) -> str:
+    key = [employee_id, due_date.isoformat(), goal_id]
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
@@ -155,15 +201,17 @@ class Views:
             arguments.extend(_after(after))
             n = len(arguments)
             where.append(f"(employee_id, due_date, goal_id) > (${n - 2}, ${n - 1}, ${n})")
-        arguments.append(limit + 1)
-        rows = await self._services.pool.fetch(
-            f"SELECT {_SELECT} FROM goal_views WHERE {' AND '.join(where)}"
-            f" ORDER BY employee_id, due_date, goal_id LIMIT ${len(arguments)}",
-            *arguments,
+        arguments.extend((limit + 1, today))
+        statement = (
+            PAGE_OF_GOALS.replace("{where}", " AND ".join(where))
+            .replace("$LIMIT", f"${len(arguments) - 1}")
+            .replace("$DAY", f"${len(arguments)}::date")
         )
-        goals = tuple(progress_of(columns_of(r), today) for r in rows[:limit])
-        more = len(rows) > limit
-        return GoalPage(goals, _cursor(goals[-1]) if more and goals else None)
+        rows = await self._services.pool.fetch(statement, *arguments)
+        page = rows[:limit]
+        cursor = _cursor(*page[-1][:3]) if len(rows) > limit and page else None
+        goals = ",".join(row["document"] for row in page)
+        return GoalPage(f'{{"goals":[{goals}],"next_cursor":{json.dumps(cursor)}}}')
 
     async def organisation_counts(self, actor: Actor, filters: GoalFilters, today: date) -> dict[str, Any]:
         """How many of the organisation's goals there are, by status, and how many are overdue."""

@@ -19,8 +19,14 @@ each command the time of its response is taken, and:
   that one plus the recognition consumer's transaction (facts, policy evaluation, the outcome and
   the view, committed together).
 
-Prints p50, p99 and the achieved rate for both, the ratio of the two p99s, and one JSON line.
-Target: reward p99 within 50 ms at 200 commands per second.
+Where the CPU goes: the CPU seconds each process used from the first command sent until the last
+reward was seen (the goals and recognition services, the Kafka broker, the PostgreSQL cluster
+with its backends, the driver itself; from /proc, see ``bench/cpu.py``), as CPU milliseconds
+per command answered, and the cores that cost would take at the target rate beside the cores
+the machine has.
+
+Prints p50, p99 and the achieved rate for both, the ratio of the two p99s, the CPU per command
+per process, and one JSON line. Target: reward p99 within 50 ms at 200 commands per second.
 """
 
 from __future__ import annotations
@@ -40,12 +46,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from bench.cpu import CpuMeter, listening_pid
 from bench.database import admin_dsn, scratch_database
 from bench.relay import kafka_bootstrap
 from trellis_contracts.envelope import decode_envelope
@@ -282,6 +290,44 @@ def percentiles(values: list[float]) -> dict[str, float]:
     return {"p50": round(statistics.median(ordered), 2), "p99": round(p99, 2), "max": round(ordered[-1], 2)}
 
 
+def cpu_meter(goals: Service, recognition: Service, admin: str, bootstrap: str) -> CpuMeter:
+    """The processes whose CPU a run accounts for: both services, the broker and the PostgreSQL
+    cluster (found by the ports they listen on: local ones only) and the driver."""
+    assert goals.process is not None and recognition.process is not None
+    postgres_port = urlsplit(admin).port or 5432
+    kafka_port = int(bootstrap.split(",")[0].rsplit(":", 1)[1])
+    return CpuMeter(
+        {
+            "goals": goals.process.pid,
+            "recognition": recognition.process.pid,
+            "kafka": listening_pid(kafka_port),
+            "postgres": listening_pid(postgres_port),
+        },
+        alone={"driver": os.getpid()},
+    )
+
+
+def cpu_figures(
+    used: dict[str, float], window: float, commands: int, rate: float, unknown: list[str]
+) -> dict[str, Any]:
+    """CPU seconds per process over ``window``, CPU ms per command, and the cores ``rate``
+    commands a second would take at that cost."""
+    total = sum(used.values())
+    per_command = (
+        {name: round(seconds * 1000 / commands, 2) for name, seconds in used.items()} if commands else {}
+    )
+    total_per_command = total * 1000 / commands if commands else float("nan")
+    return {
+        "window_s": round(window, 1),
+        "cpu_seconds": {**used, "total": round(total, 2)},
+        "cpu_ms_per_command": {**per_command, "total": round(total_per_command, 2)},
+        "cores_busy": round(total / window, 2) if window else None,
+        "cores_needed_at_target_rate": round(total_per_command * rate / 1000, 2),
+        "cores_on_machine": os.cpu_count(),
+        "not_measured": unknown,
+    }
+
+
 @asynccontextmanager
 async def services(admin: str, bootstrap: str, logs: Path) -> Any:
     async with AsyncExitStack() as stack:
@@ -341,12 +387,15 @@ async def main_async(rate: float, seconds: float, employees: int) -> dict[str, A
                 asyncio.create_task(watch_view(recognition_dsn, run, pending, stop)),
             ]
             await asyncio.sleep(1)  # the topic watcher is at the end of the topic
+            meter = cpu_meter(goals, recognition, admin, bootstrap)
             print(f"driving {rate:g} milestone-reached commands per second for {seconds:g} s ...", flush=True)
+            cpu_before, began = meter.sample(), time.perf_counter()
             elapsed = await drive(goals_http, goals_db, run, pending, rate, seconds, employees)
             for _ in range(300):  # up to 30 s for the last rewards
                 if not pending:
                     break
                 await asyncio.sleep(0.1)
+            cpu_used, window = meter.since(cpu_before), time.perf_counter() - began
             stop.set()
             await asyncio.gather(*watchers)
             await goals_db.close()
@@ -363,6 +412,7 @@ async def main_async(rate: float, seconds: float, employees: int) -> dict[str, A
     response = [(c.answered - c.sent) * 1000 for c in answered if c.answered is not None]
     achieved = len(answered) / elapsed if elapsed else 0.0
     reward_p, relay_p = percentiles(reward), percentiles(relay)
+    cpu = cpu_figures(cpu_used, window, len(answered), rate, meter.unknown)
     return {
         "bench": "reward_latency",
         "rate_target": rate,
@@ -376,6 +426,7 @@ async def main_async(rate: float, seconds: float, employees: int) -> dict[str, A
         "reward_over_relay_p99": round(reward_p["p99"] / relay_p["p99"], 2) if relay_p["p99"] else None,
         "target_p99_ms": TARGET_P99_MS,
         "target_met": bool(reward) and reward_p["p99"] <= TARGET_P99_MS and achieved >= 0.95 * rate,
+        "cpu": cpu,
         "logs": str(logs),
     }
 
@@ -394,6 +445,12 @@ def main() -> None:
         print(f"{name:22} p50 {figures['p50']:8.2f}  p99 {figures['p99']:8.2f}  max {figures['max']:8.2f}")
     print(f"reward p99 / relay p99: {result['reward_over_relay_p99']}; target p99 <= {TARGET_P99_MS:g} ms: "
           f"{'met' if result['target_met'] else 'not met'}")  # fmt: skip
+    cpu = result["cpu"]
+    print(f"CPU ms per command over {cpu['window_s']} s (first command to last reward): "
+          + ", ".join(f"{name} {ms:.2f}" for name, ms in cpu["cpu_ms_per_command"].items()))  # fmt: skip
+    print(f"cores needed at {result['rate_target']:g} commands/s: {cpu['cores_needed_at_target_rate']} "
+          f"(busy during the run: {cpu['cores_busy']}; this machine has {cpu['cores_on_machine']})"
+          + (f"; not measured: {', '.join(cpu['not_measured'])}" if cpu["not_measured"] else ""))  # fmt: skip
     print(json.dumps(result))
 
 

@@ -15,12 +15,18 @@ Two sides: ``EventCodec`` (``encode``/``decode``, one event, no I/O) and ``Async
 (``encode_all``/``decode_all``, a batch, in a connection's transaction), which is what the
 command handler uses. A codec that needs I/O, such as ``trellis_kernel.privacy.ProtectingCodec``
 (personal fields encrypted with per-person keys kept in the database), has only the second.
+
+A codec may also say when what it decoded may be used again (``ReusableDecoding``): the command
+handler keeps a stream's decoded events between commands only through a codec that does, and
+asks it, each time, whether they still hold (a protecting codec: whether the keys that opened
+them still exist, in the same lookup that fetches the keys of the newer events).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol, TypeVar, cast
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar, cast
 from uuid import UUID, uuid4
 
 from trellis_contracts import EventContract
@@ -52,6 +58,30 @@ class AsyncEventCodec(Protocol[E]):
 
     async def decode_all(self, stored: Sequence[StoredEvent], *, connection: Any = None) -> list[E]:
         """The domain events the stored records hold."""
+        ...
+
+
+NOTHING: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Decoded(Generic[E]):
+    """Events decoded, and what they rely on to stay as decoded: ``relies_on`` names what must
+    still be valid for them to be used again (for a protecting codec, the ids of the data keys
+    that opened their fields; empty: nothing, they may always be used again). None: they must
+    never be used again beyond the request that read them."""
+
+    events: list[E]
+    relies_on: frozenset[str] | None
+
+
+class ReusableDecoding(Protocol[E]):
+    async def decode_reusable(
+        self, stored: Sequence[StoredEvent], *, still_valid: frozenset[str] = NOTHING, connection: Any = None
+    ) -> Decoded[E] | None:
+        """``decode_all``, with what the events rely on; and, in the same lookup, whether all of
+        ``still_valid`` (what events decoded before relied on) still is: None when not, and then
+        whatever was decoded relying on it must not be used any more."""
         ...
 
 
@@ -106,6 +136,12 @@ class ContractCodec(EventCodec[C]):
     async def decode_all(self, stored: Sequence[StoredEvent], *, connection: Any = None) -> list[C]:
         return [self.decode(record) for record in stored]
 
+    async def decode_reusable(
+        self, stored: Sequence[StoredEvent], *, still_valid: frozenset[str] = NOTHING, connection: Any = None
+    ) -> Decoded[C] | None:
+        """A payload decodes the same whenever it is decoded: nothing to rely on."""
+        return Decoded([self.decode(record) for record in stored], NOTHING)
+
 
 class SyncCodecAdapter(AsyncEventCodec[E]):
     """The asynchronous side of a codec that has only the synchronous one."""
@@ -123,6 +159,19 @@ class SyncCodecAdapter(AsyncEventCodec[E]):
 
     async def decode_all(self, stored: Sequence[StoredEvent], *, connection: Any = None) -> list[E]:
         return [self.codec.decode(record) for record in stored]
+
+    async def decode_reusable(
+        self, stored: Sequence[StoredEvent], *, still_valid: frozenset[str] = NOTHING, connection: Any = None
+    ) -> Decoded[E] | None:
+        """Decoding without I/O gives the same events every time: nothing to rely on."""
+        return Decoded([self.codec.decode(record) for record in stored], NOTHING)
+
+
+def reusable(codec: AsyncEventCodec[E]) -> ReusableDecoding[E] | None:
+    """``codec`` when it says when its events may be used again, else None (never reuse them)."""
+    if callable(getattr(codec, "decode_reusable", None)):
+        return cast(ReusableDecoding[E], codec)
+    return None
 
 
 def asynchronous(codec: EventCodec[E] | AsyncEventCodec[E]) -> AsyncEventCodec[E]:

@@ -24,6 +24,17 @@ handler retries StaleTransaction itself.
 ``handle_with`` takes, instead of a command, an async function from the loaded stream to the
 events, for decisions that need more than the stream (a lookup, an authorisation check, several
 commands in turn); it is retried the same way.
+
+Loading keeps the last streams it read (``LoadedStreams``, most recently used first), so that the
+next command on a stream reads and decodes only the events after the version it kept, and folds
+them on. An entry holds only what had committed when it was read: a load inside a caller's
+transaction uses entries but never adds one (its transaction may still roll back). Each use reads
+the stream from the entry's last event on, and starts over from the whole stream when that event
+is not the one kept, when the codec says something the entry's events relied on is no longer valid
+(a protecting codec: a data key that opened their text was shredded, checked in the query that
+fetches the newer events' keys), or after a ConcurrencyConflict on the stream. Every append still
+expects the version it was decided on, so an entry other replicas have overtaken costs at most
+that read of the newer events.
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ import asyncio
 import dataclasses
 import random
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
@@ -40,7 +52,7 @@ from typing import Any, Generic, TypeVar
 
 from opentelemetry.trace import Status, StatusCode
 
-from trellis_kernel.codec import AsyncEventCodec, EventCodec, asynchronous
+from trellis_kernel.codec import AsyncEventCodec, EventCodec, ReusableDecoding, asynchronous, reusable
 from trellis_kernel.decider import Decider, DomainError
 from trellis_kernel.metadata import EventMetadata
 from trellis_kernel.observability.logs import log_context
@@ -105,6 +117,61 @@ class Outcome(Generic[S, E]):
 
 Decide = Callable[[Loaded[S, E]], Awaitable[Sequence[E]]]
 
+DEFAULT_CACHED_STREAMS = 512
+
+
+@dataclass(frozen=True)
+class _Kept(Generic[S, E]):
+    loaded: Loaded[S, E]
+    relies_on: frozenset[str]
+
+
+class LoadedStreams(Generic[S, E]):
+    """The last ``size`` streams loaded, by stream id, least recently used dropped first."""
+
+    def __init__(self, size: int) -> None:
+        if size < 0:
+            raise ValueError("size must not be negative")
+        self.size = size
+        self._entries: OrderedDict[str, _Kept[S, E]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, stream_id: object) -> bool:
+        return stream_id in self._entries
+
+    def loaded(self, stream_id: str) -> Loaded[S, E] | None:
+        """The stream as kept (without counting as a use)."""
+        kept = self._entries.get(stream_id)
+        return None if kept is None else kept.loaded
+
+    def get(self, stream_id: str) -> _Kept[S, E] | None:
+        kept = self._entries.get(stream_id)
+        if kept is not None:
+            self._entries.move_to_end(stream_id)
+        return kept
+
+    def keep(self, loaded: Loaded[S, E], relies_on: frozenset[str]) -> None:
+        """Keep ``loaded`` (read outside any transaction: committed), unless a later version of
+        the stream is kept already."""
+        if self.size == 0 or not loaded.stored:
+            return
+        before = self._entries.get(loaded.stream_id)
+        if before is not None and before.loaded.version > loaded.version:
+            return
+        self._entries[loaded.stream_id] = _Kept(loaded, relies_on)
+        self._entries.move_to_end(loaded.stream_id)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def forget(self, stream_id: str) -> None:
+        self._entries.pop(stream_id, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
 AfterAppend = Callable[[Any, "Outcome[Any, Any]"], Awaitable[None]]
 _after_append: ContextVar[AfterAppend | None] = ContextVar("trellis_after_append", default=None)
 
@@ -134,22 +201,76 @@ class CommandHandler(Generic[C, S, E]):
         projections: Sequence[Projection] = (),
         schema: str = "public",
         retry: Retry = NO_RETRY,
+        cached_streams: int = DEFAULT_CACHED_STREAMS,
     ) -> None:
         """``projections``: inline projections applied in the append's transaction (PostgreSQL
-        only); ``retry``: the default for every call (each call may pass its own)."""
+        only); ``retry``: the default for every call (each call may pass its own);
+        ``cached_streams``: how many loaded streams to keep for the next command (0: none;
+        kept only through a codec that says when its events may be used again)."""
         self.store = store
         self.decider = decider
         self.codec = codec
         self._codec = asynchronous(codec)
+        self._reusable: ReusableDecoding[E] | None = reusable(self._codec)
+        self.streams: LoadedStreams[S, E] = LoadedStreams(cached_streams if self._reusable else 0)
         self.retry = retry
         self._projector = InlineProjector(store, projections, schema=schema) if projections else None
 
     async def load(self, stream_id: str, *, connection: Any = None) -> Loaded[S, E]:
         """The stream's events, decoded, and the state the decider folds them into."""
-        stored = await self.store.read_stream(stream_id, connection=connection)
-        events = tuple(await self._codec.decode_all(stored, connection=connection))
-        version = stored[-1].version if stored else 0
-        return Loaded(stream_id, self.decider.fold(events), version, events, tuple(stored))
+        if connection is None:
+            async with self.store.connection() as own:
+                return await self._load(stream_id, own)
+        return await self._load(stream_id, connection)
+
+    async def _load(self, stream_id: str, connection: Any) -> Loaded[S, E]:
+        committed = not connection.is_in_transaction()
+        kept = self.streams.get(stream_id) if self._reusable is not None else None
+        if kept is not None:
+            newer = await self._load_after(kept, connection)
+            if newer is not None:
+                loaded, relies_on = newer
+                if committed and relies_on is not None:
+                    self.streams.keep(loaded, relies_on)
+                elif relies_on is None:
+                    self.streams.forget(stream_id)
+                return loaded
+            self.streams.forget(stream_id)
+        stored = tuple(await self.store.read_stream(stream_id, connection=connection))
+        if self._reusable is None:
+            events = tuple(await self._codec.decode_all(stored, connection=connection))
+            return _loaded(stream_id, self.decider.fold(events), events, stored)
+        decoded = await self._reusable.decode_reusable(stored, connection=connection)
+        assert decoded is not None  # nothing to be still valid: always decoded
+        events = tuple(decoded.events)
+        loaded = _loaded(stream_id, self.decider.fold(events), events, stored)
+        if committed and decoded.relies_on is not None:
+            self.streams.keep(loaded, decoded.relies_on)
+        return loaded
+
+    async def _load_after(
+        self, kept: _Kept[S, E], connection: Any
+    ) -> tuple[Loaded[S, E], frozenset[str] | None] | None:
+        """The kept stream with the events after it folded on, and what all of them rely on
+        (None: not to be kept); None when the entry may not be used (start over)."""
+        assert self._reusable is not None
+        before = kept.loaded
+        # From the kept last event on: it must still be the stream's event of that version.
+        stored = await self.store.read_stream(before.stream_id, before.version, connection=connection)
+        if not stored or stored[0].event_id != before.stored[-1].event_id:
+            return None
+        newer = tuple(stored[1:])
+        decoded = await self._reusable.decode_reusable(
+            newer, still_valid=kept.relies_on, connection=connection
+        )
+        if decoded is None:
+            return None
+        state = before.state
+        for event in decoded.events:
+            state = self.decider.evolve(state, event)
+        loaded = _loaded(before.stream_id, state, (*before.events, *decoded.events), (*before.stored, *newer))
+        relies_on = None if decoded.relies_on is None else kept.relies_on | decoded.relies_on
+        return loaded, relies_on
 
     async def handle(
         self,
@@ -239,6 +360,7 @@ class CommandHandler(Generic[C, S, E]):
             try:
                 return await self._run_once(stream_id, decide, metadata, expected_version, connection)
             except ConcurrencyConflict:
+                self.streams.forget(stream_id)
                 if joined or conflicts_left <= 0:
                     raise
                 conflicts_left -= 1
@@ -330,6 +452,10 @@ class CommandHandler(Generic[C, S, E]):
         for event in events:
             state = self.decider.evolve(state, event)
         return Outcome(loaded.stream_id, stored[-1].version, events, state, tuple(stored))
+
+
+def _loaded(stream_id: str, state: S, events: tuple[E, ...], stored: tuple[StoredEvent, ...]) -> Loaded[S, E]:
+    return Loaded(stream_id, state, stored[-1].version if stored else 0, events, stored)
 
 
 def command_name(decide: Callable[..., Any]) -> str:

@@ -28,8 +28,8 @@ from trellis_contracts import EventContract
 from trellis_contracts.catalogue import UnknownEventType
 from trellis_contracts.personal import declaration_problems, personal_fields, personal_values
 from trellis_contracts.protected import header_of, is_protected_value, reveal, seal
-from trellis_kernel.codec import ContractCodec
-from trellis_kernel.privacy.keys import DEFAULT_SCOPE, DataKeyStore, KeyOwner
+from trellis_kernel.codec import NOTHING, ContractCodec, Decoded
+from trellis_kernel.privacy.keys import DEFAULT_SCOPE, DataKeyStore, KeyOwner, MissingDataKey
 from trellis_kernel.store.connections import Connection
 from trellis_kernel.store.errors import InvalidValue
 from trellis_kernel.store.records import NewEvent, StoredEvent
@@ -125,16 +125,51 @@ class ProtectingCodec(Generic[C]):
         Raises MissingDataKey (a key neither live nor shredded), UnknownEventType, and pydantic's
         ValidationError for a payload that does not match its contract.
         """
+        decoded = await self._decode(stored, NOTHING, connection)
+        assert decoded is not None  # nothing to be still valid: always decoded
+        return decoded.events
+
+    async def decode_reusable(
+        self,
+        stored: Sequence[StoredEvent],
+        *,
+        still_valid: frozenset[str] = NOTHING,
+        connection: Connection | None = None,
+    ) -> Decoded[C] | None:
+        """``decode_all``, with the ids of the live keys that opened the events' fields (the
+        events hold their text only while every one of those keys exists), after checking, in
+        the same query that fetches these keys, that every key of ``still_valid`` still exists:
+        None when one was shredded (or is missing), so that text opened with it before is
+        never used again. Events with personal text stored in the clear are never reusable
+        (``relies_on`` None): sealing the history rewrites them in place."""
+        return await self._decode(stored, still_valid, connection)
+
+    async def _decode(
+        self, stored: Sequence[StoredEvent], still_valid: frozenset[str], connection: Connection | None
+    ) -> Decoded[C] | None:
         key_ids: set[str] = set()
+        in_the_clear = False
         for record in stored:
             contract = self._contract(record)
             if contract.protects_personal_data:
                 for personal in personal_values(contract, record.payload):
                     if is_protected_value(personal.value):
                         key_ids.add(header_of(personal.value).key_id)
-        keys = await self._keys.keys_for_reading(key_ids, connection=connection) if key_ids else {}
+            elif personal_fields(contract):
+                in_the_clear = True
+        wanted = key_ids | still_valid
+        try:
+            keys = await self._keys.keys_for_reading(wanted, connection=connection) if wanted else {}
+        except MissingDataKey as missing:
+            if key_ids.intersection(missing.key_ids):
+                raise
+            return None
+        if any(keys[key_id] is None for key_id in still_valid):
+            return None
         opened = {key_id: key for key_id, key in keys.items() if key is not None}
-        return [self._codec.decode(self._opened(record, opened)) for record in stored]
+        events = [self._codec.decode(self._opened(record, opened)) for record in stored]
+        relies_on = None if in_the_clear else frozenset(key_id for key_id in key_ids if key_id in opened)
+        return Decoded(events, relies_on)
 
     def _opened(self, record: StoredEvent, keys: dict[str, bytes]) -> StoredEvent:
         contract = self._contract(record)

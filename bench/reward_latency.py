@@ -23,7 +23,7 @@ Where the CPU goes: the CPU seconds each process used from the first command sen
 reward was seen (the goals and recognition services, the Kafka broker, the PostgreSQL cluster
 with its backends, the driver itself; from /proc, see ``bench/cpu.py``), as CPU milliseconds
 per command answered, and the cores that cost would take at the target rate beside the cores
-the machine has.
+the machine has; and beforehand, for 3 s with no command sent, the cores each process uses anyway.
 
 Prints p50, p99 and the achieved rate for both, the ratio of the two p99s, the CPU per command
 per process, and one JSON line. Target: reward p99 within 50 ms at 200 commands per second.
@@ -67,6 +67,9 @@ ORG = "org_bench"
 SECRET = "reward-latency-bench-secret-32-bytes!"
 TARGET_P99_MS = 50.0
 MILESTONE_REACHED = MilestoneReachedV2.event_type()
+IDLE_SAMPLE_SECONDS = 3.0
+"""How long the processes' CPU is sampled with no command sent, just before driving: what they
+use anyway (polling consumers, the broker's own work), part of every figure per command."""
 IN_FLIGHT = 8
 """Requests to the goals API at once, at most: its command handling takes a second pooled
 connection while holding one (the reporting line's lookup), so more requests at once than its
@@ -388,6 +391,9 @@ async def main_async(rate: float, seconds: float, employees: int) -> dict[str, A
             ]
             await asyncio.sleep(1)  # the topic watcher is at the end of the topic
             meter = cpu_meter(goals, recognition, admin, bootstrap)
+            idle_before, idle_began = meter.sample(), time.perf_counter()
+            await asyncio.sleep(IDLE_SAMPLE_SECONDS)
+            idle_used, idle_window = meter.since(idle_before), time.perf_counter() - idle_began
             print(f"driving {rate:g} milestone-reached commands per second for {seconds:g} s ...", flush=True)
             cpu_before, began = meter.sample(), time.perf_counter()
             elapsed = await drive(goals_http, goals_db, run, pending, rate, seconds, employees)
@@ -413,6 +419,7 @@ async def main_async(rate: float, seconds: float, employees: int) -> dict[str, A
     achieved = len(answered) / elapsed if elapsed else 0.0
     reward_p, relay_p = percentiles(reward), percentiles(relay)
     cpu = cpu_figures(cpu_used, window, len(answered), rate, meter.unknown)
+    cpu["idle_cores"] = {name: round(seconds / idle_window, 3) for name, seconds in idle_used.items()}
     return {
         "bench": "reward_latency",
         "rate_target": rate,
@@ -448,6 +455,8 @@ def main() -> None:
     cpu = result["cpu"]
     print(f"CPU ms per command over {cpu['window_s']} s (first command to last reward): "
           + ", ".join(f"{name} {ms:.2f}" for name, ms in cpu["cpu_ms_per_command"].items()))  # fmt: skip
+    print("cores used with no command sent: "
+          + ", ".join(f"{name} {cores:.3f}" for name, cores in cpu["idle_cores"].items()))  # fmt: skip
     print(f"cores needed at {result['rate_target']:g} commands/s: {cpu['cores_needed_at_target_rate']} "
           f"(busy during the run: {cpu['cores_busy']}; this machine has {cpu['cores_on_machine']})"
           + (f"; not measured: {', '.join(cpu['not_measured'])}" if cpu["not_measured"] else ""))  # fmt: skip

@@ -4,7 +4,7 @@ deadlines the overdue counts and the sweep read, and the reporting lines."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -23,7 +23,13 @@ from tests.goals.domain.builders import (
     withdraw,
 )
 from trellis_goals.domain.goal import goal_decider
-from trellis_goals.domain.goal.commands import AbandonGoal, RecordCheckIn
+from trellis_goals.domain.goal.commands import (
+    AbandonGoal,
+    AdjustGoal,
+    RecordCheckIn,
+    RescheduleMilestone,
+    TermChanges,
+)
 from trellis_goals.domain.reporting_line import ChangeReportingLine, reporting_line_decider
 from trellis_goals.event_codec import GoalsCodec
 from trellis_goals.projections.goal_views import GoalViews
@@ -111,6 +117,47 @@ async def test_open_deadlines_are_those_of_an_active_goal_not_yet_met(spec: Proj
     )
     closed = replay(goal_decider, review(AbandonGoal(reason="Moved", lesson_learned="Scope")), history=missed)
     await spec.given(on(STREAM, *closed)).then(DEADLINES, [])
+
+
+async def test_each_deadline_row_follows_its_milestone_and_the_goals_title(
+    spec: ProjectionSpecification,
+) -> None:
+    rows = (
+        "SELECT item_kind, item_id, due_date::text, missed, title, goal_title FROM {schema}.goal_deadlines"
+        " ORDER BY due_date, item_kind, item_id"
+    )
+    active = replay(goal_decider, propose(), agree())
+    moved = replay(
+        goal_decider,
+        RescheduleMilestone(
+            goal_id=GOAL, milestone_id="ms_2", due_date=date(2026, 3, 20), reason="Course moved",
+            rescheduled_by=MANAGER, now=NOW,
+        ),
+        reach("ms_1", FEB_10),
+        history=active,
+    )  # fmt: skip
+    await spec.given(on(STREAM, *moved)).then(
+        rows,
+        [
+            ("milestone", "ms_2", "2026-03-20", False, "Step ms_2", "Master Photoshop"),
+            ("goal", GOAL, "2026-03-31", False, "Master Photoshop", "Master Photoshop"),
+        ],
+    )
+    renamed = replay(
+        goal_decider,
+        AdjustGoal(
+            goal_id=GOAL, adjusted_by=MANAGER, reason="Broader", changes=TermChanges(title="Master design tools"),
+            now=NOW,
+        ),
+        history=moved,
+    )  # fmt: skip
+    await spec.given(on(STREAM, *renamed)).then(
+        rows,
+        [
+            ("milestone", "ms_2", "2026-03-20", False, "Step ms_2", "Master design tools"),
+            ("goal", GOAL, "2026-03-31", False, "Master design tools", "Master design tools"),
+        ],
+    )
 
 
 async def test_a_view_costs_the_same_however_many_events_a_goal_has(spec: ProjectionSpecification) -> None:

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, Final
 
 from pydantic import TypeAdapter
 
 from trellis_contracts.goals import PersonErased
+from trellis_goals.domain.goal.state import Goal
 from trellis_goals.event_codec import GOAL_EVENT_TYPES, GoalsCodec
 from trellis_goals.projections.goal_record import GoalRecord, apply_goal_event, forgotten
 from trellis_goals.projections.progress import goal_columns, open_deadlines, person_share
@@ -172,38 +174,50 @@ async def _write(connection: Connection, schema: str, record: GoalRecord, before
 async def _keep_deadlines(
     connection: Connection, schema: str, record: GoalRecord, before: GoalRecord | None
 ) -> None:
+    """The goal's rows of goal_deadlines, changed where they differ from the record before: a
+    milestone reached deletes its row and leaves the goal's other deadlines alone."""
     goal = record.goal
-    now = open_deadlines(goal)
-    if (
-        before is not None
-        and open_deadlines(before.goal) == now
-        and before.goal.terms.title == goal.terms.title
-    ):
+    now = _deadline_rows(goal)
+    then = _deadline_rows(before.goal) if before is not None else {}
+    if before is not None and then == now:
         return
+    changed = [row for key, row in now.items() if then.get(key) != row]
+    # One statement: delete the goal's rows that are no longer open deadlines, upsert the changed
+    # ones (the two sets are apart, so no row is touched twice).
     await connection.execute(
-        f"DELETE FROM {schema}.goal_deadlines WHERE organisation_id = $1 AND goal_id = $2",
+        f"""
+        WITH gone AS (
+            DELETE FROM {schema}.goal_deadlines
+            WHERE organisation_id = $1 AND goal_id = $2
+              AND (item_kind, item_id) NOT IN (SELECT * FROM unnest($3::text[], $4::text[]))
+        )
+        INSERT INTO {schema}.goal_deadlines (organisation_id, goal_id, item_kind, item_id,
+                                             employee_id, due_date, missed, title, goal_title)
+        SELECT $1, $2, c.item_kind, c.item_id, c.employee_id, c.due_date, c.missed, c.title, c.goal_title
+        FROM unnest($5::text[], $6::text[], $7::text[], $8::date[], $9::boolean[], $10::text[], $11::text[])
+            AS c(item_kind, item_id, employee_id, due_date, missed, title, goal_title)
+        ON CONFLICT (organisation_id, goal_id, item_kind, item_id) DO UPDATE SET
+            employee_id = excluded.employee_id, due_date = excluded.due_date, missed = excluded.missed,
+            title = excluded.title, goal_title = excluded.goal_title
+        """,
         goal.organisation_id,
         goal.goal_id,
+        [kind for kind, _ in now],
+        [item_id for _, item_id in now],
+        *([row[n] for row in changed] for n in range(7)),
     )
-    if now:
-        await connection.executemany(
-            f"INSERT INTO {schema}.goal_deadlines (organisation_id, goal_id, item_kind, item_id,"
-            " employee_id, due_date, missed, title, goal_title) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            [
-                (
-                    goal.organisation_id,
-                    goal.goal_id,
-                    kind,
-                    item_id,
-                    goal.employee_id,
-                    due,
-                    missed,
-                    title,
-                    goal.terms.title,
-                )
-                for kind, item_id, due, missed, title in now
-            ],
-        )
+
+
+_DeadlineRow = tuple[str, str, str, date, bool, str, str]
+
+
+def _deadline_rows(goal: Goal) -> dict[tuple[str, str], _DeadlineRow]:
+    """The goal_deadlines rows of a goal, by (kind, id): kind, id, employee, due date, missed,
+    title and the goal's title."""
+    return {
+        (kind, item_id): (kind, item_id, goal.employee_id, due, missed, title, goal.terms.title)
+        for kind, item_id, due, missed, title in open_deadlines(goal)
+    }
 
 
 async def _keep_person(

@@ -117,7 +117,9 @@ class Outcome(Generic[S, E]):
 
 Decide = Callable[[Loaded[S, E]], Awaitable[Sequence[E]]]
 
-DEFAULT_CACHED_STREAMS = 512
+DEFAULT_CACHED_STREAMS = 256
+"""Streams kept per handler by default: a goal of 41 milestones reached (44 events) takes about
+250 KiB decoded, so at most some 60 MB for a handler of such streams."""
 
 
 @dataclass(frozen=True)

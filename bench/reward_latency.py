@@ -311,21 +311,40 @@ def cpu_meter(goals: Service, recognition: Service, admin: str, bootstrap: str) 
 
 
 def cpu_figures(
-    used: dict[str, float], window: float, commands: int, rate: float, unknown: list[str]
+    used: dict[str, float],
+    window: float,
+    idle: dict[str, float],
+    commands: int,
+    rate: float,
+    unknown: list[str],
 ) -> dict[str, Any]:
     """CPU seconds per process over ``window``, CPU ms per command, and the cores ``rate``
-    commands a second would take at that cost."""
+    commands a second would take at that cost: counting all of it per command (what a run at
+    this rate cost), and with what the processes use anyway (``idle``, cores) apart, as the cores
+    they idle on plus the rest per command."""
     total = sum(used.values())
-    per_command = (
-        {name: round(seconds * 1000 / commands, 2) for name, seconds in used.items()} if commands else {}
-    )
-    total_per_command = total * 1000 / commands if commands else float("nan")
+    above_idle = {name: max(0.0, seconds - idle.get(name, 0.0) * window) for name, seconds in used.items()}
+
+    def per_command(seconds: dict[str, float]) -> dict[str, float]:
+        if not commands:
+            return {}
+        each = {name: round(cpu * 1000 / commands, 2) for name, cpu in seconds.items()}
+        return {**each, "total": round(sum(seconds.values()) * 1000 / commands, 2)}
+
+    idle_total = sum(idle.values())
+    marginal = sum(above_idle.values()) * 1000 / commands if commands else float("nan")
     return {
         "window_s": round(window, 1),
         "cpu_seconds": {**used, "total": round(total, 2)},
-        "cpu_ms_per_command": {**per_command, "total": round(total_per_command, 2)},
+        "cpu_ms_per_command": per_command(used),
+        "cpu_ms_per_command_above_idle": per_command(above_idle),
+        "idle_cores": {
+            **{name: round(cores, 3) for name, cores in idle.items()},
+            "total": round(idle_total, 3),
+        },
         "cores_busy": round(total / window, 2) if window else None,
-        "cores_needed_at_target_rate": round(total_per_command * rate / 1000, 2),
+        "cores_needed_at_target_rate": round(total * rate / commands, 2) if commands else None,
+        "cores_needed_at_target_rate_idle_apart": round(idle_total + marginal * rate / 1000, 2),
         "cores_on_machine": os.cpu_count(),
         "not_measured": unknown,
     }
@@ -418,8 +437,8 @@ async def main_async(rate: float, seconds: float, employees: int) -> dict[str, A
     response = [(c.answered - c.sent) * 1000 for c in answered if c.answered is not None]
     achieved = len(answered) / elapsed if elapsed else 0.0
     reward_p, relay_p = percentiles(reward), percentiles(relay)
-    cpu = cpu_figures(cpu_used, window, len(answered), rate, meter.unknown)
-    cpu["idle_cores"] = {name: round(seconds / idle_window, 3) for name, seconds in idle_used.items()}
+    idle_cores = {name: seconds / idle_window for name, seconds in idle_used.items()}
+    cpu = cpu_figures(cpu_used, window, idle_cores, len(answered), rate, meter.unknown)
     return {
         "bench": "reward_latency",
         "rate_target": rate,
@@ -457,8 +476,11 @@ def main() -> None:
           + ", ".join(f"{name} {ms:.2f}" for name, ms in cpu["cpu_ms_per_command"].items()))  # fmt: skip
     print("cores used with no command sent: "
           + ", ".join(f"{name} {cores:.3f}" for name, cores in cpu["idle_cores"].items()))  # fmt: skip
+    print("CPU ms per command above that: "
+          + ", ".join(f"{name} {ms:.2f}" for name, ms in cpu["cpu_ms_per_command_above_idle"].items()))  # fmt: skip
     print(f"cores needed at {result['rate_target']:g} commands/s: {cpu['cores_needed_at_target_rate']} "
-          f"(busy during the run: {cpu['cores_busy']}; this machine has {cpu['cores_on_machine']})"
+          f"({cpu['cores_needed_at_target_rate_idle_apart']} with the idle use apart; "
+          f"busy during the run: {cpu['cores_busy']}; this machine has {cpu['cores_on_machine']})"
           + (f"; not measured: {', '.join(cpu['not_measured'])}" if cpu["not_measured"] else ""))  # fmt: skip
     print(json.dumps(result))
 

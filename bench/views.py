@@ -117,9 +117,10 @@ async def seed(dsn: str, goals: int, now: datetime) -> dict[str, str]:
                     print(f"  seeded {done} goals ({done / (time.monotonic() - started):.0f}/s)", flush=True)
 
     await asyncio.gather(*(worker() for _ in range(WORKERS)))
-    # A service's tables have planner statistics; freshly seeded ones get them only when
-    # autovacuum comes round, and until then a view may be planned as over empty tables.
-    await pool.execute("ANALYZE")
+    # A service's tables have planner statistics and a visibility map; freshly seeded ones get
+    # them when autovacuum comes round: until then a view may be planned as over empty tables,
+    # and autovacuum's own work would weigh on the timings.
+    await pool.execute("VACUUM ANALYZE")
     await pool.close()
     print(f"  seeded {done} goals in {time.monotonic() - started:.0f} s", flush=True)
     return {"employee": "emp_000000", "manager": "mgr_0000"}
@@ -156,7 +157,7 @@ async def add_events(dsn: str, manager_index: int, now: datetime, check_ins: int
                 await app.goals.act(Actor(manager, ORG), command, None)
 
     await asyncio.gather(*(worker() for _ in range(WORKERS)))
-    await pool.execute("ANALYZE")
+    await pool.execute("VACUUM ANALYZE")
     events = await pool.fetchval(
         "SELECT avg(version) FROM goal_views WHERE status = 'active' AND goal_id = ANY($1)", goal_ids
     )

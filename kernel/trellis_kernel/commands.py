@@ -170,9 +170,6 @@ class LoadedStreams(Generic[S, E]):
     def forget(self, stream_id: str) -> None:
         self._entries.pop(stream_id, None)
 
-    def clear(self) -> None:
-        self._entries.clear()
-
 
 AfterAppend = Callable[[Any, "Outcome[Any, Any]"], Awaitable[None]]
 _after_append: ContextVar[AfterAppend | None] = ContextVar("trellis_after_append", default=None)

@@ -2,7 +2,7 @@
 
 from trellis_kernel.projections.inline import InlineProjector
 from trellis_kernel.projections.projection import Projection, checked_identifier
-from trellis_kernel.projections.rebuild import rebuild, rebuild_in_database
+from trellis_kernel.projections.rebuild import rebuild, rebuild_in_database, setup_or_rebuild
 from trellis_kernel.projections.runner import ProjectionRunner
 from trellis_kernel.projections.tables import setup_projection
 
@@ -13,5 +13,6 @@ __all__ = [
     "checked_identifier",
     "rebuild",
     "rebuild_in_database",
+    "setup_or_rebuild",
     "setup_projection",
 ]

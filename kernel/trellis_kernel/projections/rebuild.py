@@ -16,16 +16,19 @@ that did touch them has committed before the lock was granted.
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Final
 
 from trellis_kernel.projections.inline import apply_all
 from trellis_kernel.projections.projection import Projection, checked_identifier, render_ddl
 from trellis_kernel.projections.tables import (
     CHECKPOINTS_TABLE,
+    differences_from_ddl,
     ensure_checkpoint,
     existing_tables,
     lock_projection_ddl,
     read_checkpoint,
+    setup_projection,
     write_checkpoint,
 )
 from trellis_kernel.store import (
@@ -38,6 +41,9 @@ from trellis_kernel.store import (
 )
 
 _BATCH: Final = 1000
+_UPGRADE_LOCK: Final = "trellis_kernel.projection-upgrade:"
+
+log = logging.getLogger(__name__)
 
 
 def staging_schema(projection: Projection) -> str:
@@ -99,6 +105,32 @@ async def rebuild(
             if not inline:
                 await write_checkpoint(connection, projection, position)
     return position
+
+
+async def setup_or_rebuild(
+    store: EventStore, projection: Projection, *, schema: str = "public", inline: bool = False
+) -> bool:
+    """setup_projection(), and rebuild the projection from the store when its tables are not what
+    its DDL makes now (a column, type or index an earlier version did not have); True if it was
+    rebuilt. For projections of the service's own events only: one that folds consumed events
+    would lose them. Processes starting together rebuild once: the others wait, then find the
+    tables current."""
+    await setup_projection(store.pool, projection, schema=schema, checkpoint=not inline)
+    async with store.pool.acquire() as guard:
+        await guard.execute("SELECT pg_advisory_lock(hashtext($1))", _UPGRADE_LOCK + projection.name)
+        try:
+            differences = await differences_from_ddl(guard, projection, schema)
+            if not differences:
+                return False
+            log.warning(
+                "projection %s: its tables were made by an earlier version (%s); rebuilding it from the events",
+                projection.name,
+                "; ".join(differences),
+            )
+            await rebuild(store, projection, schema=schema, inline=inline)
+            return True
+        finally:
+            await guard.execute("SELECT pg_advisory_unlock(hashtext($1))", _UPGRADE_LOCK + projection.name)
 
 
 async def rebuild_in_database(

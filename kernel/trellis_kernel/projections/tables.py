@@ -1,7 +1,9 @@
-"""Creating a projection's tables and its checkpoint row."""
+"""Creating a projection's tables and its checkpoint row, and noticing tables that an earlier
+version of the projection made."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Final
 
 from trellis_kernel.projections.projection import Projection, checked_identifier, render_ddl
@@ -54,6 +56,47 @@ async def setup_projection(
             )
         if checkpoint:
             await ensure_checkpoint(connection, projection)
+
+
+async def differences_from_ddl(connection: Connection, projection: Projection, schema: str) -> list[str]:
+    """How the projection's tables in `schema` differ from what its DDL makes now, found by making
+    them in a scratch schema and comparing the two in the catalog (the scratch schema is rolled
+    back). Empty when they are the same."""
+    probe = "trellis_probe_" + hashlib.sha256(projection.name.encode()).hexdigest()[:16]
+    scratch = connection.transaction()  # a savepoint when the caller has a transaction open
+    await scratch.start()
+    try:
+        await connection.execute(f"CREATE SCHEMA {probe}")
+        for statement in render_ddl(projection, probe):
+            await connection.execute(statement)
+        wanted = await _shape(connection, projection, probe)
+    finally:
+        await scratch.rollback()
+    found = await _shape(connection, projection, checked_identifier(schema))
+    return [f"expected {item}" for item in sorted(wanted - found)] + [
+        f"not expected {item}" for item in sorted(found - wanted)
+    ]
+
+
+async def _shape(connection: Connection, projection: Projection, schema: str) -> set[str]:
+    """The tables' columns (name, type, nullability, default) and indexes, without the schema
+    (a default may name a sequence in it)."""
+    rows = await connection.fetch(
+        """
+        SELECT format('column %s.%s %s%s%s', c.table_name, c.column_name, c.data_type,
+                      CASE WHEN c.is_nullable = 'NO' THEN ' not null' ELSE '' END,
+                      coalesce(' default ' || replace(c.column_default, $1 || '.', ''), '')) AS item
+          FROM information_schema.columns c
+         WHERE c.table_schema = $1 AND c.table_name = ANY($2::text[])
+        UNION ALL
+        SELECT 'index ' || replace(i.indexdef, ' ON ' || i.schemaname || '.', ' ON ')
+          FROM pg_indexes i
+         WHERE i.schemaname = $1 AND i.tablename = ANY($2::text[])
+        """,
+        schema,
+        [checked_identifier(table) for table in projection.tables],
+    )
+    return {row["item"] for row in rows}
 
 
 async def ensure_checkpoint(connection: Connection, projection: Projection) -> None:

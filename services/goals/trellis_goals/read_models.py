@@ -10,8 +10,8 @@ from trellis_goals.projections.goal_views import GoalViews
 from trellis_goals.projections.reporting_line_table import ReportingLines
 from trellis_goals.settings import key_encryption_from_env
 from trellis_kernel.privacy import DataKeyStore
-from trellis_kernel.projections import Projection, setup_projection
-from trellis_kernel.store import Pool
+from trellis_kernel.projections import Projection, setup_or_rebuild
+from trellis_kernel.store import EventStore, Pool
 
 
 def projections(codec: GoalsCodec) -> tuple[Projection, ...]:
@@ -24,6 +24,7 @@ def rebuildable(pool: Pool) -> tuple[Projection, ...]:
     return projections(goals_codec(DataKeyStore(pool, key_encryption_from_env())))
 
 
-async def setup(pool: Pool, read_models: tuple[Projection, ...]) -> None:
+async def setup(store: EventStore, read_models: tuple[Projection, ...]) -> None:
+    """Create the read models' tables, or rebuild those an earlier version made differently."""
     for projection in read_models:
-        await setup_projection(pool, projection, checkpoint=False)
+        await setup_or_rebuild(store, projection, inline=True)

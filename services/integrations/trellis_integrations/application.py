@@ -43,7 +43,7 @@ from trellis_kernel.decider import DomainError
 from trellis_kernel.http import Forbidden, NotFound, StaleVersion
 from trellis_kernel.identity import Principal
 from trellis_kernel.metadata import EventMetadata
-from trellis_kernel.projections import setup_projection
+from trellis_kernel.projections import setup_or_rebuild
 from trellis_kernel.store import ConcurrencyConflict, Connection, EventStore, Pool
 
 HR_ADMIN_ROLE = "hr_admin"
@@ -99,7 +99,7 @@ class IntegrationsApplication:
     async def setup(self) -> None:
         await self.store.setup()
         for projection in projections.PROJECTIONS:
-            await setup_projection(self.pool, projection, checkpoint=False)
+            await setup_or_rebuild(self.store, projection, inline=True)
         async with self.pool.acquire() as connection:
             for statement in tables.SCHEMA:
                 await connection.execute(statement)

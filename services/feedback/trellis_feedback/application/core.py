@@ -97,7 +97,7 @@ class FeedbackCore:
         """The event store, the data keys, the read models and the private tables (idempotent)."""
         await self.store.setup()
         await self.keys.setup()
-        await projections.setup(self.pool, self.codec)
+        await projections.setup(self.store, self.codec)
         await private_tables.setup(self.pool)
         await receipts.setup(self.pool)
         await retention_runs.setup(self.pool)

@@ -23,9 +23,9 @@ from trellis_feedback.projections.retention_rules import RetentionRules
 from trellis_feedback.projections.timeline import FeedbackTimeline
 from trellis_kernel.codec import AsyncEventCodec
 from trellis_kernel.privacy import KEY_ENCRYPTION_KEYS_SETTING, DataKeyStore
-from trellis_kernel.projections import Projection, setup_projection
+from trellis_kernel.projections import Projection, setup_or_rebuild, setup_projection
 from trellis_kernel.settings import ServiceSettings
-from trellis_kernel.store import Pool
+from trellis_kernel.store import EventStore, Pool
 
 GOALS_FACTS: tuple[Projection, ...] = (KnownReportingLines(), KnownGoals())
 
@@ -33,9 +33,6 @@ _UPGRADES = (
     # The goal and milestone titles earlier versions kept: the facts keep no goals text now.
     "ALTER TABLE IF EXISTS public.goals DROP COLUMN IF EXISTS title",
     "ALTER TABLE IF EXISTS public.goal_milestones DROP COLUMN IF EXISTS title",
-    # When a conversation was scheduled (its agenda's key year), for retention; rebuild the
-    # conversation log to fill it in for conversations scheduled before.
-    "ALTER TABLE IF EXISTS public.conversations ADD COLUMN IF NOT EXISTS scheduled_at timestamptz",
 )
 
 
@@ -58,11 +55,14 @@ def inline_projections(pool: Pool) -> tuple[Projection, ...]:
     return feedback_projections(feedback_codec(DataKeyStore(pool, keys)))
 
 
-async def setup(pool: Pool, codec: AsyncEventCodec[Any]) -> None:
-    """Create every read model's tables (idempotent)."""
-    for projection in (*feedback_projections(codec), *GOALS_FACTS):
-        await setup_projection(pool, projection, checkpoint=False)
-    async with pool.acquire() as connection, connection.transaction():
+async def setup(store: EventStore, codec: AsyncEventCodec[Any]) -> None:
+    """Create every read model's tables (idempotent); rebuild from the store those of the
+    service's own events that an earlier version made differently."""
+    for projection in feedback_projections(codec):
+        await setup_or_rebuild(store, projection, inline=True)
+    for fact in GOALS_FACTS:
+        await setup_projection(store.pool, fact, checkpoint=False)
+    async with store.pool.acquire() as connection, connection.transaction():
         for statement in _UPGRADES:
             await connection.execute(statement)
 

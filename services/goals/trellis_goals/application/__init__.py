@@ -61,7 +61,7 @@ class GoalsApplication:
     async def setup(self) -> None:
         await self.store.setup()
         await self.keys.setup()
-        await read_models.setup(self.pool, self.read_models)
+        await read_models.setup(self.store, self.read_models)
 
     async def sweep_overdue_milestones(self) -> int:
         return await self.goals.sweep_overdue_milestones()

@@ -26,7 +26,7 @@ from trellis_kernel.decider import DomainError
 from trellis_kernel.http import NotFound, StaleVersion
 from trellis_kernel.metadata import EventMetadata
 from trellis_kernel.privacy import DataKeyStore, Erasure
-from trellis_kernel.projections import setup_projection
+from trellis_kernel.projections import setup_or_rebuild, setup_projection
 from trellis_kernel.store import ConcurrencyConflict, Connection, EventStore, Pool, StoredEvent
 from trellis_recognition.application.access import organisation, require, team
 from trellis_recognition.application.handlers import Handlers, command_handlers
@@ -118,8 +118,10 @@ class RecognitionApplication:
         missing."""
         await self.store.setup()
         await self.keys.setup()
-        for projection in (*self.projections, *FACT_PROJECTIONS):
-            await setup_projection(self.pool, projection, checkpoint=False)
+        for projection in self.projections:
+            await setup_or_rebuild(self.store, projection, inline=True)
+        for fact in FACT_PROJECTIONS:  # folded from consumed events: nothing to rebuild them from
+            await setup_projection(self.pool, fact, checkpoint=False)
         async with self.pool.acquire() as connection:
             await processed_events.setup(connection)
 

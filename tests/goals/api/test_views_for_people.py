@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from tests.goals.api.conftest import Clock, bearer
 from tests.goals.api.test_goals_api import AS_EMPLOYEE, AS_MANAGER, HR, active_goal, goal_body, set_manager
@@ -82,9 +83,8 @@ async def test_each_step_of_the_timeline_shows_the_goal_as_that_event_left_it(
     assert (await client.get("/goals/goal_1/versions/1", headers=bearer("emp_2"))).status_code == 403
 
 
-async def test_a_manager_sees_each_report_with_what_waits_and_what_is_overdue(
-    client: httpx.AsyncClient, clock: Clock
-) -> None:
+async def team_of_three(client: httpx.AsyncClient, clock: Clock) -> None:
+    """emp_1 with an active goal and a check-in, emp_2 with a proposal, emp_3 with no goal."""
     await active_goal(client)  # emp_1: goal_1 active, ms_1 due 14 February, ms_2 due 15 March
     await set_manager(client, "emp_2")
     await set_manager(client, "emp_3")  # no goals at all
@@ -98,6 +98,12 @@ async def test_a_manager_sees_each_report_with_what_waits_and_what_is_overdue(
     assert (
         await client.post("/goals/goal_1/check-ins", json=check_in, headers=AS_MANAGER)
     ).status_code == 200
+
+
+async def test_a_manager_sees_each_report_with_what_waits_and_what_is_overdue(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    await team_of_three(client, clock)
 
     team = (
         await client.get("/managers/mgr_1/team", params={"today": "2026-02-20"}, headers=AS_MANAGER)
@@ -131,6 +137,26 @@ async def test_a_manager_sees_each_report_with_what_waits_and_what_is_overdue(
     await set_manager(client, "emp_1", "mgr_2")
     moved = (await client.get("/managers/mgr_1/team", headers=AS_MANAGER)).json()
     assert [m["employee_id"] for m in moved["members"]] == ["emp_2", "emp_3"]
+
+
+async def test_rows_an_earlier_version_wrote_read_the_same_in_the_team_view(
+    client: httpx.AsyncClient, clock: Clock, goals_app: FastAPI
+) -> None:
+    await team_of_three(client, clock)
+
+    async def team() -> object:
+        asked = await client.get("/managers/mgr_1/team", params={"today": "2026-02-20"}, headers=AS_MANAGER)
+        return asked.json()
+
+    printed = await team()
+    assert "Master Photoshop" in str(printed) and "Learn Figma" in str(printed)
+
+    # Rows written during a rolling update by the version before, which printed no entries.
+    pool = goals_app.state.goals.pool
+    await pool.execute("UPDATE goal_views SET team_entry = NULL")
+    await pool.execute("UPDATE goal_deadlines SET team_entry = NULL")
+
+    assert await team() == printed
 
 
 async def test_hr_pages_through_the_organisations_goals_with_filters(client: httpx.AsyncClient) -> None:

@@ -77,6 +77,7 @@ class GoalViews:
             earliest_open_due date,
             milestones        jsonb NOT NULL,
             activities        jsonb NOT NULL,
+            team_entry        text,
             record            jsonb NOT NULL,
             PRIMARY KEY (organisation_id, goal_id)
         )
@@ -101,6 +102,7 @@ class GoalViews:
             missed          boolean NOT NULL,
             title           text NOT NULL,
             goal_title      text NOT NULL,
+            team_entry      text,
             PRIMARY KEY (organisation_id, goal_id, item_kind, item_id)
         )
         """,
@@ -160,17 +162,35 @@ class GoalViews:
 async def _write(connection: Connection, schema: str, record: GoalRecord, before: GoalRecord | None) -> None:
     columns = goal_columns(record)
     values = [json.dumps(columns[c]) if c in _JSON_COLUMNS else columns[c] for c in GOAL_COLUMNS]
-    names = ", ".join((*GOAL_COLUMNS, "record"))
-    placeholders = ", ".join(f"${n}" for n in range(1, len(GOAL_COLUMNS) + 2))
-    updates = ", ".join(f"{c} = excluded.{c}" for c in (*GOAL_COLUMNS[2:], "record"))
+    names = ", ".join((*GOAL_COLUMNS, "team_entry", "record"))
+    placeholders = ", ".join(f"${n}" for n in range(1, len(GOAL_COLUMNS) + 3))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in (*GOAL_COLUMNS[2:], "team_entry", "record"))
     await connection.execute(
         f"INSERT INTO {schema}.goal_views ({names}) VALUES ({placeholders})"
         f" ON CONFLICT (organisation_id, goal_id) DO UPDATE SET {updates}",
         *values,
+        _awaiting_entry(columns),
         _RECORD.dump_json(record).decode(),
     )
     await _keep_deadlines(connection, schema, record, before)
     await _keep_person(connection, schema, record, before)
+
+
+def _entry(fields: dict[str, Any]) -> str:
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+
+
+def _awaiting_entry(columns: dict[str, Any]) -> str:
+    """The goal as the team view lists it while it waits for the manager (``AwaitingGoalOut``),
+    printed once here rather than on every read of the team."""
+    return _entry(
+        {
+            "goal_id": columns["goal_id"],
+            "title": columns["title"],
+            "due_date": columns["due_date"].isoformat(),
+            "version": columns["version"],
+        }
+    )
 
 
 async def _keep_deadlines(
@@ -194,19 +214,22 @@ async def _keep_deadlines(
               AND (item_kind, item_id) NOT IN (SELECT * FROM unnest($3::text[], $4::text[]))
         )
         INSERT INTO {schema}.goal_deadlines (organisation_id, goal_id, item_kind, item_id,
-                                             employee_id, due_date, missed, title, goal_title)
-        SELECT $1, $2, c.item_kind, c.item_id, c.employee_id, c.due_date, c.missed, c.title, c.goal_title
-        FROM unnest($5::text[], $6::text[], $7::text[], $8::date[], $9::boolean[], $10::text[], $11::text[])
-            AS c(item_kind, item_id, employee_id, due_date, missed, title, goal_title)
+                                             employee_id, due_date, missed, title, goal_title, team_entry)
+        SELECT $1, $2, c.item_kind, c.item_id, c.employee_id, c.due_date, c.missed, c.title, c.goal_title,
+               c.team_entry
+        FROM unnest($5::text[], $6::text[], $7::text[], $8::date[], $9::boolean[], $10::text[], $11::text[],
+                    $12::text[])
+            AS c(item_kind, item_id, employee_id, due_date, missed, title, goal_title, team_entry)
         ON CONFLICT (organisation_id, goal_id, item_kind, item_id) DO UPDATE SET
             employee_id = excluded.employee_id, due_date = excluded.due_date, missed = excluded.missed,
-            title = excluded.title, goal_title = excluded.goal_title
+            title = excluded.title, goal_title = excluded.goal_title, team_entry = excluded.team_entry
         """,
         goal.organisation_id,
         goal.goal_id,
         [kind for kind, _ in now],
         [item_id for _, item_id in now],
         *([row[n] for row in changed] for n in range(7)),
+        [_overdue_entry(goal.goal_id, row) for row in changed],
     )
 
 
@@ -220,6 +243,21 @@ def _deadline_rows(goal: Goal) -> dict[tuple[str, str], _DeadlineRow]:
         (kind, item_id): (kind, item_id, goal.employee_id, due, missed, title, goal.terms.title)
         for kind, item_id, due, missed, title in open_deadlines(goal)
     }
+
+
+def _overdue_entry(goal_id: str, row: _DeadlineRow) -> str:
+    """The deadline as the team view lists it once it has passed (``OverdueItemOut``)."""
+    kind, item_id, _, due, _, title, goal_title = row
+    return _entry(
+        {
+            "goal_id": goal_id,
+            "goal_title": goal_title,
+            "kind": kind,
+            "item_id": item_id,
+            "title": title,
+            "due_date": due.isoformat(),
+        }
+    )
 
 
 async def _keep_person(

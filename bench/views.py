@@ -9,7 +9,9 @@ their employee and agreed by the manager, exactly as the API does it), organised
 then runs as its own uvicorn process, as in production, and this process times GET requests
 over HTTP, the endpoints taking turns request by request:
 
-- baseline: ``GET /health/live`` (trivial: no database, a tiny JSON body);
+- baseline: ``GET /health/live`` (trivial: no database, no token, a tiny JSON body);
+- openapi_json: ``GET /openapi.json``, the trivial GET the views were first measured beside (no
+  database, no token, a static document of 150 kB);
 - progress: one employee's progress view (10 goals);
 - team: one manager's team view (100 reports, 1,000 goals);
 - organisation: the organisation's goals for HR, first page of 100; a later page; a filtered
@@ -18,8 +20,9 @@ over HTTP, the endpoints taking turns request by request:
 every view asked "as of" 40 days after seeding, so that milestones are overdue. On the first
 size the measured team's goals are then given 27 check-ins each (10 times the events they had)
 and the team view is timed again. Each figure is p50 and p95 in milliseconds and p50 as a ratio
-to the baseline's p50. Targets: team within 3 times the trivial GET, and no slower with 10
-times the events; an organisation page of 100,000 goals within 5 times. Ends with one JSON line.
+to each trivial GET's p50. Targets: team within 3 times the trivial GET, and no slower with 10
+times the events; an organisation page of 100,000 goals within 5 times; each judged against
+both trivial GETs. Ends with one JSON line.
 """
 
 from __future__ import annotations
@@ -204,11 +207,13 @@ def time_endpoints(base_url: str, endpoints: dict[str, tuple[str, str]], request
                 if round_ >= 20:
                     samples[name].append(took)
     base = statistics.median(samples["baseline"])
+    document = statistics.median(samples["openapi_json"])
     return {
         name: {
             "p50_ms": round(percentile(values, 50), 2),
             "p95_ms": round(percentile(values, 95), 2),
             "ratio_p50": round(percentile(values, 50) / base, 2),
+            "ratio_to_openapi_json_p50": round(percentile(values, 50) / document, 2),
         }
         for name, values in samples.items()
     }
@@ -266,13 +271,20 @@ async def measure(admin: str, goals: int, requests: int, heavy: bool) -> dict[st
             result["views"] = await asyncio.to_thread(time_endpoints, base_url, endpoints, requests)
             if heavy:
                 events = await add_events(scratch.dsn, 0, now, 27)
-                team_only = {k: endpoints[k] for k in ("baseline", "team")}
+                team_only = {k: endpoints[k] for k in ("baseline", "openapi_json", "team")}
                 again = await asyncio.to_thread(time_endpoints, base_url, team_only, requests)
                 result["team_with_10x_events"] = {**again["team"], "events_per_goal": events}
         finally:
             server.terminate()
             await asyncio.to_thread(server.wait, 30)
     return result
+
+
+def line_of(figures: dict[str, Any]) -> str:
+    return (
+        f"p50 {figures['p50_ms']:7.2f} ms  p95 {figures['p95_ms']:7.2f} ms"
+        f"  x{figures['ratio_p50']}, x{figures['ratio_to_openapi_json_p50']}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -289,31 +301,28 @@ def main(argv: Sequence[str] | None = None) -> None:
     for index, goals in enumerate(sizes):
         print(f"{goals} goals:", flush=True)
         run = asyncio.run(measure(admin, goals, args.requests, heavy=index == 0))
+        print(f"  {'':26} {'':12}  {'':12}  to /health/live, to /openapi.json")
         for name, figures in run["views"].items():
-            print(
-                f"  {name:26} p50 {figures['p50_ms']:7.2f} ms  p95 {figures['p95_ms']:7.2f} ms  x{figures['ratio_p50']}"
-            )
+            print(f"  {name:26} {line_of(figures)}")
         if "team_with_10x_events" in run:
             heavy = run["team_with_10x_events"]
-            print(
-                f"  team, {heavy['events_per_goal']} events a goal: p50 {heavy['p50_ms']:.2f} ms"
-                f"  p95 {heavy['p95_ms']:.2f} ms  x{heavy['ratio_p50']}"
-            )
+            print(f"  {'team, ' + str(heavy['events_per_goal']) + ' events a goal':26} {line_of(heavy)}")
         runs.append(run)
-    team = [run["views"]["team"]["ratio_p50"] for run in runs if run["goals"] >= 1000]
     largest = runs[-1]
-    heavy_runs = [run for run in runs if "team_with_10x_events" in run]
-    targets = {
-        "team_within_3x": all(ratio <= TARGET_TEAM for ratio in team),
-        "team_unchanged_with_10x_events": all(
-            run["team_with_10x_events"]["ratio_p50"]
-            <= max(TARGET_TEAM, run["views"]["team"]["ratio_p50"] * 1.25)
-            for run in heavy_runs
-        ),
-        "organisation_page_within_5x_at_largest": largest["views"]["organisation_page"]["ratio_p50"]
-        <= TARGET_ORGANISATION,
-        "largest": largest["goals"],
-    }
+    targets: dict[str, Any] = {"largest": largest["goals"]}
+    for ratio, against in (("ratio_p50", "health_live"), ("ratio_to_openapi_json_p50", "openapi_json")):
+        targets[against] = {
+            "team_within_3x": all(
+                run["views"]["team"][ratio] <= TARGET_TEAM for run in runs if run["goals"] >= 1000
+            ),
+            "team_unchanged_with_10x_events": all(
+                run["team_with_10x_events"][ratio] <= max(TARGET_TEAM, run["views"]["team"][ratio] * 1.25)
+                for run in runs
+                if "team_with_10x_events" in run
+            ),
+            "organisation_page_within_5x_at_largest": largest["views"]["organisation_page"][ratio]
+            <= TARGET_ORGANISATION,
+        }
     print(json.dumps({"bench": "views", "date": date.today().isoformat(), "runs": runs, "targets": targets}))
 
 

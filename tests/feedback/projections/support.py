@@ -39,8 +39,8 @@ class SealingProjector(InlineProjector):
 
 class ReadModelFixtures(PostgresEventStoreFixtures):
     @pytest.fixture
-    async def projector(self, store: EventStore, pool: Pool, codec: FeedbackCodec) -> InlineProjector:
-        await projections.setup(pool, codec)
+    async def projector(self, store: EventStore, codec: FeedbackCodec) -> InlineProjector:
+        await projections.setup(store, codec)
         return SealingProjector(
             store, [*projections.feedback_projections(codec), *projections.GOALS_FACTS], codec
         )

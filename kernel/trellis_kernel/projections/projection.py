@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from trellis_kernel.store import Connection, StoredEvent
 
@@ -44,6 +44,27 @@ class Projection(Protocol):
         append, for inline projections): raise to undo both.
         """
         ...
+
+
+@runtime_checkable
+class ReplayedInBatches(Protocol):
+    """A projection that folds many events at once when a rebuild replays the store: fewer
+    round trips than one ``apply`` per event. The tables must end as ``apply`` event by event
+    would leave them (``ProjectionSpecification`` checks both ways)."""
+
+    async def apply_batch(self, connection: Connection, events: Sequence[StoredEvent], schema: str) -> None:
+        """Fold ``events`` (in store order) into the tables in ``schema``."""
+        ...
+
+
+async def replay(connection: Connection, projection: Projection, events: Sequence[StoredEvent], schema: str) -> None:
+    """Fold a batch of stored events into one projection: in one call when it replays in batches,
+    else event by event."""
+    if isinstance(projection, ReplayedInBatches):
+        await projection.apply_batch(connection, events, schema)
+        return
+    for event in events:
+        await projection.apply(connection, event, schema)
 
 
 def checked_identifier(name: str) -> str:

@@ -19,8 +19,7 @@ import hashlib
 import logging
 from typing import Final
 
-from trellis_kernel.projections.inline import apply_all
-from trellis_kernel.projections.projection import Projection, checked_identifier, render_ddl
+from trellis_kernel.projections.projection import Projection, checked_identifier, render_ddl, replay
 from trellis_kernel.projections.tables import (
     CHECKPOINTS_TABLE,
     differences_from_ddl,
@@ -79,7 +78,7 @@ async def rebuild(
         while True:
             async with connection.transaction():
                 events = await store.read_all(position, batch_size, connection=connection)
-                await apply_all(connection, (projection,), events, staging)
+                await replay(connection, projection, events, staging)
             if not events:
                 break
             position = events[-1].position
@@ -171,5 +170,5 @@ async def _catch_up(
             events = await store.read_all(position, batch_size, connection=connection)
         if not events:
             return position
-        await apply_all(connection, (projection,), events, staging)
+        await replay(connection, projection, events, staging)
         position = events[-1].position

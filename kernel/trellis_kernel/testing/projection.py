@@ -13,6 +13,8 @@ Each scenario creates the projection's tables in a schema of its own, applies th
 order (versions counted per stream, positions in the order given) and runs the query with
 ``{schema}`` filled in, all in one transaction that is rolled back: nothing is left behind and
 scenarios do not see each other. ``then_raises(SomeError)`` expects the projection to refuse.
+A projection that a rebuild replays in batches (``apply_batch``) is run both ways, event by
+event and in one batch, and must answer the query the same.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from uuid import UUID, uuid4
 from trellis_kernel.codec import AsyncEventCodec, EventCodec, asynchronous
 from trellis_kernel.metadata import EventMetadata
 from trellis_kernel.projections.inline import apply_all
-from trellis_kernel.projections.projection import Projection, render_ddl
+from trellis_kernel.projections.projection import Projection, ReplayedInBatches, render_ddl, replay
 from trellis_kernel.store.connections import Connection, Pool
 from trellis_kernel.store.records import NewEvent, Position, StoredEvent
 
@@ -155,13 +157,17 @@ class ProjectionScenario:
 
     async def then(self, query: str, rows: Sequence[Sequence[Any]], *arguments: Any) -> None:
         """Then: ``query`` (``{schema}`` names the projection's schema) returns exactly ``rows``."""
-        found = await self._run(query, arguments)
+        found = await self.rows(query, *arguments)
         expected = [tuple(row) for row in rows]
         assert found == expected, f"the projection holds {found}, expected {expected}"
 
     async def rows(self, query: str, *arguments: Any) -> list[tuple[Any, ...]]:
         """What ``query`` returns after the events (for assertions of one's own)."""
-        return await self._run(query, arguments)
+        found = await self._run(query, arguments)
+        if isinstance(self._projection, ReplayedInBatches):
+            replayed = await self._run(query, arguments, batched=True)
+            assert replayed == found, f"replayed in one batch the projection holds {replayed}, event by event {found}"
+        return found
 
     async def then_raises(self, error: type[BaseException]) -> BaseException:
         """Then: applying the events raises ``error``."""
@@ -171,7 +177,9 @@ class ProjectionScenario:
             return raised
         raise AssertionError(f"the projection applied every event without raising {error.__name__}")
 
-    async def _run(self, query: str | None, arguments: Sequence[Any]) -> list[tuple[Any, ...]]:
+    async def _run(
+        self, query: str | None, arguments: Sequence[Any], *, batched: bool = False
+    ) -> list[tuple[Any, ...]]:
         schema = f"spec_{uuid4().hex[:16]}"
         async with self._pool.acquire() as connection:
             transaction = connection.transaction()
@@ -180,7 +188,11 @@ class ProjectionScenario:
                 await connection.execute(f"CREATE SCHEMA {schema}")
                 for statement in render_ddl(self._projection, schema):
                     await connection.execute(statement)
-                await apply_all(connection, (self._projection,), await self._stored(connection), schema)
+                events = await self._stored(connection)
+                if batched:
+                    await replay(connection, self._projection, events, schema)
+                else:
+                    await apply_all(connection, (self._projection,), events, schema)
                 if query is None:
                     return []
                 records = await connection.fetch(query.format(schema=schema), *arguments)

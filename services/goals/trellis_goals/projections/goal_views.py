@@ -21,7 +21,7 @@ from typing import Any, Final
 from pydantic import TypeAdapter
 
 from trellis_contracts.goals import PersonErased
-from trellis_goals.domain.goal.state import Goal
+from trellis_goals.domain.goal.state import Goal, GoalEvent
 from trellis_goals.event_codec import GOAL_EVENT_TYPES, GoalsCodec
 from trellis_goals.projections.goal_record import GoalRecord, apply_goal_event, forgotten
 from trellis_goals.projections.progress import goal_columns, open_deadlines, person_share
@@ -143,6 +143,42 @@ class GoalViews:
         if record is None:
             return
         await _write(connection, schema, record, before)
+
+    async def apply_batch(self, connection: Connection, events: Sequence[StoredEvent], schema: str) -> None:
+        """A rebuild's batch: each goal's events folded in memory and its rows written once, the
+        events decoded and the records read in one query each. An erasure is applied in its place
+        in the order, after what came before it is written."""
+        goal_events: list[StoredEvent] = []
+        for event in events:
+            if event.event_type == PERSON_ERASED:
+                await self._apply_goal_events(connection, goal_events, schema)
+                goal_events = []
+                await self._forget(connection, event, schema)
+            elif event.event_type in GOAL_EVENT_TYPES:
+                goal_events.append(event)
+        await self._apply_goal_events(connection, goal_events, schema)
+
+    async def _apply_goal_events(self, connection: Connection, events: Sequence[StoredEvent], schema: str) -> None:
+        if not events:
+            return
+        by_goal: dict[tuple[str, str], list[GoalEvent]] = {}
+        for decoded in await self.codec.decode_all(events, connection=connection):
+            by_goal.setdefault((decoded.organisation_id, decoded.goal_id), []).append(decoded)
+        rows = await connection.fetch(
+            f"SELECT organisation_id, goal_id, record FROM {schema}.goal_views"
+            " WHERE (organisation_id, goal_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))"
+            " ORDER BY organisation_id, goal_id FOR UPDATE",
+            [organisation_id for organisation_id, _ in by_goal],
+            [goal_id for _, goal_id in by_goal],
+        )
+        stored = {(row["organisation_id"], row["goal_id"]): _RECORD.validate_json(row["record"]) for row in rows}
+        for key, goal_events in by_goal.items():
+            before = stored.get(key)
+            record = before
+            for decoded in goal_events:
+                record = apply_goal_event(record, decoded) or record
+            if record is not None and record is not before:
+                await _write(connection, schema, record, before)
 
     async def _forget(self, connection: Connection, event: StoredEvent, schema: str) -> None:
         """The erased person's goals keep their statuses, dates and counts; their texts read as

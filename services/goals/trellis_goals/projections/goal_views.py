@@ -172,13 +172,15 @@ class GoalViews:
             [goal_id for _, goal_id in by_goal],
         )
         stored = {(row["organisation_id"], row["goal_id"]): _RECORD.validate_json(row["record"]) for row in rows}
+        changes: list[_Change] = []
         for key, goal_events in by_goal.items():
             before = stored.get(key)
             record = before
             for decoded in goal_events:
                 record = apply_goal_event(record, decoded) or record
             if record is not None and record is not before:
-                await _write(connection, schema, record, before)
+                changes.append((record, before))
+        await _write_all(connection, schema, changes)
 
     async def _forget(self, connection: Connection, event: StoredEvent, schema: str) -> None:
         """The erased person's goals keep their statuses, dates and counts; their texts read as
@@ -190,26 +192,46 @@ class GoalViews:
             erased.organisation_id,
             erased.employee_id,
         )
-        for row in rows:
-            before = _RECORD.validate_json(row["record"])
-            await _write(connection, schema, forgotten(before), before)
+        befores = [_RECORD.validate_json(row["record"]) for row in rows]
+        await _write_all(connection, schema, [(forgotten(before), before) for before in befores])
+
+
+_Change = tuple[GoalRecord, GoalRecord | None]
+"""A goal's record now, and as its rows hold it (None for a goal they do not have yet)."""
 
 
 async def _write(connection: Connection, schema: str, record: GoalRecord, before: GoalRecord | None) -> None:
+    await _write_all(connection, schema, [(record, before)])
+
+
+async def _write_all(connection: Connection, schema: str, changes: Sequence[_Change]) -> None:
+    """The goals' rows of the three tables, one statement each, sent together for many goals."""
+    await _each(connection, _GOAL_UPSERT.format(schema=schema), [_goal_row(record) for record, _ in changes])
+    deadlines = [row for record, before in changes if (row := _deadline_change(record, before)) is not None]
+    await _each(connection, _DEADLINES_CHANGE.format(schema=schema), deadlines)
+    shares = [row for record, before in changes if (row := _share_change(record, before)) is not None]
+    await _each(connection, _PERSON_SHARE.format(schema=schema), shares)
+
+
+async def _each(connection: Connection, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+    if len(rows) == 1:
+        await connection.execute(statement, *rows[0])
+    elif rows:
+        await connection.executemany(statement, rows)  # pipelined: one round trip for them all
+
+
+_GOAL_UPSERT: Final = (
+    f"INSERT INTO {{schema}}.goal_views ({', '.join((*GOAL_COLUMNS, 'team_entry', 'record'))})"
+    f" VALUES ({', '.join(f'${n}' for n in range(1, len(GOAL_COLUMNS) + 3))})"
+    " ON CONFLICT (organisation_id, goal_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in (*GOAL_COLUMNS[2:], "team_entry", "record"))
+)
+
+
+def _goal_row(record: GoalRecord) -> list[Any]:
     columns = goal_columns(record)
     values = [json.dumps(columns[c]) if c in _JSON_COLUMNS else columns[c] for c in GOAL_COLUMNS]
-    names = ", ".join((*GOAL_COLUMNS, "team_entry", "record"))
-    placeholders = ", ".join(f"${n}" for n in range(1, len(GOAL_COLUMNS) + 3))
-    updates = ", ".join(f"{c} = excluded.{c}" for c in (*GOAL_COLUMNS[2:], "team_entry", "record"))
-    await connection.execute(
-        f"INSERT INTO {schema}.goal_views ({names}) VALUES ({placeholders})"
-        f" ON CONFLICT (organisation_id, goal_id) DO UPDATE SET {updates}",
-        *values,
-        _awaiting_entry(columns),
-        _RECORD.dump_json(record).decode(),
-    )
-    await _keep_deadlines(connection, schema, record, before)
-    await _keep_person(connection, schema, record, before)
+    return [*values, _awaiting_entry(columns), _RECORD.dump_json(record).decode()]
 
 
 def _entry(fields: dict[str, Any]) -> str:
@@ -229,44 +251,45 @@ def _awaiting_entry(columns: dict[str, Any]) -> str:
     )
 
 
-async def _keep_deadlines(
-    connection: Connection, schema: str, record: GoalRecord, before: GoalRecord | None
-) -> None:
-    """The goal's rows of goal_deadlines, changed where they differ from the record before: a
-    milestone reached deletes its row and leaves the goal's other deadlines alone."""
+# Deletes the goal's rows that are no longer open deadlines and upserts the changed ones (the two
+# sets are apart, so no row is touched twice).
+_DEADLINES_CHANGE: Final = """
+    WITH gone AS (
+        DELETE FROM {schema}.goal_deadlines
+        WHERE organisation_id = $1 AND goal_id = $2
+          AND (item_kind, item_id) NOT IN (SELECT * FROM unnest($3::text[], $4::text[]))
+    )
+    INSERT INTO {schema}.goal_deadlines (organisation_id, goal_id, item_kind, item_id,
+                                         employee_id, due_date, missed, title, goal_title, team_entry)
+    SELECT $1, $2, c.item_kind, c.item_id, c.employee_id, c.due_date, c.missed, c.title, c.goal_title,
+           c.team_entry
+    FROM unnest($5::text[], $6::text[], $7::text[], $8::date[], $9::boolean[], $10::text[], $11::text[],
+                $12::text[])
+        AS c(item_kind, item_id, employee_id, due_date, missed, title, goal_title, team_entry)
+    ON CONFLICT (organisation_id, goal_id, item_kind, item_id) DO UPDATE SET
+        employee_id = excluded.employee_id, due_date = excluded.due_date, missed = excluded.missed,
+        title = excluded.title, goal_title = excluded.goal_title, team_entry = excluded.team_entry
+"""
+
+
+def _deadline_change(record: GoalRecord, before: GoalRecord | None) -> list[Any] | None:
+    """The arguments that change the goal's rows of goal_deadlines where they differ from the
+    record before (a milestone reached deletes its row and leaves the goal's other deadlines
+    alone); None when nothing differs."""
     goal = record.goal
     now = _deadline_rows(goal)
     then = _deadline_rows(before.goal) if before is not None else {}
     if before is not None and then == now:
-        return
+        return None
     changed = [row for key, row in now.items() if then.get(key) != row]
-    # One statement: delete the goal's rows that are no longer open deadlines, upsert the changed
-    # ones (the two sets are apart, so no row is touched twice).
-    await connection.execute(
-        f"""
-        WITH gone AS (
-            DELETE FROM {schema}.goal_deadlines
-            WHERE organisation_id = $1 AND goal_id = $2
-              AND (item_kind, item_id) NOT IN (SELECT * FROM unnest($3::text[], $4::text[]))
-        )
-        INSERT INTO {schema}.goal_deadlines (organisation_id, goal_id, item_kind, item_id,
-                                             employee_id, due_date, missed, title, goal_title, team_entry)
-        SELECT $1, $2, c.item_kind, c.item_id, c.employee_id, c.due_date, c.missed, c.title, c.goal_title,
-               c.team_entry
-        FROM unnest($5::text[], $6::text[], $7::text[], $8::date[], $9::boolean[], $10::text[], $11::text[],
-                    $12::text[])
-            AS c(item_kind, item_id, employee_id, due_date, missed, title, goal_title, team_entry)
-        ON CONFLICT (organisation_id, goal_id, item_kind, item_id) DO UPDATE SET
-            employee_id = excluded.employee_id, due_date = excluded.due_date, missed = excluded.missed,
-            title = excluded.title, goal_title = excluded.goal_title, team_entry = excluded.team_entry
-        """,
+    return [
         goal.organisation_id,
         goal.goal_id,
         [kind for kind, _ in now],
         [item_id for _, item_id in now],
         *([row[n] for row in changed] for n in range(7)),
         [_overdue_entry(goal.goal_id, row) for row in changed],
-    )
+    ]
 
 
 _DeadlineRow = tuple[str, str, str, date, bool, str, str]
@@ -296,32 +319,26 @@ def _overdue_entry(goal_id: str, row: _DeadlineRow) -> str:
     )
 
 
-async def _keep_person(
-    connection: Connection, schema: str, record: GoalRecord, before: GoalRecord | None
-) -> None:
+_PERSON_SHARE: Final = """
+    INSERT INTO {schema}.goal_people AS p (organisation_id, employee_id, active_goals, completed_goals,
+                                           active_percent_sum, last_check_in_at)
+    VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT (organisation_id, employee_id) DO UPDATE SET
+        active_goals = p.active_goals + excluded.active_goals,
+        completed_goals = p.completed_goals + excluded.completed_goals,
+        active_percent_sum = p.active_percent_sum + excluded.active_percent_sum,
+        last_check_in_at = GREATEST(p.last_check_in_at, excluded.last_check_in_at)
+"""
+
+
+def _share_change(record: GoalRecord, before: GoalRecord | None) -> list[Any] | None:
+    """What the goal adds to its employee's row of goal_people; None when nothing changes."""
     now = person_share(record)
     then = person_share(before) if before is not None else (0, 0, 0, None)
     if now == then:
-        return
+        return None
     goal = record.goal
-    await connection.execute(
-        f"""
-        INSERT INTO {schema}.goal_people AS p (organisation_id, employee_id, active_goals, completed_goals,
-                                              active_percent_sum, last_check_in_at)
-        VALUES ($1, $2, $3, $4, $5, $6)
-        ON CONFLICT (organisation_id, employee_id) DO UPDATE SET
-            active_goals = p.active_goals + excluded.active_goals,
-            completed_goals = p.completed_goals + excluded.completed_goals,
-            active_percent_sum = p.active_percent_sum + excluded.active_percent_sum,
-            last_check_in_at = GREATEST(p.last_check_in_at, excluded.last_check_in_at)
-        """,
-        goal.organisation_id,
-        goal.employee_id,
-        now[0] - then[0],
-        now[1] - then[1],
-        now[2] - then[2],
-        now[3],
-    )
+    return [goal.organisation_id, goal.employee_id, now[0] - then[0], now[1] - then[1], now[2] - then[2], now[3]]
 
 
 def columns_of(row: Any) -> dict[str, Any]:

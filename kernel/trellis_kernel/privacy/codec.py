@@ -15,6 +15,12 @@ decode, so a service can keep reading its history from before it protected its e
 The codec needs I/O for keys, so it offers the asynchronous side of the kernel's codec
 (``encode_all``/``decode_all``) that the command handler uses; with ``connection`` it works in
 that connection's transaction (keys made for an append commit with it).
+
+Decoding in a transaction holds, until it ends, the shared lock of every person whose key opens a
+field, taken before the keys are read (``DataKeyStore.keys_for_reading``). So a read model that
+writes opened text in that transaction (an inline projection) cannot race the person's erasure:
+the erasure waits for the transaction and then forgets what it wrote, or the transaction waits for
+the erasure and opens nothing but ERASED.
 """
 
 from __future__ import annotations

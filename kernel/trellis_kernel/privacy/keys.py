@@ -15,6 +15,13 @@ exclusive one. So a key is either made before the erasure and deleted by it, wit
 sealed under it, or not made at all: a writer after the erasure gets a throw-away key (recorded as
 shredded at once), so nothing it writes about the erased person can ever be read. Using a live key
 needs no lock: an erasure that deletes it meanwhile shreds what was sealed with it too.
+
+Opening values and erasing their person cannot interleave inside a transaction either: a key read
+in a transaction holds the shared lock of every person whose key it reads, taken before the
+statement that reads the keys, until the transaction ends. What the transaction writes from the
+opened text (a read model's row) is then committed before an erasure deletes the keys and forgets
+the person's text, so the erasure sees it; or the erasure committed first, and the read finds the
+keys shredded and opens nothing.
 """
 
 from __future__ import annotations
@@ -148,6 +155,22 @@ class KeyReadRecord:
     read_at: datetime
 
 
+_KEYS_FOR_READING: Final = (
+    "SELECT key_id, organisation_id, person_id, scope, kek_id, wrapped_key"
+    " FROM privacy_data_keys WHERE key_id = ANY($1::text[])"
+    " UNION ALL"
+    " SELECT key_id, organisation_id, person_id, scope, NULL, NULL"
+    " FROM privacy_shredded_keys WHERE key_id = ANY($1::text[])"
+)
+_KEY_OWNERS: Final = (
+    "SELECT key_id, organisation_id, person_id FROM privacy_data_keys WHERE key_id = ANY($1::text[])"
+    " UNION ALL"
+    " SELECT key_id, organisation_id, person_id FROM privacy_shredded_keys WHERE key_id = ANY($1::text[])"
+)
+# In the array's order: unnest yields its elements in order, and each is locked as it comes.
+_LOCK_PEOPLE_SHARED: Final = "SELECT count(pg_advisory_xact_lock_shared(lock)) FROM unnest($1::bigint[]) AS lock"
+
+
 def _context(owner: KeyOwner, key_id: str) -> bytes:
     # Binds a wrapped key to its row: moved to another person or scope, it does not unwrap.
     return "\n".join(
@@ -181,6 +204,9 @@ class DataKeyStore:
         self.kek = kek
         self._cache: OrderedDict[tuple[str, bytes], bytes] = OrderedDict()
         self._cache_size = cache_size
+        # Whose each key is: never changes (a shredded key keeps its person), so a key read in a
+        # transaction can lock its people before its one read of the keys.
+        self._owners: OrderedDict[str, tuple[str, str]] = OrderedDict()
 
     async def setup(self) -> None:
         async with self.pool.acquire() as connection, connection.transaction():
@@ -291,6 +317,7 @@ class DataKeyStore:
             wrapped.ciphertext,
         )
         if inserted is not None:
+            self._remember_owner(key_id, owner.organisation_id, owner.person_id)
             return DataKey(key_id, key, owner)
         # Another writer made the key first (and committed: the insert waited for it).
         existing = await self._live_keys(connection, [owner])
@@ -306,9 +333,11 @@ class DataKeyStore:
             owner.person_id,
             owner.scope,
         )
+        self._remember_owner(key_id, owner.organisation_id, owner.person_id)
         return DataKey(key_id, AESGCM.generate_key(bit_length=256), owner)
 
     async def _unwrapped(self, owner: KeyOwner, key_id: str, wrapped: WrappedKey) -> DataKey:
+        self._remember_owner(key_id, owner.organisation_id, owner.person_id)
         cached = self._cache.get((key_id, wrapped.ciphertext))
         if cached is None:
             cached = await self.kek.unwrap(wrapped, context=_context(owner, key_id))
@@ -318,6 +347,12 @@ class DataKeyStore:
         else:
             self._cache.move_to_end((key_id, wrapped.ciphertext))
         return DataKey(key_id, cached, owner)
+
+    def _remember_owner(self, key_id: str, organisation_id: str, person_id: str) -> None:
+        self._owners[key_id] = (organisation_id, person_id)
+        self._owners.move_to_end(key_id)
+        if len(self._owners) > self._cache_size:
+            self._owners.popitem(last=False)
 
     def _forget(self, key_ids: Iterable[str]) -> None:
         gone = set(key_ids)
@@ -331,24 +366,25 @@ class DataKeyStore:
     ) -> dict[str, bytes | None]:
         """The key of each id, or None for a shredded one (its values read as erased).
 
+        In ``connection``'s open transaction, the shared lock of each person whose key is read is
+        held until the transaction ends, and the keys are read after it is granted: an erasure of
+        one of them waits for the transaction, or the transaction waits for the erasure and then
+        reads the keys shredded (see the module). Outside a transaction, no lock.
+
         Raises MissingDataKey for an id that is neither: a value whose key was lost is an error,
         not an erasure.
         """
         wanted = sorted(set(key_ids))
         if not wanted:
             return {}
-        query = (
-            "SELECT key_id, organisation_id, person_id, scope, kek_id, wrapped_key"
-            " FROM privacy_data_keys WHERE key_id = ANY($1::text[])"
-            " UNION ALL"
-            " SELECT key_id, organisation_id, person_id, scope, NULL, NULL"
-            " FROM privacy_shredded_keys WHERE key_id = ANY($1::text[])"
-        )
-        if connection is not None:
-            rows = await connection.fetch(query, wanted)
+        if connection is not None and connection.is_in_transaction():
+            await self._lock_owners(connection, wanted)
+            rows = await connection.fetch(_KEYS_FOR_READING, wanted)
+        elif connection is not None:
+            rows = await connection.fetch(_KEYS_FOR_READING, wanted)
         else:
             async with self.pool.acquire() as own:
-                rows = await own.fetch(query, wanted)
+                rows = await own.fetch(_KEYS_FOR_READING, wanted)
         keys: dict[str, bytes | None] = {}
         for row in rows:
             if row["wrapped_key"] is None:
@@ -361,6 +397,21 @@ class DataKeyStore:
         if missing:
             raise MissingDataKey(missing)
         return keys
+
+    async def _lock_owners(self, connection: Connection, key_ids: list[str]) -> None:
+        """Take the shared lock of the people the keys belong to, in their order (as every
+        holder of several does), until the transaction ends. Owners not known yet are read
+        first: the lock has to come before the statement that reads the keys, whose snapshot
+        then shows an erasure that committed while this waited for it."""
+        unknown = [key_id for key_id in key_ids if key_id not in self._owners]
+        if unknown:
+            for row in await connection.fetch(_KEY_OWNERS, unknown):
+                self._remember_owner(row["key_id"], row["organisation_id"], row["person_id"])
+        people = sorted({self._owners[key_id] for key_id in key_ids if key_id in self._owners})
+        if people:
+            await connection.execute(
+                _LOCK_PEOPLE_SHARED, [_person_lock(organisation_id, person_id) for organisation_id, person_id in people]
+            )
 
     # --- erasure -----------------------------------------------------------------------------
 

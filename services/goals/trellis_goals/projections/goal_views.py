@@ -127,27 +127,13 @@ class GoalViews:
         self.codec = codec
 
     async def apply(self, connection: Connection, event: StoredEvent, schema: str) -> None:
-        if event.event_type == PERSON_ERASED:
-            await self._forget(connection, event, schema)
-            return
-        if event.event_type not in GOAL_EVENT_TYPES:
-            return
-        [decoded] = await self.codec.decode_all([event], connection=connection)
-        key = (decoded.organisation_id, decoded.goal_id)
-        stored = await connection.fetchval(
-            f"SELECT record FROM {schema}.goal_views WHERE organisation_id = $1 AND goal_id = $2 FOR UPDATE",
-            *key,
-        )
-        before = None if stored is None else _RECORD.validate_json(stored)
-        record = apply_goal_event(before, decoded)
-        if record is None:
-            return
-        await _write(connection, schema, record, before)
+        await self.apply_batch(connection, [event], schema)
 
     async def apply_batch(self, connection: Connection, events: Sequence[StoredEvent], schema: str) -> None:
-        """A rebuild's batch: each goal's events folded in memory and its rows written once, the
-        events decoded and the records read in one query each. An erasure is applied in its place
-        in the order, after what came before it is written."""
+        """The events in order (a command's one, or a rebuild's batch): each goal's events folded
+        in memory and its rows written once, the events decoded and the records read in one query
+        each. An erasure is applied in its place in the order, after what came before it is
+        written."""
         goal_events: list[StoredEvent] = []
         for event in events:
             if event.event_type == PERSON_ERASED:
@@ -198,10 +184,6 @@ class GoalViews:
 
 _Change = tuple[GoalRecord, GoalRecord | None]
 """A goal's record now, and as its rows hold it (None for a goal they do not have yet)."""
-
-
-async def _write(connection: Connection, schema: str, record: GoalRecord, before: GoalRecord | None) -> None:
-    await _write_all(connection, schema, [(record, before)])
 
 
 async def _write_all(connection: Connection, schema: str, changes: Sequence[_Change]) -> None:

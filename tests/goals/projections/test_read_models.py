@@ -160,6 +160,41 @@ async def test_each_deadline_row_follows_its_milestone_and_the_goals_title(
     )
 
 
+async def test_the_team_views_entries_are_printed_from_the_rows_they_sit_in(
+    spec: ProjectionSpecification,
+) -> None:
+    goal_entry = (
+        "SELECT team_entry::jsonb = jsonb_build_object('goal_id', goal_id, 'title', title,"
+        " 'due_date', due_date, 'version', version), team_entry FROM {schema}.goal_views"
+    )
+    deadline_entries = (
+        "SELECT team_entry::jsonb = jsonb_build_object('goal_id', goal_id, 'goal_title', goal_title,"
+        " 'kind', item_kind, 'item_id', item_id, 'title', title, 'due_date', due_date), item_id"
+        " FROM {schema}.goal_deadlines ORDER BY item_kind, item_id"
+    )
+    proposed = replay(goal_decider, propose())
+    [(same, printed)] = await spec.given(on(STREAM, *proposed)).rows(goal_entry)
+    assert same, printed
+    assert '"version":1' in printed and '"title":"Master Photoshop"' in printed
+
+    renamed = replay(
+        goal_decider,
+        agree(),
+        AdjustGoal(
+            goal_id=GOAL, adjusted_by=MANAGER, reason="Broader", changes=TermChanges(title="Master design tools"),
+            now=NOW,
+        ),
+        reach("ms_1", FEB_10),
+        history=proposed,
+    )  # fmt: skip
+    [(same, printed)] = await spec.given(on(STREAM, *renamed)).rows(goal_entry)
+    assert same and f'"version":{len(renamed)}' in printed, printed
+    assert await spec.given(on(STREAM, *renamed)).rows(deadline_entries) == [
+        (True, GOAL),
+        (True, "ms_2"),
+    ]
+
+
 async def test_a_view_costs_the_same_however_many_events_a_goal_has(spec: ProjectionSpecification) -> None:
     history = replay(goal_decider, propose(), agree())
     for n in range(30):

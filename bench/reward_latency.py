@@ -21,7 +21,7 @@ each command the time of its response is taken, and:
 
 Where the CPU goes: the CPU seconds each process used from the first command sent until the last
 reward was seen (the goals and recognition services, the Kafka broker, the PostgreSQL cluster
-with its backends, the driver itself; from /proc, see ``bench/cpu.py``), as CPU milliseconds
+with its backends, the driver itself; read with psutil, see ``bench/cpu.py``), as CPU milliseconds
 per command answered, and the cores that cost would take at the target rate beside the cores
 the machine has; and beforehand, for 3 s with no command sent, the cores each process uses anyway.
 
